@@ -1,0 +1,13 @@
+//! sea-orm entities of maillage: one module per table.
+//!
+//! Entities are plain storage shapes; rules live in `maillage::domain` and use cases in
+//! `maillage::service`.
+
+pub mod app_user;
+pub mod canton;
+pub mod commune;
+pub mod department;
+pub mod partner;
+pub mod region;
+pub mod role_assignment;
+pub mod structure;

@@ -1,0 +1,26 @@
+//! sea-orm migrations of maillage. Each has a working `down`.
+
+pub use sea_orm_migration::prelude::*;
+
+pub mod builtin;
+mod m20261127_000001_create_reference;
+mod m20261127_000002_create_partner;
+mod m20261127_000003_create_structure;
+mod m20261127_000004_create_identity;
+mod m20261127_000005_insert_builtin_reference;
+
+/// All migrations, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_create_reference::Migration),
+            Box::new(m20261127_000002_create_partner::Migration),
+            Box::new(m20261127_000003_create_structure::Migration),
+            Box::new(m20261127_000004_create_identity::Migration),
+            Box::new(m20261127_000005_insert_builtin_reference::Migration),
+        ]
+    }
+}

@@ -1,0 +1,12 @@
+//! Identity (bearer token → [`Actor`]) and authorization (the Oso policy and the SQL scope
+//! that mirrors it).
+
+pub mod actor;
+pub mod policy;
+pub mod scope;
+pub mod token;
+
+pub use actor::{Actor, Assignment};
+pub use policy::Policy;
+pub use scope::StructureScope;
+pub use token::TokenKeys;

@@ -1,0 +1,151 @@
+//! The Oso policy (`src/authorization.polar`) and the Polar views of our types.
+
+use oso::{Oso, PolarClass};
+
+use super::actor::Actor;
+use crate::error::{AppError, AppResult};
+use entity::structure;
+
+/// The policy text, compiled into the binary so the server and the tests run the same one.
+pub const POLICY_SOURCE: &str = include_str!("../authorization.polar");
+
+/// A user as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "User")]
+pub struct PolarUser {
+    /// Internal user id.
+    #[polar(attribute)]
+    pub id: i64,
+    /// Role assignments.
+    #[polar(attribute)]
+    pub assignments: Vec<PolarAssignment>,
+}
+
+/// A role assignment as the policy sees it: absent scopes are `""` / `0`, never null.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "Assignment")]
+pub struct PolarAssignment {
+    /// `ANCT`, `PREFECT`, `AUDITOR`, `OPERATOR` or `AGENT`.
+    #[polar(attribute)]
+    pub role: String,
+    /// Department code or `""`.
+    #[polar(attribute)]
+    pub department: String,
+    /// Partner code or `""`.
+    #[polar(attribute)]
+    pub partner: String,
+    /// Structure id or `0`.
+    #[polar(attribute)]
+    pub structure: i64,
+}
+
+/// A structure as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "Structure")]
+pub struct PolarStructure {
+    /// Internal id.
+    #[polar(attribute)]
+    pub id: i64,
+    /// Department code.
+    #[polar(attribute)]
+    pub department: String,
+}
+
+/// A department as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "Department")]
+pub struct PolarDepartment {
+    /// INSEE code.
+    #[polar(attribute)]
+    pub code: String,
+}
+
+/// A partner as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "Partner")]
+pub struct PolarPartner {
+    /// Partner code.
+    #[polar(attribute)]
+    pub code: String,
+}
+
+impl From<&Actor> for PolarUser {
+    fn from(actor: &Actor) -> Self {
+        Self {
+            id: actor.user_id,
+            assignments: actor
+                .assignments
+                .iter()
+                .map(|a| PolarAssignment {
+                    role: <&'static str>::from(a.role).to_owned(),
+                    department: a.department_code.clone().unwrap_or_default(),
+                    partner: a.partner_code.clone().unwrap_or_default(),
+                    structure: a.structure_id.unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&structure::Model> for PolarStructure {
+    fn from(row: &structure::Model) -> Self {
+        Self {
+            id: row.id,
+            department: row.department_code.clone(),
+        }
+    }
+}
+
+/// The loaded policy. Cheap to share (`Oso` is reference-counted inside).
+#[derive(Clone)]
+pub struct Policy {
+    oso: Oso,
+}
+
+impl Policy {
+    /// Loads [`POLICY_SOURCE`]; fails at start-up if the policy does not compile.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut oso = Oso::new();
+        oso.register_class(PolarUser::get_polar_class())?;
+        oso.register_class(PolarAssignment::get_polar_class())?;
+        oso.register_class(PolarStructure::get_polar_class())?;
+        oso.register_class(PolarDepartment::get_polar_class())?;
+        oso.register_class(PolarPartner::get_polar_class())?;
+        oso.load_str(POLICY_SOURCE)
+            .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
+        Ok(Self { oso })
+    }
+
+    /// Whether `actor` may perform `action` on `resource`.
+    pub fn is_allowed<R>(&self, actor: &Actor, action: &str, resource: R) -> AppResult<bool>
+    where
+        R: oso::ToPolar + Send + Sync + 'static,
+    {
+        Ok(self
+            .oso
+            .is_allowed(PolarUser::from(actor), action.to_owned(), resource)?)
+    }
+
+    /// Whether `actor` may read `row`.
+    pub fn can_read_structure(&self, actor: &Actor, row: &structure::Model) -> AppResult<bool> {
+        self.is_allowed(actor, "read", PolarStructure::from(row))
+    }
+
+    /// `Ok` if allowed, else `FORBIDDEN` with `message`.
+    pub fn authorize<R>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        resource: R,
+        message: &str,
+    ) -> AppResult<()>
+    where
+        R: oso::ToPolar + Send + Sync + 'static,
+    {
+        if self.is_allowed(actor, action, resource)? {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(message.to_owned()))
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Bearer tokens: HS256 JWTs whose subject is the user id. They say who the user is, never
+//! what they may do.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+const ISSUER: &str = "maillage";
+/// Shortest secret accepted from `MAILLAGE_JWT_SECRET`.
+pub const MIN_SECRET_LEN: usize = 32;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iss: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// Keys that sign and check tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenKeys {
+    /// Keys from a shared secret.
+    pub fn from_secret(secret: &[u8]) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss"]);
+        validation.leeway = 0;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    /// A token for user `user_id`, valid for `ttl`.
+    pub fn issue(&self, user_id: i64, ttl: Duration) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let ttl = i64::try_from(ttl.as_secs()).context("Token lifetime is too long")?;
+        let claims = Claims {
+            sub: user_id.to_string(),
+            iss: ISSUER.to_owned(),
+            iat: now,
+            exp: now + ttl,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("Failed to sign the token")
+    }
+
+    /// The user id of a valid token; `UNAUTHENTICATED` otherwise.
+    pub fn verify(&self, token: &str) -> Result<i64, AppError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|err| match err.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    AppError::Unauthenticated("the token has expired".into())
+                }
+                _ => AppError::Unauthenticated("the token is not valid".into()),
+            })?;
+        data.claims
+            .sub
+            .parse()
+            .map_err(|_| AppError::Unauthenticated("the token is not valid".into()))
+    }
+}
+
+/// Where the signing secret came from.
+pub enum SecretSource {
+    /// `MAILLAGE_JWT_SECRET`.
+    Configured(String),
+    /// Demo mode: generated once and kept in this file beside the SQLite database.
+    DemoFile(std::path::PathBuf),
+}
+
+/// The signing secret for this configuration, and whether we run in demo mode.
+///
+/// Without `MAILLAGE_JWT_SECRET`, only the embedded SQLite database may run (demo mode):
+/// the secret is generated once and kept in `<database file>.jwt-secret`.
+pub fn resolve_secret(
+    configured: Option<&str>,
+    database_url: &str,
+) -> anyhow::Result<(Vec<u8>, SecretSource)> {
+    if let Some(secret) = configured {
+        anyhow::ensure!(
+            secret.len() >= MIN_SECRET_LEN,
+            "MAILLAGE_JWT_SECRET must be at least {MIN_SECRET_LEN} bytes long"
+        );
+        return Ok((
+            secret.as_bytes().to_vec(),
+            SecretSource::Configured(secret.to_owned()),
+        ));
+    }
+    let Some(db_file) = crate::db::sqlite_file(database_url) else {
+        anyhow::bail!(
+            "MAILLAGE_JWT_SECRET is not set: it is required unless the database is an embedded SQLite file (demo mode)"
+        );
+    };
+    let mut path = db_file.into_os_string();
+    path.push(".jwt-secret");
+    let path = std::path::PathBuf::from(path);
+    let secret = match std::fs::read_to_string(&path) {
+        Ok(existing) => existing.trim().to_owned(),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            let generated = generate_secret();
+            write_private(&path, &generated)
+                .with_context(|| format!("Failed to write the demo secret {}", path.display()))?;
+            generated
+        }
+        Err(err) => {
+            return Err(err).with_context(|| format!("Failed to read {}", path.display()));
+        }
+    };
+    anyhow::ensure!(
+        secret.len() >= MIN_SECRET_LEN,
+        "the demo secret in {} is too short; delete the file to regenerate it",
+        path.display()
+    );
+    Ok((secret.into_bytes(), SecretSource::DemoFile(path)))
+}
+
+/// 256 random bits, hex-encoded.
+pub fn generate_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_verifies_with_its_secret_only() {
+        let keys = TokenKeys::from_secret(b"0123456789abcdef0123456789abcdef");
+        let token = keys.issue(42, Duration::from_secs(60)).expect("sign");
+        assert_eq!(keys.verify(&token).expect("valid"), 42);
+        let other = TokenKeys::from_secret(b"fedcba9876543210fedcba9876543210");
+        assert!(matches!(
+            other.verify(&token),
+            Err(AppError::Unauthenticated(_))
+        ));
+        assert!(matches!(
+            keys.verify("garbage"),
+            Err(AppError::Unauthenticated(_))
+        ));
+    }
+}

@@ -1,0 +1,46 @@
+# maillage authorization policy: the single source of truth for who may do what.
+#
+# Actors are `User`s carrying their role assignments (loaded from the database on every
+# request, never taken from the token). An `Assignment` has a `role` and, as the role needs,
+# a `department` (INSEE code), a `partner` (code) and a `structure` (internal id); an
+# absent scope is "" or 0, never null, so that comparisons are exact.
+#
+# Lists and counts are filtered in SQL by `StructureScope` (src/auth/scope.rs), which must
+# agree with these rules; a test checks both on every seeded actor and every structure.
+
+# --- Reference data: regions, departments, cantons, communes, partners -------------------
+# Public reference data: any signed-in user may read it.
+allow(_user: User, "read", _department: Department);
+allow(_user: User, "read", _partner: Partner);
+
+# Department steering figures (coverage of cantons, R-07): ANCT everywhere, a prefect in
+# their own departments.
+allow(user: User, "read_coverage", _department: Department) if
+    assignment in user.assignments and
+    assignment.role = "ANCT";
+
+allow(user: User, "read_coverage", department: Department) if
+    assignment in user.assignments and
+    assignment.role = "PREFECT" and
+    assignment.department = department.code;
+
+# --- Structures ---------------------------------------------------------------------------
+# ANCT: the whole country.
+allow(user: User, "read", _structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "ANCT";
+
+# PREFECT: the structures of their departments.
+allow(user: User, "read", structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "PREFECT" and
+    assignment.department = structure.department;
+
+# AGENT: their own structure(s).
+allow(user: User, "read", structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "AGENT" and
+    assignment.structure = structure.id;
+
+# AUDITOR: no structure yet (their assigned audits arrive with labelling).
+# OPERATOR: no structure yet (their scope comes from the departmental conventions).

@@ -1,0 +1,61 @@
+//! Configuration: command-line flags, each backed by a documented environment variable.
+
+use std::net::SocketAddr;
+
+/// The default database: an embedded SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://maillage.db?mode=rwc";
+
+/// Settings shared by every command.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Config {
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded, the default) or
+    /// `postgres://USER:PASSWORD@HOST/DB` (production).
+    #[arg(long, global = true, env = "MAILLAGE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// HS256 secret that signs and checks bearer tokens (at least 32 bytes). When unset,
+    /// maillage runs in demo mode: a generated secret is kept beside the SQLite file.
+    #[arg(
+        long,
+        global = true,
+        env = "MAILLAGE_JWT_SECRET",
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+
+    /// Largest number of pooled database connections.
+    #[arg(
+        long,
+        global = true,
+        env = "MAILLAGE_DB_MAX_CONNECTIONS",
+        default_value_t = 16
+    )]
+    pub db_max_connections: u32,
+
+    /// Log format: `text` for people, `json` for log collectors. The level comes from
+    /// `RUST_LOG` (default `info`).
+    #[arg(long, global = true, env = "MAILLAGE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Settings of `maillage serve`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "MAILLAGE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// In demo mode, seed a small demo (structures and one user per role) into an empty
+    /// database on start.
+    #[arg(long, env = "MAILLAGE_DEMO_SEED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo_seed: bool,
+}
+
+/// Log output format.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}

@@ -1,0 +1,149 @@
+//! Enumerations of the domain. Each is stored in the database under its GraphQL name
+//! (`FIXED`, `LABELLED`, …) so that SQL filters and the API speak the same words.
+
+use async_graphql::Enum;
+use strum::{EnumString, IntoStaticStr};
+
+/// How a structure receives the public (DOMAIN.md "format").
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum StructureFormat {
+    /// A fixed site ("Fixe").
+    Fixed,
+    /// One structure spread over several sites ("Multisites").
+    MultiSite,
+    /// A fixed site working with one or more antennas ("Fixe_antenne(s)").
+    Antenna,
+    /// A mobile bus ("Bus_équivalent").
+    Bus,
+    /// An itinerant service with stops ("Itinérante").
+    Itinerant,
+}
+
+/// Principal site or antenna of a principal.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum SiteType {
+    /// A principal structure.
+    Principal,
+    /// An antenna hanging off a principal structure.
+    Antenna,
+}
+
+/// Where a structure stands in labelling.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum LabelStatus {
+    /// Proposed by the prefect, not labelled yet (an MSAP or a new site).
+    Candidate,
+    /// Labelled France Services.
+    Labelled,
+    /// Label withdrawn by ANCT.
+    Withdrawn,
+}
+
+/// Who carries the structure ("porteur").
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum Carrier {
+    /// A commune.
+    Commune,
+    /// An intercommunality (EPCI).
+    Intercommunality,
+    /// La Poste.
+    LaPoste,
+    /// An association.
+    Association,
+    /// A PIMMS (point d'information médiation multi-services).
+    Pimms,
+    /// A partner operator.
+    Operator,
+    /// The State (sub-prefecture…).
+    State,
+    /// Any other carrier.
+    Other,
+}
+
+/// The five roles (DOMAIN.md "Who uses it").
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
+pub enum Role {
+    /// National agency: the whole country.
+    Anct,
+    /// Prefecture staff: one department per assignment.
+    Prefect,
+    /// Audit team member or mystery visitor: only assigned audits and visits.
+    Auditor,
+    /// Partner staff: their partner, nationally or in one department per assignment.
+    Operator,
+    /// Front-office agent: one structure per assignment.
+    Agent,
+}
+
+/// Kind of an INSEE canton.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CantonKind {
+    /// A canton (`C`).
+    Canton,
+    /// A city-canton grouping a commune split over several cantons (`V`).
+    CityCanton,
+    /// A fictitious canton for a new commune spread over several cantons (`N`).
+    Fictitious,
+}
+
+impl CantonKind {
+    /// Reads the INSEE type code.
+    pub fn from_insee(code: &str) -> Option<Self> {
+        match code {
+            "C" => Some(Self::Canton),
+            "V" => Some(Self::CityCanton),
+            "N" => Some(Self::Fictitious),
+            _ => None,
+        }
+    }
+}
+
+/// Kind of an INSEE commune row that a structure can sit in.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CommuneKind {
+    /// A commune (`COM`).
+    Commune,
+    /// A municipal arrondissement of Paris, Lyon or Marseille (`ARM`).
+    Arrondissement,
+}
+
+impl CommuneKind {
+    /// Reads the INSEE type code; delegated and associated communes have no kind here.
+    pub fn from_insee(code: &str) -> Option<Self> {
+        match code {
+            "COM" => Some(Self::Commune),
+            "ARM" => Some(Self::Arrondissement),
+            _ => None,
+        }
+    }
+}
+
+/// INSEE type codes of the communes a structure can sit in.
+pub const LOCATABLE_COMMUNE_KINDS: [&str; 2] = ["COM", "ARM"];
+
+/// Stored name of an enumeration value.
+pub fn db_name<E: Into<&'static str>>(value: E) -> &'static str {
+    value.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn stored_names_round_trip() {
+        assert_eq!(db_name(StructureFormat::MultiSite), "MULTI_SITE");
+        assert_eq!(
+            StructureFormat::from_str("MULTI_SITE"),
+            Ok(StructureFormat::MultiSite)
+        );
+        assert_eq!(Role::from_str("prefect"), Ok(Role::Prefect));
+        assert!(Role::from_str("mayor").is_err());
+    }
+}

@@ -1,0 +1,202 @@
+//! Weekly opening hours: several ranges a day, parsed from the open-data text
+//! (`09:00 - 12:00 / 13:30 - 17:00`), and the R-11 figures derived from them.
+
+use async_graphql::Enum;
+use chrono::NaiveTime;
+use serde::{Deserialize, Serialize};
+
+/// A day of the week.
+#[derive(Enum, Serialize, Deserialize, Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Weekday {
+    /// Lundi.
+    Monday,
+    /// Mardi.
+    Tuesday,
+    /// Mercredi.
+    Wednesday,
+    /// Jeudi.
+    Thursday,
+    /// Vendredi.
+    Friday,
+    /// Samedi.
+    Saturday,
+    /// Dimanche.
+    Sunday,
+}
+
+impl Weekday {
+    /// The seven days, Monday first.
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+        Weekday::Saturday,
+        Weekday::Sunday,
+    ];
+}
+
+/// One opening range of a day, `opens` strictly before `closes`.
+#[derive(Serialize, Deserialize, Copy, Clone, Debug, PartialEq, Eq)]
+pub struct OpeningRange {
+    /// Day of the week.
+    pub day: Weekday,
+    /// Opening time.
+    pub opens: NaiveTime,
+    /// Closing time.
+    pub closes: NaiveTime,
+}
+
+impl OpeningRange {
+    /// Length of the range in minutes.
+    pub fn minutes(&self) -> i64 {
+        (self.closes - self.opens).num_minutes()
+    }
+}
+
+/// The opening ranges of a week, sorted by day then opening time, never overlapping.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct WeeklyHours(Vec<OpeningRange>);
+
+/// Why an opening-hours text could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HoursError {
+    /// A range is not `HH:MM - HH:MM`.
+    #[error("{day:?}: '{text}' is not a range like '09:00 - 12:00'")]
+    Malformed {
+        /// The day.
+        day: Weekday,
+        /// The offending text.
+        text: String,
+    },
+    /// A range closes before it opens, or overlaps the previous one.
+    #[error("{day:?}: '{text}' closes before it opens or overlaps another range")]
+    Inconsistent {
+        /// The day.
+        day: Weekday,
+        /// The offending text.
+        text: String,
+    },
+}
+
+impl WeeklyHours {
+    /// Builds the week from one text per day (empty text = closed), as in the open data.
+    pub fn parse_days<'a>(
+        days: impl IntoIterator<Item = (Weekday, &'a str)>,
+    ) -> Result<Self, HoursError> {
+        let mut ranges = Vec::new();
+        for (day, text) in days {
+            ranges.extend(parse_day(day, text)?);
+        }
+        ranges.sort_by_key(|range| (range.day, range.opens));
+        Ok(Self(ranges))
+    }
+
+    /// All ranges, sorted.
+    pub fn ranges(&self) -> &[OpeningRange] {
+        &self.0
+    }
+
+    /// The ranges of one day.
+    pub fn day(&self, day: Weekday) -> impl Iterator<Item = &OpeningRange> {
+        self.0.iter().filter(move |range| range.day == day)
+    }
+
+    /// Number of days with at least one range (R-11 asks for 5).
+    pub fn days_open(&self) -> i32 {
+        let mut days: Vec<Weekday> = self.0.iter().map(|range| range.day).collect();
+        days.dedup();
+        days.len() as i32
+    }
+
+    /// Minutes open in the week (R-11 asks for 24 hours).
+    pub fn weekly_minutes(&self) -> i32 {
+        self.0.iter().map(OpeningRange::minutes).sum::<i64>() as i32
+    }
+}
+
+fn parse_day(day: Weekday, text: &str) -> Result<Vec<OpeningRange>, HoursError> {
+    let mut ranges: Vec<OpeningRange> = Vec::new();
+    for part in text
+        .split('/')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        let malformed = || HoursError::Malformed {
+            day,
+            text: part.to_owned(),
+        };
+        let (opens, closes) = part.split_once('-').ok_or_else(malformed)?;
+        let opens = NaiveTime::parse_from_str(opens.trim(), "%H:%M").map_err(|_| malformed())?;
+        let closes = NaiveTime::parse_from_str(closes.trim(), "%H:%M").map_err(|_| malformed())?;
+        let overlaps = ranges.last().is_some_and(|last| last.closes > opens);
+        if closes <= opens || overlaps {
+            return Err(HoursError::Inconsistent {
+                day,
+                text: part.to_owned(),
+            });
+        }
+        ranges.push(OpeningRange { day, opens, closes });
+    }
+    Ok(ranges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn week(texts: [&str; 6]) -> Result<WeeklyHours, HoursError> {
+        WeeklyHours::parse_days(Weekday::ALL.into_iter().zip(texts))
+    }
+
+    #[test]
+    fn two_ranges_a_day_on_four_days_count_as_four_days() {
+        let hours = week([
+            "13:30 - 17:00",
+            "09:00 - 12:00 / 13:30 - 17:00",
+            "09:00 - 12:00 / 13:30 - 17:00",
+            "",
+            "09:00 - 12:00 / 13:30 - 16:00",
+            "",
+        ])
+        .expect("valid hours");
+        assert_eq!(hours.days_open(), 4);
+        // 3h30 + 6h30 + 6h30 + 5h30
+        assert_eq!(hours.weekly_minutes(), 22 * 60);
+        assert_eq!(hours.day(Weekday::Tuesday).count(), 2);
+    }
+
+    #[test]
+    fn malformed_and_reversed_ranges_are_refused() {
+        assert!(matches!(
+            week(["9h-12h", "", "", "", "", ""]),
+            Err(HoursError::Malformed {
+                day: Weekday::Monday,
+                ..
+            })
+        ));
+        assert!(matches!(
+            week(["", "12:00 - 09:00", "", "", "", ""]),
+            Err(HoursError::Inconsistent {
+                day: Weekday::Tuesday,
+                ..
+            })
+        ));
+        assert!(matches!(
+            week(["", "", "09:00 - 12:00 / 11:00 - 14:00", "", "", ""]),
+            Err(HoursError::Inconsistent { .. })
+        ));
+    }
+
+    #[test]
+    fn hours_survive_a_json_round_trip() {
+        let hours = week(["08:30 - 12:00", "", "", "", "", "09:00 - 12:00"]).expect("valid");
+        let json = serde_json::to_value(&hours).expect("serialise");
+        assert_eq!(json[0]["day"], "MONDAY");
+        let back: WeeklyHours = serde_json::from_value(json).expect("deserialise");
+        assert_eq!(back, hours);
+    }
+}

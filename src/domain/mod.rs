@@ -1,0 +1,8 @@
+//! Rules that are not storage: opening-hours maths, label dates, enumerations, global ids.
+//! Nothing here touches the database.
+
+pub mod enums;
+pub mod hours;
+pub mod ids;
+pub mod label;
+pub mod text;

@@ -1,0 +1,33 @@
+//! Text normalisation for search: lower-case, accents removed, so that "creteil" finds
+//! "Créteil" the same way on SQLite and PostgreSQL.
+
+/// Lower-case ASCII transliteration of `text`.
+pub fn search_key(text: &str) -> String {
+    deunicode::deunicode(text).to_lowercase()
+}
+
+/// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` escaped (use with
+/// `ESCAPE '\'`).
+pub fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for ch in search_key(needle.trim()).chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accents_and_case_are_folded_and_wildcards_escaped() {
+        assert_eq!(search_key("Créteil Œuvre"), "creteil oeuvre");
+        assert_eq!(contains_pattern(" 50%_ "), "%50\\%\\_%");
+    }
+}

@@ -1,0 +1,118 @@
+//! The one error type of the API.
+//!
+//! `AppError` deliberately does not implement `Display`: async-graphql converts any
+//! `Display` type into an error *without* `extensions.code`, and we want every `?` in a
+//! resolver to go through our conversion, which sets the code.
+//!
+//! Use [`AppError`] in services and resolvers: each variant maps to a stable
+//! `extensions.code` that clients branch on. Command-line and start-up code use
+//! `anyhow` with `.context(…)`, since a person reads those errors, not a program.
+
+use async_graphql::ErrorExtensions;
+
+/// An error a GraphQL client can receive.
+#[derive(Debug)]
+pub enum AppError {
+    /// No valid credentials: missing, malformed, expired token, or disabled user.
+    Unauthenticated(String),
+    /// Authenticated, but the policy does not allow this action.
+    Forbidden(String),
+    /// No such object, or the caller may not know it exists.
+    NotFound(String),
+    /// The input is invalid; `field` names the offending argument.
+    BadUserInput {
+        /// The argument or input field at fault.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The change conflicts with the current state.
+    Conflict(String),
+    /// Anything else: logged with a correlation id, never described to the client.
+    Internal(anyhow::Error),
+}
+
+impl AppError {
+    /// A `NOT_FOUND` that reveals nothing about whether the object exists.
+    pub fn not_found(what: &str, key: &str) -> Self {
+        Self::NotFound(format!("{what} '{key}' not found"))
+    }
+
+    /// A `BAD_USER_INPUT` about `field`.
+    pub fn bad_input(field: &str, message: impl Into<String>) -> Self {
+        Self::BadUserInput {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The message a client sees (internal errors say nothing of their cause).
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::Conflict(m) => m.clone(),
+            Self::BadUserInput { message, .. } => message.clone(),
+            Self::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The `extensions.code` of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::Internal(err)
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl From<oso::OsoError> for AppError {
+    fn from(err: oso::OsoError) -> Self {
+        Self::Internal(anyhow::anyhow!("policy evaluation failed: {err}"))
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        let message = match self {
+            Self::Internal(source) => {
+                let correlation_id = uuid::Uuid::new_v4();
+                tracing::error!(%correlation_id, error = ?source, "internal error");
+                format!("internal error (correlation id {correlation_id})")
+            }
+            other => other.message(),
+        };
+        async_graphql::Error::new(message).extend_with(|_, extensions| {
+            extensions.set("code", self.code());
+            if let Self::BadUserInput { field, .. } = self {
+                extensions.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.extend()
+    }
+}
+
+/// Result of a service or resolver.
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,52 @@
+//! What a resolver knows about its request: the database, the policy, the actor (if any),
+//! and the request's DataLoaders.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use sea_orm::DatabaseConnection;
+
+use super::loaders::Loaders;
+use crate::auth::{Actor, Policy};
+use crate::error::AppError;
+
+/// Per-request data attached to every GraphQL request.
+pub struct RequestData {
+    /// Database pool.
+    pub db: DatabaseConnection,
+    /// The loaded policy.
+    pub policy: Policy,
+    /// The authenticated actor, `None` for an anonymous caller.
+    pub actor: Option<Arc<Actor>>,
+}
+
+/// Access to the request data from a resolver.
+pub trait ContextExt {
+    /// The request data.
+    fn request(&self) -> &RequestData;
+
+    /// The request's DataLoaders.
+    fn loaders(&self) -> &Loaders;
+
+    /// The actor, or `UNAUTHENTICATED` for an anonymous caller.
+    fn actor(&self) -> Result<&Actor, AppError> {
+        self.request().actor.as_deref().ok_or_else(|| {
+            AppError::Unauthenticated(
+                "sign in first: send 'Authorization: Bearer <token>' (see `maillage token`)".into(),
+            )
+        })
+    }
+}
+
+impl ContextExt for Context<'_> {
+    fn request(&self) -> &RequestData {
+        // Attached by `graphql::http` to every request; a missing one is a programming error
+        // caught by every integration test.
+        self.data_unchecked::<RequestData>()
+    }
+
+    fn loaders(&self) -> &Loaders {
+        // Attached next to `RequestData`.
+        self.data_unchecked::<Loaders>()
+    }
+}

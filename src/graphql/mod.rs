@@ -1,0 +1,11 @@
+//! The GraphQL API: schema, request context, DataLoaders, queries and object types.
+//! Resolvers are thin: they read arguments, call a service and wrap the result.
+
+pub mod context;
+pub mod http;
+pub mod loaders;
+pub mod query;
+pub mod schema;
+pub mod types;
+
+pub use schema::{MaillageSchema, schema, sdl};

@@ -1,0 +1,19 @@
+//! Query roots, one per area, merged into [`QueryRoot`].
+
+mod me;
+mod node;
+mod partners;
+mod reference;
+mod structures;
+
+use async_graphql::MergedObject;
+
+/// The root of every query.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    me::MeQuery,
+    reference::ReferenceQuery,
+    partners::PartnerQuery,
+    structures::StructureQuery,
+    node::NodeQuery,
+);

@@ -1,0 +1,42 @@
+//! `node(id:)`: any object by global id, under the same rules as its by-key query.
+use async_graphql::{Context, ID, Object, Result};
+
+use crate::domain::ids::{NodeType, decode};
+use crate::error::AppError;
+use crate::graphql::context::ContextExt;
+use crate::graphql::types::{Canton, Commune, Department, Node, Partner, Structure};
+use crate::service::{partners, reference, structures};
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this global id, if the caller may see it (NOT_FOUND otherwise).
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let actor = ctx.actor()?;
+        let request = ctx.request();
+        let (db, policy) = (&request.db, &request.policy);
+        let Some((node_type, key)) = decode(&id) else {
+            return Err(AppError::not_found("node", &id).into());
+        };
+        let node = match node_type {
+            NodeType::Structure => Node::Structure(Structure(
+                structures::by_matricule(db, policy, actor, &key).await?,
+            )),
+            NodeType::Department => Node::Department(Department(
+                reference::department(db, policy, actor, &key).await?,
+            )),
+            NodeType::Canton => {
+                Node::Canton(Canton(reference::canton(db, policy, actor, &key).await?))
+            }
+            NodeType::Commune => {
+                Node::Commune(Commune(reference::commune(db, policy, actor, &key).await?))
+            }
+            NodeType::Partner => {
+                Node::Partner(Partner(partners::by_code(db, policy, actor, &key).await?))
+            }
+        };
+        Ok(Some(node))
+    }
+}

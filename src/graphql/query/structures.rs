@@ -1,0 +1,140 @@
+//! `structures` (a Relay connection) and `structure(matricule:)`.
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, InputObject, Object, Result};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+use crate::domain::enums::{LabelStatus, StructureFormat};
+use crate::error::AppError;
+use crate::graphql::context::ContextExt;
+use crate::graphql::types::Structure;
+use crate::service::structures::{self, MAX_PAGE_SIZE, StructureFilter};
+
+/// Page size when `first` is not given.
+const DEFAULT_PAGE_SIZE: i32 = 20;
+/// Longest accepted search text.
+const MAX_SEARCH_LEN: usize = 100;
+
+#[derive(Default)]
+pub struct StructureQuery;
+
+/// Filters of `structures`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct StructureFilterInput {
+    /// In this department (INSEE code).
+    pub department: Option<String>,
+    /// In one of these departments (INSEE codes). Not together with `department`.
+    pub departments: Option<Vec<String>>,
+    /// Of this format.
+    pub format: Option<StructureFormat>,
+    /// With this label status.
+    pub label_status: Option<LabelStatus>,
+    /// Whose commune lies in this canton (INSEE code).
+    pub canton: Option<String>,
+    /// Whose name or commune name contains this text (case and accents ignored).
+    pub search: Option<String>,
+}
+
+impl StructureFilterInput {
+    fn into_filter(self) -> Result<StructureFilter, AppError> {
+        let departments = match (self.department, self.departments) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::bad_input(
+                    "filter.departments",
+                    "give either `department` or `departments`, not both",
+                ));
+            }
+            (Some(one), None) => Some(vec![one]),
+            (None, many) => many,
+        };
+        if self
+            .search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > MAX_SEARCH_LEN)
+        {
+            return Err(AppError::bad_input(
+                "filter.search",
+                format!("search text is limited to {MAX_SEARCH_LEN} characters"),
+            ));
+        }
+        Ok(StructureFilter {
+            departments,
+            format: self.format,
+            label_status: self.label_status,
+            canton: self.canton,
+            text: self.search,
+        })
+    }
+}
+
+/// Extra fields of the structures connection.
+pub struct StructureConnectionFields {
+    filter: StructureFilter,
+}
+
+#[Object]
+impl StructureConnectionFields {
+    /// Number of structures matching the filter that the caller may see (all pages).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(structures::count(&ctx.request().db, ctx.actor()?, &self.filter).await?)
+    }
+}
+
+fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("structure:{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<i64, AppError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("structure:")?.parse().ok())
+        .ok_or_else(|| AppError::bad_input("after", "not a cursor of this connection"))
+}
+
+#[Object]
+impl StructureQuery {
+    /// The structures the caller may see, by ascending creation, `first` at a time (at most
+    /// 100) after the cursor `after`.
+    async fn structures(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<StructureFilterInput>,
+    ) -> Result<Connection<String, Structure, StructureConnectionFields, EmptyFields>> {
+        let actor = ctx.actor()?;
+        let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
+        let limit = u64::try_from(first)
+            .ok()
+            .filter(|n| *n <= MAX_PAGE_SIZE)
+            .ok_or_else(|| {
+                AppError::bad_input(
+                    "first",
+                    format!("first must be between 0 and {MAX_PAGE_SIZE}"),
+                )
+            })?;
+        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let filter = filter.unwrap_or_default().into_filter()?;
+        let (rows, has_next) =
+            structures::page(&ctx.request().db, actor, &filter, after, limit).await?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            StructureConnectionFields { filter },
+        );
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(encode_cursor(row.id), Structure(row))),
+        );
+        Ok(connection)
+    }
+
+    /// The structure with this matricule, if the caller may see it (NOT_FOUND otherwise).
+    async fn structure(&self, ctx: &Context<'_>, matricule: String) -> Result<Option<Structure>> {
+        let request = ctx.request();
+        let row = structures::by_matricule(&request.db, &request.policy, ctx.actor()?, &matricule)
+            .await?;
+        Ok(Some(Structure(row)))
+    }
+}

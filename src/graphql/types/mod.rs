@@ -1,0 +1,44 @@
+//! GraphQL object types, one file per type. Each wraps a storage model and resolves its
+//! relations through the request's DataLoaders.
+
+pub mod canton;
+pub mod commune;
+pub mod coverage;
+pub mod department;
+pub mod hours;
+pub mod node;
+pub mod partner;
+pub mod region;
+pub mod structure;
+pub mod user;
+
+pub use canton::Canton;
+pub use commune::Commune;
+pub use department::Department;
+pub use node::Node;
+pub use partner::Partner;
+pub use region::Region;
+pub use structure::Structure;
+pub use user::User;
+
+use crate::error::AppError;
+
+/// A stored enumeration value read back; a value the code does not know is an internal
+/// error (the database and the code disagree), never shown as-is.
+pub(crate) fn stored<E: std::str::FromStr>(column: &str, value: &str) -> Result<E, AppError> {
+    value.parse().map_err(|_| {
+        AppError::Internal(anyhow::anyhow!(
+            "unknown {column} '{value}' in the database"
+        ))
+    })
+}
+
+pub(crate) fn stored_canton_kind(
+    value: &str,
+) -> Result<crate::domain::enums::CantonKind, AppError> {
+    crate::domain::enums::CantonKind::from_insee(value).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "unknown canton kind '{value}' in the database"
+        ))
+    })
+}

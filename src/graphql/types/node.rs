@@ -1,0 +1,20 @@
+//! The Relay `Node` interface.
+use async_graphql::{ID, Interface};
+
+use super::{Canton, Commune, Department, Partner, Structure};
+
+/// An object with a global id, fetchable with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global id."))]
+pub enum Node {
+    /// A structure.
+    Structure(Structure),
+    /// A department.
+    Department(Department),
+    /// A canton.
+    Canton(Canton),
+    /// A commune.
+    Commune(Commune),
+    /// A partner.
+    Partner(Partner),
+}

@@ -1,0 +1,47 @@
+//! `Partner`.
+use async_graphql::{Context, ID, Object, Result};
+
+use super::Department;
+use crate::domain::ids::{NodeType, encode};
+use crate::graphql::context::ContextExt;
+
+/// A partner organisation ("opérateur partenaire").
+#[derive(Clone)]
+pub struct Partner(pub entity::partner::Model);
+
+#[Object]
+impl Partner {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ID(encode(NodeType::Partner, &self.0.code))
+    }
+
+    /// Stable code ("CAF", "FRANCE_TRAVAIL", "DGFIP"…).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// One of the nine core partners every France Services works with.
+    async fn core(&self) -> bool {
+        self.0.core
+    }
+
+    /// National partner (true) or local partner of one department (false).
+    async fn national(&self) -> bool {
+        self.0.department_code.is_none()
+    }
+
+    /// For a local partner: its department.
+    async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
+        let Some(code) = self.0.department_code.clone() else {
+            return Ok(None);
+        };
+        let loaders = ctx.loaders();
+        Ok(loaders.departments.load_one(code).await?.map(Department))
+    }
+}

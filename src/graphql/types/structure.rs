@@ -1,0 +1,239 @@
+//! `Structure`: a France Services site.
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+
+use super::hours::{OpeningDay, week};
+use super::{Canton, Commune, Department, stored};
+use crate::domain::enums::{Carrier, LabelStatus, SiteType, StructureFormat};
+use crate::domain::hours::WeeklyHours;
+use crate::domain::ids::{NodeType, encode};
+use crate::error::AppError;
+use crate::graphql::context::ContextExt;
+
+/// A France Services structure.
+#[derive(Clone)]
+pub struct Structure(pub entity::structure::Model);
+
+/// A WGS84 position.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct GeoPoint {
+    /// Latitude in degrees.
+    pub latitude: f64,
+    /// Longitude in degrees.
+    pub longitude: f64,
+}
+
+/// Premises facts; null when not recorded.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct Premises {
+    /// A reception desk.
+    pub reception_desk: Option<bool>,
+    /// A closed confidential space for appointments.
+    pub confidential_space: Option<bool>,
+    /// Accessible to people with reduced mobility.
+    pub pmr_access: Option<bool>,
+}
+
+/// Equipment facts; null when not recorded.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct Equipment {
+    /// A free-access workstation.
+    pub free_access_workstation: Option<bool>,
+    /// A computer with a webcam.
+    pub webcam_computer: Option<bool>,
+    /// A printer / scanner.
+    pub printer: Option<bool>,
+}
+
+impl Structure {
+    fn hours(&self) -> Result<WeeklyHours, AppError> {
+        serde_json::from_value(self.0.opening_hours.clone()).map_err(|err| {
+            AppError::Internal(anyhow::anyhow!(
+                "opening hours of structure {} unreadable: {err}",
+                self.0.matricule
+            ))
+        })
+    }
+}
+
+#[Object]
+impl Structure {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ID(encode(NodeType::Structure, &self.0.matricule))
+    }
+
+    /// ANCT matricule (`id_fs` of the open data).
+    async fn matricule(&self) -> &str {
+        &self.0.matricule
+    }
+
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The department that steers it.
+    async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
+        Ok(ctx
+            .loaders()
+            .departments
+            .load_one(self.0.department_code.clone())
+            .await?
+            .map(Department))
+    }
+
+    /// Its commune or municipal arrondissement.
+    async fn commune(&self, ctx: &Context<'_>) -> Result<Option<Commune>> {
+        let Some(code) = self.0.commune_code.clone() else {
+            return Ok(None);
+        };
+        Ok(ctx.loaders().communes.load_one(code).await?.map(Commune))
+    }
+
+    /// The canton of its commune.
+    async fn canton(&self, ctx: &Context<'_>) -> Result<Option<Canton>> {
+        let Some(code) = self.0.commune_code.clone() else {
+            return Ok(None);
+        };
+        let loaders = ctx.loaders();
+        let Some(canton) = loaders
+            .communes
+            .load_one(code)
+            .await?
+            .and_then(|c| c.canton_code)
+        else {
+            return Ok(None);
+        };
+        Ok(loaders.cantons.load_one(canton).await?.map(Canton))
+    }
+
+    /// Street address.
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+
+    /// Address complement.
+    async fn address_complement(&self) -> Option<&str> {
+        self.0.address_complement.as_deref()
+    }
+
+    /// Postal code.
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
+
+    /// Position, when known.
+    async fn location(&self) -> Option<GeoPoint> {
+        Some(GeoPoint {
+            latitude: self.0.latitude?,
+            longitude: self.0.longitude?,
+        })
+    }
+
+    /// Contact e-mail.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+
+    /// Contact phone.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+
+    /// How it receives the public.
+    async fn format(&self) -> Result<StructureFormat> {
+        Ok(stored("format", &self.0.format)?)
+    }
+
+    /// Principal site or antenna.
+    async fn site_type(&self) -> Result<SiteType> {
+        Ok(stored("site type", &self.0.site_type)?)
+    }
+
+    /// For an antenna: its principal structure, when known and visible to the caller.
+    async fn principal(&self, ctx: &Context<'_>) -> Result<Option<Structure>> {
+        let Some(id) = self.0.principal_id else {
+            return Ok(None);
+        };
+        Ok(ctx.loaders().structures.load_one(id).await?.map(Structure))
+    }
+
+    /// Its antennas visible to the caller.
+    async fn antennas(&self, ctx: &Context<'_>) -> Result<Vec<Structure>> {
+        let antennas = ctx.loaders().antennas.load_one(self.0.id).await?;
+        Ok(antennas
+            .unwrap_or_default()
+            .into_iter()
+            .map(Structure)
+            .collect())
+    }
+
+    /// Name of the group of sites it belongs to.
+    async fn site_group(&self) -> Option<&str> {
+        self.0.site_group.as_deref()
+    }
+
+    /// Who carries it ("porteur"), when recorded.
+    async fn carrier(&self) -> Result<Option<Carrier>> {
+        Ok(self
+            .0
+            .carrier
+            .as_deref()
+            .map(|c| stored("carrier", c))
+            .transpose()?)
+    }
+
+    /// Weekly opening hours, Monday to Sunday.
+    async fn opening_hours(&self) -> Result<Vec<OpeningDay>> {
+        Ok(week(&self.hours()?))
+    }
+
+    /// Days open per week (R-11 asks for at least 5).
+    async fn days_open_per_week(&self) -> i32 {
+        self.0.days_open
+    }
+
+    /// Hours open per week (R-11 asks for at least 24).
+    async fn hours_per_week(&self) -> f64 {
+        f64::from(self.0.weekly_minutes) / 60.0
+    }
+
+    /// Remark on hours or appointments.
+    async fn hours_comment(&self) -> Option<&str> {
+        self.0.hours_comment.as_deref()
+    }
+
+    /// Appointments can be booked.
+    async fn appointment_booking(&self) -> bool {
+        self.0.appointment_booking
+    }
+
+    /// Premises facts.
+    async fn premises(&self) -> Premises {
+        Premises {
+            reception_desk: self.0.reception_desk,
+            confidential_space: self.0.confidential_space,
+            pmr_access: self.0.pmr_access,
+        }
+    }
+
+    /// Equipment facts.
+    async fn equipment(&self) -> Equipment {
+        Equipment {
+            free_access_workstation: self.0.free_access_workstation,
+            webcam_computer: self.0.webcam_computer,
+            printer: self.0.printer,
+        }
+    }
+
+    /// Where it stands in labelling.
+    async fn label_status(&self) -> Result<LabelStatus> {
+        Ok(stored("label status", &self.0.label_status)?)
+    }
+
+    /// Date the label was granted.
+    async fn label_date(&self) -> Option<NaiveDate> {
+        self.0.label_date
+    }
+}

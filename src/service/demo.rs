@@ -1,0 +1,320 @@
+//! The small deterministic demo seeded into an empty database in demo mode: seven
+//! structures in three departments (Nord, Creuse, Corse-du-Sud) and one user per role.
+//! Tests use it as their fixture too.
+
+use anyhow::Context;
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait,
+};
+
+use super::users::{self, ScopeArgs};
+use crate::domain::enums::{Carrier, LabelStatus, Role, SiteType, StructureFormat, db_name};
+use crate::domain::hours::{Weekday, WeeklyHours};
+use crate::domain::text::search_key;
+use entity::{canton, commune, structure};
+
+/// `(code, name, kind, department)` of the demo cantons.
+const CANTONS: [(&str, &str, &str, &str); 7] = [
+    ("5997", "Lille", "V", "59"),
+    ("5939", "Valenciennes", "C", "59"),
+    ("5930", "Maubeuge", "C", "59"),
+    ("2399", "Guéret", "V", "23"),
+    ("2309", "Felletin", "C", "23"),
+    ("2315", "La Souterraine", "C", "23"),
+    ("2A98", "Ajaccio", "V", "2A"),
+];
+
+/// `(code, name, department, canton, population)` of the demo communes.
+const COMMUNES: [(&str, &str, &str, &str, i64); 7] = [
+    ("59350", "Lille", "59", "5997", 238_246),
+    ("59606", "Valenciennes", "59", "5939", 43_468),
+    ("59392", "Maubeuge", "59", "5930", 28_767),
+    ("23096", "Guéret", "23", "2399", 12_955),
+    ("23079", "Felletin", "23", "2309", 1_577),
+    ("23176", "La Souterraine", "23", "2315", 4_978),
+    ("2A004", "Ajaccio", "2A", "2A98", 76_320),
+];
+
+const FULL_WEEK: &str = "09:00 - 12:00 / 13:30 - 17:00";
+
+/// A demo structure.
+struct DemoSite {
+    matricule: &'static str,
+    name: &'static str,
+    department: &'static str,
+    commune: &'static str,
+    commune_name: &'static str,
+    format: StructureFormat,
+    antenna_of: Option<&'static str>,
+    carrier: Carrier,
+    /// Monday to Saturday.
+    hours: [&'static str; 6],
+    labelled_on: Option<(i32, u32, u32)>,
+}
+
+const SITES: [DemoSite; 7] = [
+    DemoSite {
+        matricule: "DEMO-59-01",
+        name: "France services Lille Moulins",
+        department: "59",
+        commune: "59350",
+        commune_name: "Lille",
+        format: StructureFormat::Fixed,
+        antenna_of: None,
+        carrier: Carrier::Commune,
+        hours: [FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, ""],
+        labelled_on: Some((2020, 1, 1)),
+    },
+    DemoSite {
+        matricule: "DEMO-59-02",
+        name: "France services du Hainaut",
+        department: "59",
+        commune: "59606",
+        commune_name: "Valenciennes",
+        format: StructureFormat::Antenna,
+        antenna_of: None,
+        carrier: Carrier::Intercommunality,
+        hours: [
+            FULL_WEEK,
+            FULL_WEEK,
+            FULL_WEEK,
+            FULL_WEEK,
+            FULL_WEEK,
+            "09:00 - 12:00",
+        ],
+        labelled_on: Some((2020, 6, 15)),
+    },
+    DemoSite {
+        matricule: "DEMO-59-03",
+        name: "France services du Hainaut - antenne de Maubeuge",
+        department: "59",
+        commune: "59392",
+        commune_name: "Maubeuge",
+        format: StructureFormat::Antenna,
+        antenna_of: Some("DEMO-59-02"),
+        carrier: Carrier::Intercommunality,
+        hours: [
+            "09:00 - 12:00",
+            "",
+            "09:00 - 12:00",
+            "",
+            "13:30 - 17:00",
+            "",
+        ],
+        labelled_on: Some((2021, 3, 1)),
+    },
+    DemoSite {
+        matricule: "DEMO-59-04",
+        name: "Bus France services des Flandres",
+        department: "59",
+        commune: "59350",
+        commune_name: "Lille",
+        format: StructureFormat::Bus,
+        antenna_of: None,
+        carrier: Carrier::Association,
+        hours: [FULL_WEEK, FULL_WEEK, "", FULL_WEEK, FULL_WEEK, ""],
+        labelled_on: None,
+    },
+    DemoSite {
+        matricule: "DEMO-23-01",
+        name: "France services Guéret",
+        department: "23",
+        commune: "23096",
+        commune_name: "Guéret",
+        format: StructureFormat::Fixed,
+        antenna_of: None,
+        carrier: Carrier::LaPoste,
+        hours: [FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, ""],
+        labelled_on: Some((2020, 1, 1)),
+    },
+    DemoSite {
+        matricule: "DEMO-23-02",
+        name: "France services Felletin",
+        department: "23",
+        commune: "23079",
+        commune_name: "Felletin",
+        format: StructureFormat::MultiSite,
+        antenna_of: None,
+        carrier: Carrier::Commune,
+        hours: [
+            "09:00 - 12:00",
+            FULL_WEEK,
+            "",
+            FULL_WEEK,
+            "09:00 - 12:00",
+            "",
+        ],
+        labelled_on: Some((2022, 9, 1)),
+    },
+    DemoSite {
+        matricule: "DEMO-2A-01",
+        name: "France services Ajaccio",
+        department: "2A",
+        commune: "2A004",
+        commune_name: "Ajaccio",
+        format: StructureFormat::Fixed,
+        antenna_of: None,
+        carrier: Carrier::State,
+        hours: [FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, ""],
+        labelled_on: Some((2020, 1, 1)),
+    },
+];
+
+/// Demo users: `(email, role, department, partner, structure)`.
+pub const USERS: [(&str, Role, Option<&str>, Option<&str>, Option<&str>); 6] = [
+    ("anct@demo.maillage.fr", Role::Anct, None, None, None),
+    (
+        "prefet.nord@demo.maillage.fr",
+        Role::Prefect,
+        Some("59"),
+        None,
+        None,
+    ),
+    (
+        "prefet.creuse@demo.maillage.fr",
+        Role::Prefect,
+        Some("23"),
+        None,
+        None,
+    ),
+    ("auditeur@demo.maillage.fr", Role::Auditor, None, None, None),
+    (
+        "operateur.caf@demo.maillage.fr",
+        Role::Operator,
+        None,
+        Some("CAF"),
+        None,
+    ),
+    (
+        "agent.lille@demo.maillage.fr",
+        Role::Agent,
+        None,
+        None,
+        Some("DEMO-59-01"),
+    ),
+];
+
+/// Seeds the demo if the database holds no user and no structure. Returns whether it did.
+pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    let users = entity::app_user::Entity::find().count(db).await?;
+    let structures = structure::Entity::find().count(db).await?;
+    if users > 0 || structures > 0 {
+        return Ok(false);
+    }
+    seed(db).await?;
+    Ok(true)
+}
+
+/// Seeds the demo (communes, cantons, structures, users) in one transaction.
+pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let txn = db.begin().await?;
+    for (code, name, kind, department) in CANTONS {
+        canton::ActiveModel {
+            code: Set(code.into()),
+            name: Set(name.into()),
+            kind: Set(kind.into()),
+            department_code: Set(department.into()),
+        }
+        .insert(&txn)
+        .await
+        .context("Failed to seed demo cantons")?;
+    }
+    for (code, name, department, canton, population) in COMMUNES {
+        commune::ActiveModel {
+            code: Set(code.into()),
+            kind: Set("COM".into()),
+            name: Set(name.into()),
+            parent_code: Set(None),
+            department_code: Set(department.into()),
+            canton_code: Set(Some(canton.into())),
+            population: Set(Some(population)),
+        }
+        .insert(&txn)
+        .await
+        .context("Failed to seed demo communes")?;
+    }
+    let mut ids = std::collections::HashMap::new();
+    for site in &SITES {
+        let row = site_model(site, ids.get(site.antenna_of.unwrap_or_default()).copied())?
+            .insert(&txn)
+            .await
+            .context("Failed to seed demo structures")?;
+        ids.insert(site.matricule, row.id);
+    }
+    for (email, role, department, partner, structure) in USERS {
+        let scope = ScopeArgs {
+            department: department.map(Into::into),
+            partner: partner.map(Into::into),
+            structure: structure.map(Into::into),
+        };
+        users::grant(&txn, email, role, &scope).await?;
+    }
+    txn.commit()
+        .await
+        .context("Failed to commit the demo seed")?;
+    Ok(())
+}
+
+fn site_model(
+    site: &DemoSite,
+    principal_id: Option<i64>,
+) -> anyhow::Result<structure::ActiveModel> {
+    let hours = WeeklyHours::parse_days(Weekday::ALL.into_iter().zip(site.hours))?;
+    let label_date = site
+        .labelled_on
+        .and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
+    let fixed = !matches!(
+        site.format,
+        StructureFormat::Bus | StructureFormat::Itinerant
+    );
+    let now = Utc::now();
+    Ok(structure::ActiveModel {
+        matricule: Set(site.matricule.into()),
+        name: Set(site.name.into()),
+        department_code: Set(site.department.into()),
+        commune_code: Set(Some(site.commune.into())),
+        address: Set(Some("1 place de la Mairie".into())),
+        address_complement: Set(None),
+        postal_code: Set(None),
+        latitude: Set(None),
+        longitude: Set(None),
+        email: Set(Some(format!(
+            "{}@demo.maillage.fr",
+            site.matricule.to_lowercase()
+        ))),
+        phone: Set(None),
+        format: Set(db_name(site.format).into()),
+        site_type: Set(db_name(if principal_id.is_some() {
+            SiteType::Antenna
+        } else {
+            SiteType::Principal
+        })
+        .into()),
+        principal_id: Set(principal_id),
+        site_group: Set(None),
+        carrier: Set(Some(db_name(site.carrier).into())),
+        opening_hours: Set(serde_json::to_value(&hours)?),
+        days_open: Set(hours.days_open()),
+        weekly_minutes: Set(hours.weekly_minutes()),
+        hours_comment: Set(None),
+        appointment_booking: Set(true),
+        reception_desk: Set(Some(true)),
+        confidential_space: Set(Some(fixed)),
+        pmr_access: Set(Some(fixed)),
+        free_access_workstation: Set(Some(true)),
+        webcam_computer: Set(Some(fixed)),
+        printer: Set(Some(true)),
+        label_status: Set(db_name(if label_date.is_some() {
+            LabelStatus::Labelled
+        } else {
+            LabelStatus::Candidate
+        })
+        .into()),
+        label_date: Set(label_date),
+        search_text: Set(search_key(&format!("{} {}", site.name, site.commune_name))),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+}

@@ -1,0 +1,13 @@
+//! Use cases: load, check, change. sea-orm queries live here, and every read is scoped by
+//! the actor (SQL scope for lists, the policy for by-key reads).
+
+pub mod coverage;
+pub mod csv_file;
+pub mod demo;
+pub mod import_reference;
+pub mod import_sites;
+pub mod partners;
+pub mod reference;
+pub mod sql;
+pub mod structures;
+pub mod users;

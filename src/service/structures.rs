@@ -1,0 +1,180 @@
+//! Reading structures. Lists, counts and relations are filtered in SQL by the actor's
+//! [`StructureScope`]; by-key reads ask the policy.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+
+use crate::auth::{Actor, Policy, StructureScope};
+use crate::domain::enums::{LOCATABLE_COMMUNE_KINDS, LabelStatus, StructureFormat, db_name};
+use crate::domain::text::contains_pattern;
+use crate::error::{AppError, AppResult};
+use entity::{commune, structure};
+
+/// Largest page a client may ask for.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// Filters of the structures list; all given filters must hold.
+#[derive(Clone, Debug, Default)]
+pub struct StructureFilter {
+    /// In one of these departments.
+    pub departments: Option<Vec<String>>,
+    /// Of this format.
+    pub format: Option<StructureFormat>,
+    /// With this label status.
+    pub label_status: Option<LabelStatus>,
+    /// Whose commune lies in this canton.
+    pub canton: Option<String>,
+    /// Whose name or commune name contains this text (case and accents ignored).
+    pub text: Option<String>,
+}
+
+impl StructureFilter {
+    fn condition(&self) -> Condition {
+        let mut all = Condition::all();
+        if let Some(departments) = &self.departments {
+            all = all.add(structure::Column::DepartmentCode.is_in(departments.clone()));
+        }
+        if let Some(format) = self.format {
+            all = all.add(structure::Column::Format.eq(db_name(format)));
+        }
+        if let Some(status) = self.label_status {
+            all = all.add(structure::Column::LabelStatus.eq(db_name(status)));
+        }
+        if let Some(canton) = &self.canton {
+            all = all.add(
+                structure::Column::CommuneCode.in_subquery(
+                    Query::select()
+                        .column(commune::Column::Code)
+                        .from(commune::Entity)
+                        .and_where(commune::Column::CantonCode.eq(canton.as_str()))
+                        .and_where(commune::Column::Kind.is_in(LOCATABLE_COMMUNE_KINDS))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(text) = self.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            all = all.add(
+                Expr::col(structure::Column::SearchText)
+                    .like(LikeExpr::new(contains_pattern(text)).escape('\\')),
+            );
+        }
+        all
+    }
+}
+
+/// The actor's structures matching `filter`, or `None` when nothing can be in scope.
+fn scoped(actor: &Actor, filter: &StructureFilter) -> Option<Select<structure::Entity>> {
+    let scope = StructureScope::of(actor);
+    if scope.is_empty() {
+        return None;
+    }
+    let mut select = structure::Entity::find().filter(filter.condition());
+    if let Some(condition) = scope.condition() {
+        select = select.filter(condition);
+    }
+    Some(select)
+}
+
+/// One page of the actor's structures, by ascending id after `after`: at most `limit` rows,
+/// plus whether more follow.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &StructureFilter,
+    after: Option<i64>,
+    limit: u64,
+) -> AppResult<(Vec<structure::Model>, bool)> {
+    let Some(mut select) = scoped(actor, filter) else {
+        return Ok((Vec::new(), false));
+    };
+    if let Some(after) = after {
+        select = select.filter(structure::Column::Id.gt(after));
+    }
+    let mut rows = select
+        .order_by_asc(structure::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, has_next))
+}
+
+/// How many of the actor's structures match `filter`.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &StructureFilter,
+) -> AppResult<u64> {
+    match scoped(actor, filter) {
+        Some(select) => Ok(select.count(db).await?),
+        None => Ok(0),
+    }
+}
+
+/// The structure with `matricule`, if the policy lets the actor read it; `NOT_FOUND`
+/// otherwise, whether or not it exists.
+pub async fn by_matricule(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    matricule: &str,
+) -> AppResult<structure::Model> {
+    let row = structure::Entity::find()
+        .filter(structure::Column::Matricule.eq(matricule))
+        .one(db)
+        .await?;
+    match row {
+        Some(row) if policy.can_read_structure(actor, &row)? => Ok(row),
+        _ => Err(AppError::not_found("structure", matricule)),
+    }
+}
+
+/// The in-scope structures among `ids` (for relations such as `principal`).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    scope: &StructureScope,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, structure::Model>> {
+    if scope.is_empty() || ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut select = structure::Entity::find().filter(structure::Column::Id.is_in(ids.to_vec()));
+    if let Some(condition) = scope.condition() {
+        select = select.filter(condition);
+    }
+    Ok(select
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect())
+}
+
+/// The in-scope antennas of each principal in `principal_ids`, by ascending id.
+pub async fn antennas_of(
+    db: &impl ConnectionTrait,
+    scope: &StructureScope,
+    principal_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<structure::Model>>> {
+    let mut antennas: HashMap<i64, Vec<structure::Model>> = HashMap::new();
+    if scope.is_empty() || principal_ids.is_empty() {
+        return Ok(antennas);
+    }
+    let mut select = structure::Entity::find()
+        .filter(structure::Column::PrincipalId.is_in(principal_ids.to_vec()));
+    if let Some(condition) = scope.condition() {
+        select = select.filter(condition);
+    }
+    for row in select.order_by_asc(structure::Column::Id).all(db).await? {
+        if let Some(principal) = row.principal_id {
+            antennas.entry(principal).or_default().push(row);
+        }
+    }
+    Ok(antennas)
+}

@@ -1,0 +1,309 @@
+//! Users and role assignments: loading the actor of a request, and the `maillage user`
+//! commands.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use crate::auth::{Actor, Assignment};
+use crate::domain::enums::Role;
+use crate::error::{AppError, AppResult};
+use entity::{app_user, department, partner, role_assignment, structure};
+
+/// The actor behind a verified token: `UNAUTHENTICATED` if the user is gone or disabled.
+/// Assignments are read fresh on every call, so a revocation takes effect at once.
+pub async fn load_actor(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Actor> {
+    let user = app_user::Entity::find_by_id(user_id).one(db).await?;
+    let user = match user {
+        Some(user) if !user.disabled => user,
+        Some(_) => return Err(AppError::Unauthenticated("this account is disabled".into())),
+        None => return Err(AppError::Unauthenticated("unknown user".into())),
+    };
+    let rows = role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(user.id))
+        .order_by_asc(role_assignment::Column::Id)
+        .all(db)
+        .await?;
+    let partner_ids: Vec<i64> = rows.iter().filter_map(|row| row.partner_id).collect();
+    let partner_codes: HashMap<i64, String> = if partner_ids.is_empty() {
+        HashMap::new()
+    } else {
+        partner::Entity::find()
+            .filter(partner::Column::Id.is_in(partner_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.code))
+            .collect()
+    };
+    let assignments = rows
+        .into_iter()
+        .filter_map(|row| {
+            let role = row.role.parse::<Role>().ok().or_else(|| {
+                tracing::warn!(assignment = row.id, role = %row.role, "unknown role ignored");
+                None
+            })?;
+            Some(Assignment {
+                role,
+                department_code: row.department_code,
+                partner_code: row
+                    .partner_id
+                    .and_then(|id| partner_codes.get(&id).cloned()),
+                structure_id: row.structure_id,
+            })
+        })
+        .collect();
+    Ok(Actor {
+        user_id: user.id,
+        email: user.email,
+        assignments,
+    })
+}
+
+/// The scope given with `grant` / `revoke`, as typed on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct ScopeArgs {
+    /// Department INSEE code.
+    pub department: Option<String>,
+    /// Partner code.
+    pub partner: Option<String>,
+    /// Structure matricule.
+    pub structure: Option<String>,
+}
+
+/// A checked assignment scope, with internal ids resolved.
+#[derive(Debug, PartialEq, Eq)]
+struct ResolvedScope {
+    department_code: Option<String>,
+    partner_id: Option<i64>,
+    structure_id: Option<i64>,
+}
+
+async fn resolve_scope(
+    db: &impl ConnectionTrait,
+    role: Role,
+    args: &ScopeArgs,
+) -> anyhow::Result<ResolvedScope> {
+    let (needs_department, allows_department, needs_partner, needs_structure) = match role {
+        Role::Anct | Role::Auditor => (false, false, false, false),
+        Role::Prefect => (true, true, false, false),
+        Role::Operator => (false, true, true, false),
+        Role::Agent => (false, false, false, true),
+    };
+    let name: &str = role.into();
+    if needs_department && args.department.is_none() {
+        bail!("{name} needs --department CODE");
+    }
+    if !allows_department && args.department.is_some() {
+        bail!("{name} takes no --department");
+    }
+    if needs_partner != args.partner.is_some() {
+        bail!(if needs_partner {
+            "OPERATOR needs --partner CODE"
+        } else {
+            "only OPERATOR takes --partner"
+        });
+    }
+    if needs_structure != args.structure.is_some() {
+        bail!(if needs_structure {
+            "AGENT needs --structure MATRICULE"
+        } else {
+            "only AGENT takes --structure"
+        });
+    }
+    let department_code = match &args.department {
+        Some(code) => {
+            department::Entity::find_by_id(code.clone())
+                .one(db)
+                .await?
+                .with_context(|| format!("unknown department '{code}'"))?;
+            Some(code.clone())
+        }
+        None => None,
+    };
+    let partner_id = match &args.partner {
+        Some(code) => Some(
+            partner::Entity::find()
+                .filter(partner::Column::Code.eq(code.to_uppercase()))
+                .one(db)
+                .await?
+                .with_context(|| format!("unknown partner '{code}'"))?
+                .id,
+        ),
+        None => None,
+    };
+    let structure_id = match &args.structure {
+        Some(matricule) => Some(
+            structure::Entity::find()
+                .filter(structure::Column::Matricule.eq(matricule.as_str()))
+                .one(db)
+                .await?
+                .with_context(|| format!("unknown structure '{matricule}'"))?
+                .id,
+        ),
+        None => None,
+    };
+    Ok(ResolvedScope {
+        department_code,
+        partner_id,
+        structure_id,
+    })
+}
+
+fn same_scope(row: &role_assignment::Model, role: Role, scope: &ResolvedScope) -> bool {
+    row.role == <&str>::from(role)
+        && row.department_code == scope.department_code
+        && row.partner_id == scope.partner_id
+        && row.structure_id == scope.structure_id
+}
+
+/// What `grant` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum GrantOutcome {
+    /// The assignment was added.
+    Granted,
+    /// The user already held exactly this assignment.
+    AlreadyHeld,
+}
+
+/// Grants `role` in `scope` to the user with `email`, creating the user if new.
+pub async fn grant(
+    db: &impl ConnectionTrait,
+    email: &str,
+    role: Role,
+    args: &ScopeArgs,
+) -> anyhow::Result<GrantOutcome> {
+    let scope = resolve_scope(db, role, args).await?;
+    let user = match find_by_email(db, email).await? {
+        Some(user) => user,
+        None => create_user(db, email).await?,
+    };
+    let held = assignments_of(db, user.id).await?;
+    if held.iter().any(|row| same_scope(row, role, &scope)) {
+        return Ok(GrantOutcome::AlreadyHeld);
+    }
+    role_assignment::ActiveModel {
+        user_id: Set(user.id),
+        role: Set(<&str>::from(role).to_owned()),
+        department_code: Set(scope.department_code),
+        partner_id: Set(scope.partner_id),
+        structure_id: Set(scope.structure_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .context("Failed to record the role assignment")?;
+    Ok(GrantOutcome::Granted)
+}
+
+/// Removes exactly this assignment from the user with `email`.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    email: &str,
+    role: Role,
+    args: &ScopeArgs,
+) -> anyhow::Result<()> {
+    let scope = resolve_scope(db, role, args).await?;
+    let user = find_by_email(db, email)
+        .await?
+        .with_context(|| format!("no user '{email}'"))?;
+    let held = assignments_of(db, user.id).await?;
+    let Some(row) = held.into_iter().find(|row| same_scope(row, role, &scope)) else {
+        bail!("'{email}' does not hold this assignment");
+    };
+    role_assignment::Entity::delete_by_id(row.id)
+        .exec(db)
+        .await
+        .context("Failed to delete the role assignment")?;
+    Ok(())
+}
+
+/// Disables (or re-enables) the user with `email`; their tokens stop (or resume) working.
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    email: &str,
+    disabled: bool,
+) -> anyhow::Result<()> {
+    let user = find_by_email(db, email)
+        .await?
+        .with_context(|| format!("no user '{email}'"))?;
+    let mut user: app_user::ActiveModel = user.into();
+    user.disabled = Set(disabled);
+    user.update(db).await.context("Failed to update the user")?;
+    Ok(())
+}
+
+/// The user with `email` (case-insensitive).
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> anyhow::Result<Option<app_user::Model>> {
+    app_user::Entity::find()
+        .filter(app_user::Column::Email.eq(normalize_email(email)))
+        .one(db)
+        .await
+        .context("Failed to look the user up")
+}
+
+/// Every user with their assignments, for `maillage user list`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+) -> anyhow::Result<Vec<(app_user::Model, Vec<role_assignment::Model>)>> {
+    let users = app_user::Entity::find()
+        .order_by_asc(app_user::Column::Email)
+        .all(db)
+        .await?;
+    let mut by_user: HashMap<i64, Vec<role_assignment::Model>> = HashMap::new();
+    for row in role_assignment::Entity::find()
+        .order_by_asc(role_assignment::Column::Id)
+        .all(db)
+        .await?
+    {
+        by_user.entry(row.user_id).or_default().push(row);
+    }
+    Ok(users
+        .into_iter()
+        .map(|user| {
+            let rows = by_user.remove(&user.id).unwrap_or_default();
+            (user, rows)
+        })
+        .collect())
+}
+
+async fn assignments_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> anyhow::Result<Vec<role_assignment::Model>> {
+    Ok(role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(user_id))
+        .all(db)
+        .await?)
+}
+
+async fn create_user(db: &impl ConnectionTrait, email: &str) -> anyhow::Result<app_user::Model> {
+    let email = normalize_email(email);
+    anyhow::ensure!(
+        email
+            .split_once('@')
+            .is_some_and(|(user, host)| !user.is_empty() && host.contains('.')),
+        "'{email}' is not an e-mail address"
+    );
+    app_user::ActiveModel {
+        email: Set(email),
+        disabled: Set(false),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .context("Failed to create the user")
+}
+
+fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}

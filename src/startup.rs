@@ -1,0 +1,168 @@
+//! Building the application (bind, state, routes) and running it until SIGTERM / Ctrl-C.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::auth::token::{SecretSource, resolve_secret};
+use crate::auth::{Policy, TokenKeys};
+use crate::config::{Config, ServeConfig};
+use crate::graphql::{self, MaillageSchema};
+use crate::service::demo;
+
+/// What every request handler shares.
+pub struct AppState {
+    /// Database pool.
+    pub db: DatabaseConnection,
+    /// The GraphQL schema.
+    pub schema: MaillageSchema,
+    /// The policy.
+    pub policy: Policy,
+    /// Token keys.
+    pub keys: TokenKeys,
+    /// Demo mode: introspection open to anonymous callers.
+    pub demo: bool,
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    port: u16,
+}
+
+impl Application {
+    /// Connects, migrates, resolves the token secret, seeds the demo if asked and the
+    /// database is empty, and binds `serve.listen`.
+    pub async fn build(config: &Config, serve: &ServeConfig) -> anyhow::Result<Self> {
+        let db =
+            crate::db::connect_and_migrate(&config.database_url, config.db_max_connections).await?;
+        let (secret, source) = resolve_secret(config.jwt_secret.as_deref(), &config.database_url)?;
+        let demo = matches!(source, SecretSource::DemoFile(_));
+        if let SecretSource::DemoFile(path) = &source {
+            tracing::warn!(
+                secret_file = %path.display(),
+                "demo mode: MAILLAGE_JWT_SECRET is not set, tokens are signed with a generated secret; \
+                 anonymous introspection is open. Set MAILLAGE_JWT_SECRET in production."
+            );
+            if serve.demo_seed && demo::seed_if_empty(&db).await? {
+                print_demo_help();
+            }
+        }
+        Self::with_state(db, TokenKeys::from_secret(&secret), demo, serve.listen).await
+    }
+
+    /// Builds from an existing database (already migrated) and keys; used by tests.
+    pub async fn with_state(
+        db: DatabaseConnection,
+        keys: TokenKeys,
+        demo: bool,
+        listen: SocketAddr,
+    ) -> anyhow::Result<Self> {
+        let state = Arc::new(AppState {
+            db,
+            schema: graphql::schema(),
+            policy: Policy::load()?,
+            keys,
+            demo,
+        });
+        let router = Router::new()
+            .route(
+                "/graphql",
+                get(graphql::http::graphiql).post(graphql::http::graphql),
+            )
+            .route("/health", get(health))
+            .route("/ready", get(ready))
+            .with_state(state);
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("Failed to listen on {listen}"))?;
+        let port = listener.local_addr()?.port();
+        Ok(Self {
+            listener,
+            router,
+            port,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, letting requests in flight finish.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tracing::info!(address = %self.listener.local_addr()?, "maillage listening (GraphQL on /graphql)");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("The server stopped with an error")
+    }
+}
+
+/// `GET /health`: the process is up.
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// `GET /ready`: the database answers.
+async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn print_demo_help() {
+    let mut help = String::from(
+        "\nDemo data seeded: 7 structures in departments 59, 23 and 2A, and one user per role.\n\
+         Get a token for a demo user with `maillage token EMAIL` (e.g. `cargo run --release -- token anct@demo.maillage.fr`):\n",
+    );
+    for (email, role, ..) in demo::USERS {
+        let role: &str = role.into();
+        help.push_str(&format!("  {role:<9} {email}\n"));
+    }
+    help.push_str(
+        "Then: curl -s localhost:8080/graphql -H \"Authorization: Bearer $TOKEN\" \
+         -H 'Content-Type: application/json' -d '{\"query\":\"{ me { email } structures { totalCount } }\"}'\n",
+    );
+    println!("{help}");
+}
