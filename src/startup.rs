@@ -156,9 +156,9 @@ fn print_demo_help() {
         "\nDemo data seeded: 7 structures in departments 59, 23 and 2A, and one user per role.\n\
          Get a token for a demo user with `maillage token EMAIL` (e.g. `cargo run --release -- token anct@demo.maillage.fr`):\n",
     );
-    for (email, role, ..) in demo::USERS {
-        let role: &str = role.into();
-        help.push_str(&format!("  {role:<9} {email}\n"));
+    for user in &demo::USERS {
+        let role: &str = user.role.into();
+        help.push_str(&format!("  {role:<9} {}\n", user.email));
     }
     help.push_str(
         "Then: curl -s localhost:8080/graphql -H \"Authorization: Bearer $TOKEN\" \

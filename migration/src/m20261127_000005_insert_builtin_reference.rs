@@ -67,7 +67,7 @@ impl MigrationTrait for Migration {
                 (*code).into(),
                 (*name).into(),
                 (*core).into(),
-                migrated_at.clone().into(),
+                migrated_at.clone(),
             ]);
         }
         manager.exec_stmt(partners).await

@@ -72,9 +72,9 @@ pub enum HoursError {
         /// The offending text.
         text: String,
     },
-    /// A range closes before it opens, or overlaps the previous one.
-    #[error("{day:?}: '{text}' closes before it opens or overlaps another range")]
-    Inconsistent {
+    /// A range closes before it opens.
+    #[error("{day:?}: '{text}' closes before it opens")]
+    Reversed {
         /// The day.
         day: Weekday,
         /// The offending text.
@@ -118,6 +118,10 @@ impl WeeklyHours {
     }
 }
 
+/// Reads one day. The open data repeats or overlaps ranges (`08:30 - 12:00 / 08:30 - 16:00`)
+/// and writes `00:00 - 00:00` for "closed": the day is open whenever any range says so, so
+/// overlapping ranges are merged and empty ones dropped. A range that closes before it
+/// opens is an error.
 fn parse_day(day: Weekday, text: &str) -> Result<Vec<OpeningRange>, HoursError> {
     let mut ranges: Vec<OpeningRange> = Vec::new();
     for part in text
@@ -132,16 +136,25 @@ fn parse_day(day: Weekday, text: &str) -> Result<Vec<OpeningRange>, HoursError> 
         let (opens, closes) = part.split_once('-').ok_or_else(malformed)?;
         let opens = NaiveTime::parse_from_str(opens.trim(), "%H:%M").map_err(|_| malformed())?;
         let closes = NaiveTime::parse_from_str(closes.trim(), "%H:%M").map_err(|_| malformed())?;
-        let overlaps = ranges.last().is_some_and(|last| last.closes > opens);
-        if closes <= opens || overlaps {
-            return Err(HoursError::Inconsistent {
+        if closes < opens {
+            return Err(HoursError::Reversed {
                 day,
                 text: part.to_owned(),
             });
         }
-        ranges.push(OpeningRange { day, opens, closes });
+        if closes > opens {
+            ranges.push(OpeningRange { day, opens, closes });
+        }
     }
-    Ok(ranges)
+    ranges.sort_by_key(|range| range.opens);
+    let mut merged: Vec<OpeningRange> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.opens <= last.closes => last.closes = last.closes.max(range.closes),
+            _ => merged.push(range),
+        }
+    }
+    Ok(merged)
 }
 
 #[cfg(test)]
@@ -180,15 +193,37 @@ mod tests {
         ));
         assert!(matches!(
             week(["", "12:00 - 09:00", "", "", "", ""]),
-            Err(HoursError::Inconsistent {
+            Err(HoursError::Reversed {
                 day: Weekday::Tuesday,
                 ..
             })
         ));
-        assert!(matches!(
-            week(["", "", "09:00 - 12:00 / 11:00 - 14:00", "", "", ""]),
-            Err(HoursError::Inconsistent { .. })
-        ));
+    }
+
+    #[test]
+    fn repeated_overlapping_and_empty_ranges_of_the_open_data_are_merged() {
+        // Real rows: matricules 1980, 114, 29 and 724 of the 2024-08-01 list.
+        let hours = week([
+            "09:00 - 17:30 / 09:00 - 12:00 / 13:30 - 17:30",
+            "09:00 - 12:00 / 09:00 - 16:30 / 14:00 - 16:30",
+            "00:00 - 00:00 / 09:00 - 12:00",
+            "00:00 - 00:00",
+            "13:30 - 16:00 / 13:30 - 16:00 / 16:00 - 17:00",
+            "",
+        ])
+        .expect("valid hours");
+        let minutes = |day| {
+            hours
+                .day(day)
+                .map(OpeningRange::minutes)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(minutes(Weekday::Monday), [8 * 60 + 30]);
+        assert_eq!(minutes(Weekday::Tuesday), [7 * 60 + 30]);
+        assert_eq!(minutes(Weekday::Wednesday), [3 * 60]);
+        assert!(minutes(Weekday::Thursday).is_empty());
+        assert_eq!(minutes(Weekday::Friday), [3 * 60 + 30]);
+        assert_eq!(hours.days_open(), 4);
     }
 
     #[test]

@@ -161,38 +161,50 @@ const SITES: [DemoSite; 7] = [
     },
 ];
 
-/// Demo users: `(email, role, department, partner, structure)`.
-pub const USERS: [(&str, Role, Option<&str>, Option<&str>, Option<&str>); 6] = [
-    ("anct@demo.maillage.fr", Role::Anct, None, None, None),
-    (
-        "prefet.nord@demo.maillage.fr",
-        Role::Prefect,
-        Some("59"),
-        None,
-        None,
-    ),
-    (
-        "prefet.creuse@demo.maillage.fr",
-        Role::Prefect,
-        Some("23"),
-        None,
-        None,
-    ),
-    ("auditeur@demo.maillage.fr", Role::Auditor, None, None, None),
-    (
-        "operateur.caf@demo.maillage.fr",
-        Role::Operator,
-        None,
-        Some("CAF"),
-        None,
-    ),
-    (
-        "agent.lille@demo.maillage.fr",
-        Role::Agent,
-        None,
-        None,
-        Some("DEMO-59-01"),
-    ),
+/// A demo user and their one role assignment.
+pub struct DemoUser {
+    /// E-mail address.
+    pub email: &'static str,
+    /// Role.
+    pub role: Role,
+    /// Department code, for a prefect.
+    pub department: Option<&'static str>,
+    /// Partner code, for an operator.
+    pub partner: Option<&'static str>,
+    /// Structure matricule, for an agent.
+    pub structure: Option<&'static str>,
+}
+
+const fn user(email: &'static str, role: Role) -> DemoUser {
+    DemoUser {
+        email,
+        role,
+        department: None,
+        partner: None,
+        structure: None,
+    }
+}
+
+/// The demo users, one per role (two prefects, to show a department out of scope).
+pub const USERS: [DemoUser; 6] = [
+    user("anct@demo.maillage.fr", Role::Anct),
+    DemoUser {
+        department: Some("59"),
+        ..user("prefet.nord@demo.maillage.fr", Role::Prefect)
+    },
+    DemoUser {
+        department: Some("23"),
+        ..user("prefet.creuse@demo.maillage.fr", Role::Prefect)
+    },
+    user("auditeur@demo.maillage.fr", Role::Auditor),
+    DemoUser {
+        partner: Some("CAF"),
+        ..user("operateur.caf@demo.maillage.fr", Role::Operator)
+    },
+    DemoUser {
+        structure: Some("DEMO-59-01"),
+        ..user("agent.lille@demo.maillage.fr", Role::Agent)
+    },
 ];
 
 /// Seeds the demo if the database holds no user and no structure. Returns whether it did.
@@ -242,13 +254,13 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
             .context("Failed to seed demo structures")?;
         ids.insert(site.matricule, row.id);
     }
-    for (email, role, department, partner, structure) in USERS {
+    for demo_user in &USERS {
         let scope = ScopeArgs {
-            department: department.map(Into::into),
-            partner: partner.map(Into::into),
-            structure: structure.map(Into::into),
+            department: demo_user.department.map(Into::into),
+            partner: demo_user.partner.map(Into::into),
+            structure: demo_user.structure.map(Into::into),
         };
-        users::grant(&txn, email, role, &scope).await?;
+        users::grant(&txn, demo_user.email, demo_user.role, &scope).await?;
     }
     txn.commit()
         .await

@@ -539,10 +539,10 @@ fn principal_of_groups<'a>(
 ) -> HashMap<&'a str, i64> {
     let mut principals: HashMap<&str, Vec<i64>> = HashMap::new();
     for f in fields {
-        if let (Some(group), "PRINCIPAL") = (&f.site_group, f.site_type) {
-            if let Some(row) = stored.get(&f.matricule) {
-                principals.entry(group.as_str()).or_default().push(row.id);
-            }
+        if let (Some(group), "PRINCIPAL") = (&f.site_group, f.site_type)
+            && let Some(row) = stored.get(&f.matricule)
+        {
+            principals.entry(group.as_str()).or_default().push(row.id);
         }
     }
     principals

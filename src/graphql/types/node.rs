@@ -4,6 +4,10 @@ use async_graphql::{ID, Interface};
 use super::{Canton, Commune, Department, Partner, Structure};
 
 /// An object with a global id, fetchable with `node(id:)`.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one short-lived value per node() call; boxing would buy nothing"
+)]
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Global id."))]
 pub enum Node {

@@ -1,0 +1,206 @@
+//! Authentication: anonymous callers, bad tokens, disabled users, revoked roles,
+//! introspection.
+use std::time::Duration;
+
+use maillage::auth::TokenKeys;
+use maillage::domain::enums::Role;
+use maillage::service::users::{self, ScopeArgs};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const DATA_QUERIES: [&str; 8] = [
+    "{ me { email } }",
+    "{ departments { code } }",
+    "{ department(code: \"59\") { name } }",
+    "{ structures { totalCount } }",
+    "{ structure(matricule: \"DEMO-59-01\") { name } }",
+    "{ node(id: \"U3RydWN0dXJlOkRFTU8tNTktMDE\") { id } }",
+    "{ partners { code } }",
+    "{ partner(code: \"CAF\") { name } }",
+];
+
+#[tokio::test]
+async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
+    let app = spawn_app().await;
+    for query in DATA_QUERIES {
+        let response = app.post(None, query, Value::Null).await;
+        assert_eq!(
+            error_codes(&response),
+            ["UNAUTHENTICATED"],
+            "{query}: {response}"
+        );
+        assert!(
+            response["data"].is_null(),
+            "{query} leaked data: {response}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn anonymous_introspection_is_refused_outside_demo_mode_and_open_to_users() {
+    let app = spawn_app().await;
+    let query = "{ __schema { queryType { name } } }";
+    // With introspection disabled, async-graphql answers the meta-fields with null.
+    let anonymous = app.post(None, query, Value::Null).await;
+    assert!(anonymous["data"]["__schema"].is_null(), "{anonymous}");
+    let type_query = app
+        .post(
+            None,
+            "{ __type(name: \"Structure\") { name } }",
+            Value::Null,
+        )
+        .await;
+    assert!(type_query["data"]["__type"].is_null(), "{type_query}");
+    let signed_in = app.query_as(AGENT_LILLE, query, Value::Null).await;
+    assert_eq!(
+        data(&signed_in)["__schema"]["queryType"]["name"],
+        "QueryRoot"
+    );
+}
+
+#[tokio::test]
+async fn anonymous_introspection_is_open_in_demo_mode_but_data_is_not() {
+    let app = spawn_demo_mode_app().await;
+    let schema = app
+        .post(None, "{ __schema { queryType { name } } }", Value::Null)
+        .await;
+    assert_eq!(data(&schema)["__schema"]["queryType"]["name"], "QueryRoot");
+    let structures = app
+        .post(None, "{ structures { totalCount } }", Value::Null)
+        .await;
+    assert_eq!(error_codes(&structures), ["UNAUTHENTICATED"]);
+}
+
+#[tokio::test]
+async fn malformed_foreign_and_expired_tokens_are_unauthenticated() {
+    let app = spawn_app().await;
+    let user = users::find_by_email(&app.db, ANCT)
+        .await
+        .expect("db")
+        .expect("user");
+    let foreign = TokenKeys::from_secret(b"another-secret-another-secret-another")
+        .issue(user.id, Duration::from_secs(600))
+        .expect("token");
+    let expired = app.keys.issue(user.id, Duration::ZERO).expect("token");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for token in ["garbage", foreign.as_str(), expired.as_str()] {
+        let response = app.post(Some(token), "{ me { email } }", Value::Null).await;
+        assert_eq!(error_codes(&response), ["UNAUTHENTICATED"], "{response}");
+        assert!(response["data"].is_null());
+    }
+    let message = app
+        .post(Some(&expired), "{ me { email } }", Value::Null)
+        .await["errors"][0]["message"]
+        .clone();
+    assert_eq!(message, "the token has expired");
+}
+
+#[tokio::test]
+async fn a_non_bearer_authorization_header_is_unauthenticated() {
+    let app = spawn_app().await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .header("Authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l")
+        .json(&json!({ "query": "{ me { email } }" }))
+        .send()
+        .await
+        .expect("request")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(error_codes(&response), ["UNAUTHENTICATED"]);
+}
+
+#[tokio::test]
+async fn disabling_a_user_stops_their_token_at_once() {
+    let app = spawn_app().await;
+    let token = app.token(PREFECT_59).await;
+    let before = app
+        .post(Some(&token), "{ me { email } }", Value::Null)
+        .await;
+    assert_eq!(data(&before)["me"]["email"], PREFECT_59);
+    users::set_disabled(&app.db, PREFECT_59, true)
+        .await
+        .expect("disable");
+    let after = app
+        .post(Some(&token), "{ me { email } }", Value::Null)
+        .await;
+    assert_eq!(error_codes(&after), ["UNAUTHENTICATED"]);
+    assert_eq!(after["errors"][0]["message"], "this account is disabled");
+}
+
+#[tokio::test]
+async fn revoking_a_role_takes_effect_on_the_next_request() {
+    let app = spawn_app().await;
+    let token = app.token(PREFECT_59).await;
+    let query = "{ structures { totalCount } }";
+    let before = app.post(Some(&token), query, Value::Null).await;
+    assert_eq!(data(&before)["structures"]["totalCount"], 4);
+    let scope = ScopeArgs {
+        department: Some("59".into()),
+        ..Default::default()
+    };
+    users::revoke(&app.db, PREFECT_59, Role::Prefect, &scope)
+        .await
+        .expect("revoke");
+    let after = app.post(Some(&token), query, Value::Null).await;
+    assert_eq!(data(&after)["structures"]["totalCount"], 0);
+    let by_key = app
+        .post(
+            Some(&token),
+            "{ structure(matricule: \"DEMO-59-01\") { name } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(error_codes(&by_key), ["NOT_FOUND"]);
+}
+
+#[tokio::test]
+async fn me_shows_the_role_assignments_held_in_the_database() {
+    let app = spawn_app().await;
+    let scope = ScopeArgs {
+        department: Some("2A".into()),
+        ..Default::default()
+    };
+    users::grant(&app.db, PREFECT_59, Role::Prefect, &scope)
+        .await
+        .expect("grant");
+    let response = app
+        .query_as(
+            PREFECT_59,
+            "{ me { email roles { role department { code } partner { code } structure { matricule } } } }",
+            Value::Null,
+        )
+        .await;
+    let roles = data(&response)["me"]["roles"].clone();
+    assert_eq!(
+        roles,
+        json!([
+            { "role": "PREFECT", "department": { "code": "59" }, "partner": null, "structure": null },
+            { "role": "PREFECT", "department": { "code": "2A" }, "partner": null, "structure": null },
+        ])
+    );
+    let operator = app
+        .query_as(
+            OPERATOR_CAF,
+            "{ me { roles { role department { code } partner { code } } } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        data(&operator)["me"]["roles"],
+        json!([{ "role": "OPERATOR", "department": null, "partner": { "code": "CAF" } }])
+    );
+    let agent = app
+        .query_as(
+            AGENT_LILLE,
+            "{ me { roles { role structure { matricule } } } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        data(&agent)["me"]["roles"],
+        json!([{ "role": "AGENT", "structure": { "matricule": "DEMO-59-01" } }])
+    );
+}

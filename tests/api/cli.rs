@@ -1,0 +1,142 @@
+//! The command line against a test database: grant, token, disable, schema.
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+fn maillage(app: &TestApp, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_maillage"))
+        .args(args)
+        .env("MAILLAGE_DATABASE_URL", &app.database_url)
+        .env(
+            "MAILLAGE_JWT_SECRET",
+            std::str::from_utf8(SECRET).expect("utf8"),
+        )
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run maillage")
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("utf8")
+}
+
+#[tokio::test]
+async fn a_token_from_the_cli_is_accepted_by_the_server_for_the_granted_role() {
+    let app = spawn_app().await;
+    let granted = maillage(
+        &app,
+        &[
+            "user",
+            "grant",
+            "Prefete@Creuse.gouv.fr",
+            "prefect",
+            "--department",
+            "23",
+        ],
+    );
+    assert_eq!(stdout(&granted).trim(), "granted");
+    let again = maillage(
+        &app,
+        &[
+            "user",
+            "grant",
+            "prefete@creuse.gouv.fr",
+            "PREFECT",
+            "--department",
+            "23",
+        ],
+    );
+    assert_eq!(stdout(&again).trim(), "already held: nothing changed");
+    let token = stdout(&maillage(
+        &app,
+        &["token", "prefete@creuse.gouv.fr", "--ttl", "5m"],
+    ));
+    let response = app
+        .post(
+            Some(token.trim()),
+            "{ me { email } structures { totalCount } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(data(&response)["me"]["email"], "prefete@creuse.gouv.fr");
+    assert_eq!(data(&response)["structures"]["totalCount"], 2);
+
+    assert_eq!(
+        stdout(&maillage(
+            &app,
+            &["user", "disable", "prefete@creuse.gouv.fr"]
+        ))
+        .trim(),
+        "disabled"
+    );
+    let refused = app
+        .post(Some(token.trim()), "{ me { email } }", Value::Null)
+        .await;
+    assert_eq!(error_codes(&refused), ["UNAUTHENTICATED"]);
+    let no_token = maillage(&app, &["token", "prefete@creuse.gouv.fr"]);
+    assert!(!no_token.status.success());
+}
+
+#[tokio::test]
+async fn the_cli_refuses_assignments_without_the_scope_their_role_needs() {
+    let app = spawn_app().await;
+    for (args, message) in [
+        (
+            vec!["user", "grant", "x@y.fr", "PREFECT"],
+            "PREFECT needs --department",
+        ),
+        (
+            vec!["user", "grant", "x@y.fr", "AGENT", "--department", "59"],
+            "AGENT takes no --department",
+        ),
+        (
+            vec!["user", "grant", "x@y.fr", "OPERATOR"],
+            "OPERATOR needs --partner",
+        ),
+        (
+            vec!["user", "grant", "x@y.fr", "OPERATOR", "--partner", "NOPE"],
+            "unknown partner 'NOPE'",
+        ),
+        (
+            vec!["user", "grant", "x@y.fr", "PREFECT", "--department", "978"],
+            "unknown department '978'",
+        ),
+        (
+            vec!["user", "grant", "x@y.fr", "AGENT", "--structure", "NOPE"],
+            "unknown structure 'NOPE'",
+        ),
+        (
+            vec!["user", "grant", "x@y.fr", "MAYOR"],
+            "'MAYOR' is not a role",
+        ),
+        (
+            vec!["user", "revoke", "anct@demo.maillage.fr", "AUDITOR"],
+            "does not hold this assignment",
+        ),
+    ] {
+        let output = maillage(&app, &args);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let user = maillage::service::users::find_by_email(&app.db, "x@y.fr")
+        .await
+        .expect("db");
+    assert!(user.is_none(), "a refused grant created the user");
+}
+
+#[tokio::test]
+async fn the_cli_prints_the_committed_schema() {
+    let app = spawn_app().await;
+    let printed = stdout(&maillage(&app, &["schema"]));
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+        .expect("read");
+    assert_eq!(printed, committed);
+}

@@ -1,0 +1,213 @@
+//! Test harness: a spawned app on port 0 with a fresh database per test.
+//!
+//! The database is a new SQLite file, or, when `MAILLAGE_TEST_DATABASE_URL` names a
+//! PostgreSQL server (`postgres://user@host:port`), a new database created on it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use maillage::auth::TokenKeys;
+use maillage::service::{demo, users};
+use maillage::startup::Application;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+/// The secret the test apps sign tokens with.
+pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret-0123456789";
+
+/// A running app and its database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The app's database.
+    pub db: DatabaseConnection,
+    /// URL of the app's database (for CLI tests).
+    pub database_url: String,
+    /// Keys matching the app's.
+    pub keys: TokenKeys,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh, migrated database: `(connection, url, temp dir)`.
+pub async fn fresh_database() -> (DatabaseConnection, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = match std::env::var("MAILLAGE_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => {
+            let name = format!("maillage_test_{}", uuid_like());
+            let admin =
+                maillage::db::connect(&format!("{}/postgres", server.trim_end_matches('/')), 1)
+                    .await
+                    .expect("connect to the PostgreSQL server of MAILLAGE_TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create the test database");
+            admin.close().await.ok();
+            format!("{}/{name}", server.trim_end_matches('/'))
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+    };
+    let db = maillage::db::connect_and_migrate(&url, 4)
+        .await
+        .expect("migrate");
+    (db, url, dir)
+}
+
+fn uuid_like() -> String {
+    let bytes: [u8; 8] = rand_bytes();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn rand_bytes() -> [u8; 8] {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let counter = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as u128;
+    let mixed = nanos ^ (counter << 64) ^ u128::from(std::process::id());
+    (mixed as u64 ^ (mixed >> 64) as u64).to_be_bytes()
+}
+
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// An app on an empty (migrated) database, not in demo mode.
+pub async fn spawn_empty_app() -> TestApp {
+    spawn(false, false).await
+}
+
+/// An app on the demo dataset (7 structures, one user per role), not in demo mode.
+pub async fn spawn_app() -> TestApp {
+    spawn(true, false).await
+}
+
+/// An app in demo mode (anonymous introspection allowed) on the demo dataset.
+pub async fn spawn_demo_mode_app() -> TestApp {
+    spawn(true, true).await
+}
+
+async fn spawn(seed: bool, demo_mode: bool) -> TestApp {
+    let (db, database_url, dir) = fresh_database().await;
+    if seed {
+        demo::seed(&db).await.expect("seed the demo");
+    }
+    let keys = TokenKeys::from_secret(SECRET);
+    let app = Application::with_state(
+        db.clone(),
+        keys.clone(),
+        demo_mode,
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("build the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        database_url,
+        keys,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client"),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// A valid token for the user with `email`.
+    pub async fn token(&self, email: &str) -> String {
+        let user = users::find_by_email(&self.db, email)
+            .await
+            .expect("look up")
+            .unwrap_or_else(|| panic!("no user {email}"));
+        self.keys
+            .issue(user.id, Duration::from_secs(600))
+            .expect("token")
+    }
+
+    /// POSTs a GraphQL query with an optional bearer token.
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        response.json().await.expect("JSON body")
+    }
+
+    /// Runs a query as the user with `email`.
+    pub async fn query_as(&self, email: &str, query: &str, variables: Value) -> Value {
+        let token = self.token(email).await;
+        self.post(Some(&token), query, variables).await
+    }
+
+    /// GETs a path.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// The `extensions.code` of every error of a response.
+pub fn error_codes(response: &Value) -> Vec<String> {
+    response["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    e["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts a response has no error and returns its data.
+pub fn data(response: &Value) -> &Value {
+    assert!(
+        response.get("errors").is_none(),
+        "unexpected errors: {response:#}"
+    );
+    &response["data"]
+}
+
+/// The folder of the real open data: `FS_DATA_DIR`, else `../shared/data` beside the
+/// repository. Panics loudly when absent: the tests that need it must not pass silently.
+pub fn shared_data_dir() -> PathBuf {
+    let dir = std::env::var_os("FS_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    assert!(
+        dir.join("france-services-2024-08-01.csv").is_file(),
+        "the real open data is missing: set FS_DATA_DIR to the folder holding \
+         france-services-2024-08-01.csv and the INSEE files (looked in {})",
+        dir.display()
+    );
+    dir
+}
+
+/// Demo users.
+pub const ANCT: &str = "anct@demo.maillage.fr";
+/// Prefect of Nord (59).
+pub const PREFECT_59: &str = "prefet.nord@demo.maillage.fr";
+/// Prefect of Creuse (23).
+pub const PREFECT_23: &str = "prefet.creuse@demo.maillage.fr";
+/// An auditor.
+pub const AUDITOR: &str = "auditeur@demo.maillage.fr";
+/// A national CAF operator.
+pub const OPERATOR_CAF: &str = "operateur.caf@demo.maillage.fr";
+/// Agent of DEMO-59-01.
+pub const AGENT_LILLE: &str = "agent.lille@demo.maillage.fr";

@@ -1,0 +1,328 @@
+//! Importing the real open data (../shared/data): every site gets a home or a reason, a
+//! re-import changes nothing, a broken file changes nothing.
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use maillage::service::{import_reference, import_sites};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Reads a CSV of the shared data into rows of (column → value).
+pub fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).expect("open CSV");
+    let headers = reader.headers().expect("header").clone();
+    reader
+        .records()
+        .map(|r| {
+            let record = r.expect("record");
+            headers
+                .iter()
+                .map(str::to_owned)
+                .zip(record.iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+/// An app on an empty database with the real reference data and sites imported.
+pub async fn app_with_real_sites() -> (TestApp, import_sites::SitesReport) {
+    let dir = shared_data_dir();
+    let app = spawn_empty_app().await;
+    import_reference::import(&app.db, &dir)
+        .await
+        .expect("import reference");
+    let report = import_sites::import(&app.db, &dir.join("france-services-2024-08-01.csv"))
+        .await
+        .expect("import sites");
+    (app, report)
+}
+
+async fn structure_count(app: &TestApp) -> u64 {
+    entity::structure::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn every_real_site_is_imported_or_rejected_with_its_line_and_reason() {
+    let (app, report) = app_with_real_sites().await;
+    let dir = shared_data_dir();
+    let sites = read_rows(&dir.join("france-services-2024-08-01.csv"));
+    let departments: HashSet<String> = read_rows(&dir.join("departments.csv"))
+        .into_iter()
+        .map(|d| d["code"].clone())
+        .collect();
+    let outside: Vec<&HashMap<String, String>> = sites
+        .iter()
+        .filter(|s| !departments.contains(&s["insee_dep"]))
+        .collect();
+
+    assert_eq!(report.imported + report.rejected.len(), sites.len());
+    assert_eq!(report.rejected.len(), outside.len());
+    for (rejected, site) in report.rejected.iter().zip(&outside) {
+        assert_eq!(rejected.matricule, site["id_fs"]);
+        assert!(
+            rejected.message.contains(&site["insee_dep"]),
+            "{}",
+            rejected.message
+        );
+        assert!(rejected.line > 1);
+    }
+    assert_eq!(structure_count(&app).await, report.imported as u64);
+    // The delegated communes and the bus of the Eure based in Rouen are noted, not lost.
+    let noted: Vec<&str> = report.notes.iter().map(|n| n.matricule.as_str()).collect();
+    assert_eq!(noted, ["280", "1679", "1820", "2674"]);
+
+    // A site in a municipal arrondissement sits there, and the arrondissement knows its city.
+    let paris = sites
+        .iter()
+        .find(|s| s["insee_com"] == "75118")
+        .expect("a site in Paris 18e");
+    let response = app
+        .query_as_new_anct(
+            "query($m: String!) { structure(matricule: $m) { commune { code kind city { name } canton { code } } } }",
+            json!({ "m": paris["id_fs"] }),
+        )
+        .await;
+    assert_eq!(
+        data(&response)["structure"]["commune"],
+        json!({ "code": "75118", "kind": "ARRONDISSEMENT", "city": { "name": "Paris" }, "canton": { "code": "7599" } })
+    );
+}
+
+#[tokio::test]
+async fn a_second_import_changes_nothing_and_a_changed_row_is_updated() {
+    let (app, first) = app_with_real_sites().await;
+    let path = shared_data_dir().join("france-services-2024-08-01.csv");
+    let snapshot = entity::structure::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("rows");
+    let second = import_sites::import(&app.db, &path)
+        .await
+        .expect("re-import");
+    assert_eq!(
+        (second.imported, second.updated, second.unchanged),
+        (0, 0, first.imported)
+    );
+    assert_eq!(
+        entity::structure::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("rows"),
+        snapshot
+    );
+
+    let text = std::fs::read_to_string(&path).expect("read");
+    let changed = text.replacen(
+        "France services de Valserhône",
+        "France services de Valserhône (Zyxwv)",
+        1,
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let edited = dir.path().join("edited.csv");
+    std::fs::write(&edited, changed).expect("write");
+    let third = import_sites::import(&app.db, &edited)
+        .await
+        .expect("import the edit");
+    assert_eq!((third.imported, third.updated), (0, 1));
+    let search = app
+        .query_as_new_anct(
+            "{ structures(filter: { search: \"zyxwv\" }) { edges { node { matricule } } } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        data(&search)["structures"]["edges"],
+        json!([{ "node": { "matricule": "1" } }])
+    );
+}
+
+#[tokio::test]
+async fn a_broken_sites_file_changes_nothing() {
+    let (app, _) = app_with_real_sites().await;
+    let before = entity::structure::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("rows");
+    let dir = tempfile::tempdir().expect("dir");
+
+    let wrong_header = dir.path().join("wrong-header.csv");
+    std::fs::write(&wrong_header, "id,name\n1,Somewhere\n").expect("write");
+    let err = import_sites::import(&app.db, &wrong_header)
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("lacks the column(s) id_fs"),
+        "{err}"
+    );
+
+    let original =
+        std::fs::read(shared_data_dir().join("france-services-2024-08-01.csv")).expect("read");
+    let mut latin1 = original.clone();
+    let at = latin1.len() - 200;
+    latin1[at] = 0xE9; // a lone Latin-1 "é"
+    let bad_encoding = dir.path().join("latin1.csv");
+    std::fs::write(&bad_encoding, latin1).expect("write");
+    let err = import_sites::import(&app.db, &bad_encoding)
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("not valid UTF-8"), "{err}");
+
+    assert_eq!(
+        entity::structure::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("rows"),
+        before
+    );
+}
+
+#[tokio::test]
+async fn bad_rows_are_rejected_with_reasons_while_good_rows_are_imported() {
+    let dir = shared_data_dir();
+    let app = spawn_empty_app().await;
+    import_reference::import(&app.db, &dir)
+        .await
+        .expect("reference");
+    let header = std::fs::read_to_string(dir.join("france-services-2024-08-01.csv"))
+        .expect("read")
+        .lines()
+        .next()
+        .expect("header")
+        .to_owned();
+    let row = |id: &str, dep: &str, com: &str, monday: &str, format: &str| {
+        format!(
+            "\"{id}\",\"{dep}\",\"FS {id}\",\"1 rue\",,\"{com}\",\"01200\",\"X\",46.1,5.8,,,\"{monday}\",,,,,,\"Non\",,\"Principal\",\"{format}\",,\"Espace labellisé 01/01/2020\""
+        )
+    };
+    let file = [
+        header,
+        row("A1", "01", "01033", "09:00 - 12:00", "Fixe"),
+        row("A2", "01", "99999", "09:00 - 12:00", "Fixe"),
+        row("A3", "01", "01033", "12:00 - 09:00", "Fixe"),
+        row("A4", "01", "01033", "09:00 - 12:00", "Péniche"),
+        row("A1", "01", "01033", "09:00 - 12:00", "Fixe"),
+        "\"A6\",\"01\"".to_owned(),
+    ]
+    .join("\n");
+    let tmp = tempfile::tempdir().expect("dir");
+    let path = tmp.path().join("sites.csv");
+    std::fs::write(&path, file).expect("write");
+    let report = import_sites::import(&app.db, &path).await.expect("import");
+    assert_eq!(report.imported, 1);
+    let reasons: Vec<(u64, &str)> = report
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.message.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (3, "unknown commune '99999'"),
+            (
+                4,
+                "opening hours: Monday: '12:00 - 09:00' closes before it opens"
+            ),
+            (5, "'format_fs' is 'Péniche', not a known format"),
+            (6, "matricule already used on line 2"),
+            (7, "2 fields where the header has 24"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_broken_reference_file_changes_nothing() {
+    let app = spawn_empty_app().await;
+    let source = shared_data_dir();
+    let dir = tempfile::tempdir().expect("dir");
+    for file in ["regions.csv", "departments.csv", "cantons.csv"] {
+        std::fs::copy(source.join(file), dir.path().join(file)).expect("copy");
+    }
+    std::fs::write(
+        dir.path().join("communes.csv"),
+        "code,type,name\n01001,COM,X\n",
+    )
+    .expect("write");
+    let err = import_reference::import(&app.db, dir.path())
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("communes.csv: the header lacks"),
+        "{err}"
+    );
+    assert_eq!(
+        entity::canton::Entity::find()
+            .count(&app.db)
+            .await
+            .expect("count"),
+        0
+    );
+    let err = import_sites::import(&app.db, &source.join("france-services-2024-08-01.csv"))
+        .await
+        .expect_err("no communes yet");
+    assert!(err.to_string().contains("import reference"), "{err}");
+}
+
+#[tokio::test]
+async fn coverage_of_the_real_sites_matches_the_open_data() {
+    let (app, _) = app_with_real_sites().await;
+    let dir = shared_data_dir();
+    // Independently: the canton of each site's commune, the COM/ARM row winning over a
+    // delegated commune that shares its code.
+    let communes = read_rows(&dir.join("communes.csv"));
+    let mut canton_of: HashMap<&str, &str> = HashMap::new();
+    for locatable in [false, true] {
+        for c in communes.iter().filter(|c| !c["canton_code"].is_empty()) {
+            if matches!(c["type"].as_str(), "COM" | "ARM") == locatable {
+                canton_of.insert(c["code"].as_str(), c["canton_code"].as_str());
+            }
+        }
+    }
+    let sites = read_rows(&dir.join("france-services-2024-08-01.csv"));
+    let covered: HashSet<&str> = sites
+        .iter()
+        .filter_map(|s| canton_of.get(s["insee_com"].as_str()).copied())
+        .collect();
+    // The shared data README says 1,594; every reading of the files gives 1,595 (noted in
+    // the issue), so the independent computation is the reference here.
+    assert!((1590..1600).contains(&covered.len()), "{}", covered.len());
+
+    let response = app
+        .query_as_new_anct(
+            "{ departments { code coverage { coveredCount uncoveredCount } } }",
+            Value::Null,
+        )
+        .await;
+    let departments = data(&response)["departments"]
+        .as_array()
+        .expect("list")
+        .clone();
+    let total: u64 = departments
+        .iter()
+        .map(|d| d["coverage"]["coveredCount"].as_u64().expect("n"))
+        .sum();
+    assert_eq!(total, covered.len() as u64);
+    let creuse = departments.iter().find(|d| d["code"] == "23").expect("23");
+    let creuse_covered = covered.iter().filter(|c| c.starts_with("23")).count();
+    assert_eq!(creuse["coverage"]["coveredCount"], creuse_covered);
+}
+
+impl TestApp {
+    /// Runs a query as a freshly granted ANCT user (for apps without the demo users).
+    pub async fn query_as_new_anct(&self, query: &str, variables: Value) -> Value {
+        let email = "anct.tests@maillage.fr";
+        maillage::service::users::grant(
+            &self.db,
+            email,
+            maillage::domain::enums::Role::Anct,
+            &Default::default(),
+        )
+        .await
+        .expect("grant");
+        self.query_as(email, query, variables).await
+    }
+}

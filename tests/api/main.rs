@@ -1,0 +1,12 @@
+//! Integration tests of maillage, end to end through HTTP GraphQL. One binary; each test
+//! spawns its own app on port 0 with a fresh database.
+
+mod auth;
+mod cli;
+mod helpers;
+mod import;
+mod policy;
+mod reference;
+mod schema;
+mod server;
+mod structures;
