@@ -12,8 +12,9 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         .await
         .with_context(|| format!("Failed to connect to the database {}", redact(url)))?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers work while a writer commits; it is a property of the file.
-        db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
+        // WAL lets readers work while a writer commits; it is a property of the file, so one
+        // connection sets it for all. (sqlx turns foreign keys on for every connection.)
+        db.execute_unprepared("PRAGMA journal_mode = WAL;")
             .await
             .context("Failed to set SQLite pragmas")?;
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{ErrorExtensions, Pos};
+use async_graphql::{ErrorExtensions, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -35,8 +35,11 @@ pub async fn graphql(
         Ok(actor) => actor,
         Err(err) => {
             tracing::info!(%operation, code = err.code(), reason = %err.message(), "request refused");
-            let error = err.extend().into_server_error(Pos::default());
-            return async_graphql::Response::from_errors(vec![error]).into();
+            // Not tied to a place in the query: no `locations`.
+            let error = err.extend();
+            let mut server_error = ServerError::new(error.message, None);
+            server_error.extensions = error.extensions;
+            return async_graphql::Response::from_errors(vec![server_error]).into();
         }
     };
     let user_id = actor.as_ref().map(|a| a.user_id);
@@ -57,7 +60,10 @@ pub async fn graphql(
             policy: state.policy.clone(),
             actor,
         });
-    let span = tracing::info_span!("graphql", %operation, user_id = ?user_id);
+    let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
+    if let Some(id) = user_id {
+        span.record("user_id", id);
+    }
     let response = state.schema.execute(request).instrument(span.clone()).await;
     span.in_scope(|| {
         tracing::info!(

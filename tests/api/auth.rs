@@ -94,6 +94,10 @@ async fn malformed_foreign_and_expired_tokens_are_unauthenticated() {
         .await["errors"][0]["message"]
         .clone();
     assert_eq!(message, "the token has expired");
+    let refused = app
+        .post(Some("garbage"), "{ me { email } }", Value::Null)
+        .await;
+    assert!(refused["errors"][0].get("locations").is_none(), "{refused}");
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod first_run;
 mod helpers;
 mod import;
 mod policy;
