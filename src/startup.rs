@@ -16,6 +16,7 @@ use crate::auth::{Policy, TokenKeys};
 use crate::config::{Config, ServeConfig};
 use crate::graphql::{self, MaillageSchema};
 use crate::service::demo;
+use crate::service::reference_cache::ReferenceCache;
 
 /// What every request handler shares.
 pub struct AppState {
@@ -29,6 +30,8 @@ pub struct AppState {
     pub keys: TokenKeys,
     /// Demo mode: introspection open to anonymous callers.
     pub demo: bool,
+    /// Reference data in memory.
+    pub reference: ReferenceCache,
 }
 
 /// A bound, ready-to-run server.
@@ -67,6 +70,7 @@ impl Application {
         listen: SocketAddr,
     ) -> anyhow::Result<Self> {
         let state = Arc::new(AppState {
+            reference: ReferenceCache::new(db.clone()),
             db,
             schema: graphql::schema(),
             policy: Policy::load()?,

@@ -42,8 +42,10 @@ pub struct Model {
     pub site_group: Option<String>,
     /// Carrier ("porteur"): `COMMUNE`, `INTERCOMMUNALITY`, `LA_POSTE`, …
     pub carrier: Option<String>,
-    /// Weekly opening hours, as JSON (`maillage::domain::hours::WeeklyHours`).
-    pub opening_hours: Json,
+    /// Weekly opening hours, as JSON text (`maillage::domain::hours::WeeklyHours`), parsed
+    /// only when asked for.
+    #[sea_orm(column_type = "Text")]
+    pub opening_hours: String,
     /// Days open per week, derived from `opening_hours`.
     pub days_open: i32,
     /// Minutes open per week, derived from `opening_hours`.

@@ -72,7 +72,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(Structure::PrincipalId))
                     .col(string_null(Structure::SiteGroup))
                     .col(string_null(Structure::Carrier))
-                    .col(json_binary(Structure::OpeningHours))
+                    .col(text(Structure::OpeningHours))
                     .col(integer(Structure::DaysOpen))
                     .col(integer(Structure::WeeklyMinutes))
                     .col(string_null(Structure::HoursComment))

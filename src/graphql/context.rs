@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use super::loaders::Loaders;
 use crate::auth::{Actor, Policy};
 use crate::error::AppError;
+use crate::service::reference_cache::ReferenceCache;
 
 /// Per-request data attached to every GraphQL request.
 pub struct RequestData {
@@ -18,6 +19,8 @@ pub struct RequestData {
     pub policy: Policy,
     /// The authenticated actor, `None` for an anonymous caller.
     pub actor: Option<Arc<Actor>>,
+    /// Reference data in memory (departments, communes…).
+    pub reference: ReferenceCache,
 }
 
 /// Access to the request data from a resolver.

@@ -59,6 +59,7 @@ pub async fn graphql(
             db: state.db.clone(),
             policy: state.policy.clone(),
             actor,
+            reference: state.reference.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
     if let Some(id) = user_id {

@@ -1,6 +1,7 @@
 //! DataLoaders: relations are batched into one query per level, never one per row. They are
 //! created per request, so caches never outlive a request and scoped loaders use the
-//! request's actor.
+//! request's actor. Relations to reference data (departments, communes…) need none: they
+//! are served from memory by `service::reference_cache`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,21 +10,11 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::StructureScope;
 use crate::service::coverage::{self, Coverage};
-use crate::service::{partners, reference, structures};
-use entity::{canton, commune, department, partner, region, structure};
+use crate::service::structures;
+use entity::structure;
 
 /// All loaders of one request.
 pub struct Loaders {
-    /// Departments by code.
-    pub departments: DataLoader<DepartmentLoader>,
-    /// Regions by code.
-    pub regions: DataLoader<RegionLoader>,
-    /// Cantons by code.
-    pub cantons: DataLoader<CantonLoader>,
-    /// Communes and arrondissements by code.
-    pub communes: DataLoader<CommuneLoader>,
-    /// Partners by code.
-    pub partners: DataLoader<PartnerLoader>,
     /// In-scope structures by id.
     pub structures: DataLoader<StructureLoader>,
     /// In-scope antennas by principal id.
@@ -36,11 +27,6 @@ impl Loaders {
     /// Loaders for a request whose actor has `scope`.
     pub fn new(db: &DatabaseConnection, scope: StructureScope) -> Self {
         Self {
-            departments: DataLoader::new(DepartmentLoader(db.clone()), tokio::spawn),
-            regions: DataLoader::new(RegionLoader(db.clone()), tokio::spawn),
-            cantons: DataLoader::new(CantonLoader(db.clone()), tokio::spawn),
-            communes: DataLoader::new(CommuneLoader(db.clone()), tokio::spawn),
-            partners: DataLoader::new(PartnerLoader(db.clone()), tokio::spawn),
             structures: DataLoader::new(
                 StructureLoader {
                     db: db.clone(),
@@ -61,56 +47,6 @@ impl Loaders {
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
-
-/// Loads departments.
-pub struct DepartmentLoader(DatabaseConnection);
-impl Loader<String> for DepartmentLoader {
-    type Value = department::Model;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
-        Ok(reference::departments_by_code(&self.0, keys).await?)
-    }
-}
-
-/// Loads regions.
-pub struct RegionLoader(DatabaseConnection);
-impl Loader<String> for RegionLoader {
-    type Value = region::Model;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
-        Ok(reference::regions_by_code(&self.0, keys).await?)
-    }
-}
-
-/// Loads cantons.
-pub struct CantonLoader(DatabaseConnection);
-impl Loader<String> for CantonLoader {
-    type Value = canton::Model;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
-        Ok(reference::cantons_by_code(&self.0, keys).await?)
-    }
-}
-
-/// Loads communes and arrondissements.
-pub struct CommuneLoader(DatabaseConnection);
-impl Loader<String> for CommuneLoader {
-    type Value = commune::Model;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
-        Ok(reference::communes_by_code(&self.0, keys).await?)
-    }
-}
-
-/// Loads partners by code.
-pub struct PartnerLoader(DatabaseConnection);
-impl Loader<String> for PartnerLoader {
-    type Value = partner::Model;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
-        Ok(partners::by_codes(&self.0, keys).await?)
-    }
-}
 
 /// Loads the in-scope structures among the keys (out-of-scope ids load as absent).
 pub struct StructureLoader {

@@ -306,7 +306,7 @@ fn site_model(
         principal_id: Set(principal_id),
         site_group: Set(None),
         carrier: Set(Some(db_name(site.carrier).into())),
-        opening_hours: Set(serde_json::to_value(&hours)?),
+        opening_hours: Set(serde_json::to_string(&hours)?),
         days_open: Set(hours.days_open()),
         weekly_minutes: Set(hours.weekly_minutes()),
         hours_comment: Set(None),

@@ -133,7 +133,7 @@ struct SiteFields {
     format: &'static str,
     site_type: &'static str,
     site_group: Option<String>,
-    opening_hours: serde_json::Value,
+    opening_hours: String,
     days_open: i32,
     weekly_minutes: i32,
     hours_comment: Option<String>,
@@ -492,7 +492,7 @@ fn parse_row(
             }
         },
     };
-    let opening_hours = serde_json::to_value(&hours).map_err(|err| err.to_string())?;
+    let opening_hours = serde_json::to_string(&hours).map_err(|err| err.to_string())?;
     let fields = SiteFields {
         matricule: matricule.to_owned(),
         name: name.to_owned(),

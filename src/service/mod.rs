@@ -8,6 +8,7 @@ pub mod import_reference;
 pub mod import_sites;
 pub mod partners;
 pub mod reference;
+pub mod reference_cache;
 pub mod sql;
 pub mod structures;
 pub mod users;

@@ -1,7 +1,5 @@
 //! Reading partners. Any signed-in user may read them (policy: `read` on `Partner`).
 
-use std::collections::HashMap;
-
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
 
 use crate::auth::policy::PolarPartner;
@@ -64,18 +62,4 @@ pub async fn by_code(
         }
         _ => Err(AppError::not_found("partner", code)),
     }
-}
-
-/// Partners by code.
-pub async fn by_codes(
-    db: &impl ConnectionTrait,
-    codes: &[String],
-) -> AppResult<HashMap<String, partner::Model>> {
-    Ok(partner::Entity::find()
-        .filter(partner::Column::Code.is_in(codes.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.code.clone(), row))
-        .collect())
 }

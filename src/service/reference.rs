@@ -9,7 +9,7 @@ use crate::auth::policy::PolarDepartment;
 use crate::auth::{Actor, Policy};
 use crate::domain::enums::LOCATABLE_COMMUNE_KINDS;
 use crate::error::{AppError, AppResult};
-use entity::{canton, commune, department, region};
+use entity::{canton, commune, department};
 
 /// Every department, by code.
 pub async fn departments(db: &impl ConnectionTrait) -> AppResult<Vec<department::Model>> {
@@ -43,48 +43,6 @@ pub async fn department(
         }
         _ => Err(AppError::not_found("department", code)),
     }
-}
-
-/// Departments by code.
-pub async fn departments_by_code(
-    db: &impl ConnectionTrait,
-    codes: &[String],
-) -> AppResult<HashMap<String, department::Model>> {
-    Ok(department::Entity::find()
-        .filter(department::Column::Code.is_in(codes.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.code.clone(), row))
-        .collect())
-}
-
-/// Regions by code.
-pub async fn regions_by_code(
-    db: &impl ConnectionTrait,
-    codes: &[String],
-) -> AppResult<HashMap<String, region::Model>> {
-    Ok(region::Entity::find()
-        .filter(region::Column::Code.is_in(codes.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.code.clone(), row))
-        .collect())
-}
-
-/// Cantons by code.
-pub async fn cantons_by_code(
-    db: &impl ConnectionTrait,
-    codes: &[String],
-) -> AppResult<HashMap<String, canton::Model>> {
-    Ok(canton::Entity::find()
-        .filter(canton::Column::Code.is_in(codes.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.code.clone(), row))
-        .collect())
 }
 
 /// Communes and arrondissements (the rows a structure can sit in) by code.

@@ -6,60 +6,69 @@ use std::collections::HashMap;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Set,
 };
 
+use super::sql;
 use crate::auth::{Actor, Assignment};
 use crate::domain::enums::Role;
 use crate::error::{AppError, AppResult};
 use entity::{app_user, department, partner, role_assignment, structure};
 
+/// One row of the actor query: the user, and one of their assignments if any.
+#[derive(FromQueryResult)]
+struct ActorRow {
+    user_id: i64,
+    email: String,
+    disabled: bool,
+    role: Option<String>,
+    department_code: Option<String>,
+    partner_code: Option<String>,
+    structure_id: Option<i64>,
+}
+
+/// The user, their assignments and their partners' codes, in one round trip.
+const ACTOR_SQL: &str = "SELECT u.id AS user_id, u.email, u.disabled, \
+       a.role, a.department_code, p.code AS partner_code, a.structure_id \
+     FROM app_user u \
+     LEFT JOIN role_assignment a ON a.user_id = u.id \
+     LEFT JOIN partner p ON p.id = a.partner_id \
+     WHERE u.id = ? \
+     ORDER BY a.id";
+
 /// The actor behind a verified token: `UNAUTHENTICATED` if the user is gone or disabled.
-/// Assignments are read fresh on every call, so a revocation takes effect at once.
+/// Assignments are read fresh on every call (one query), so a revocation takes effect at
+/// once.
 pub async fn load_actor(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Actor> {
-    let user = app_user::Entity::find_by_id(user_id).one(db).await?;
-    let user = match user {
-        Some(user) if !user.disabled => user,
-        Some(_) => return Err(AppError::Unauthenticated("this account is disabled".into())),
-        None => return Err(AppError::Unauthenticated("unknown user".into())),
+    let statement = sql::statement(db.get_database_backend(), ACTOR_SQL, vec![user_id.into()]);
+    let rows = ActorRow::find_by_statement(statement).all(db).await?;
+    let Some(first) = rows.first() else {
+        return Err(AppError::Unauthenticated("unknown user".into()));
     };
-    let rows = role_assignment::Entity::find()
-        .filter(role_assignment::Column::UserId.eq(user.id))
-        .order_by_asc(role_assignment::Column::Id)
-        .all(db)
-        .await?;
-    let partner_ids: Vec<i64> = rows.iter().filter_map(|row| row.partner_id).collect();
-    let partner_codes: HashMap<i64, String> = if partner_ids.is_empty() {
-        HashMap::new()
-    } else {
-        partner::Entity::find()
-            .filter(partner::Column::Id.is_in(partner_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.code))
-            .collect()
-    };
+    if first.disabled {
+        return Err(AppError::Unauthenticated("this account is disabled".into()));
+    }
+    let (user_id, email) = (first.user_id, first.email.clone());
     let assignments = rows
         .into_iter()
         .filter_map(|row| {
-            let role = row.role.parse::<Role>().ok().or_else(|| {
-                tracing::warn!(assignment = row.id, role = %row.role, "unknown role ignored");
-                None
-            })?;
+            let stored = row.role?;
+            let Ok(role) = stored.parse::<Role>() else {
+                tracing::warn!(user_id, role = %stored, "unknown role ignored");
+                return None;
+            };
             Some(Assignment {
                 role,
                 department_code: row.department_code,
-                partner_code: row
-                    .partner_id
-                    .and_then(|id| partner_codes.get(&id).cloned()),
+                partner_code: row.partner_code,
                 structure_id: row.structure_id,
             })
         })
         .collect();
     Ok(Actor {
-        user_id: user.id,
-        email: user.email,
+        user_id,
+        email,
         assignments,
     })
 }

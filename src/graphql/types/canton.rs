@@ -34,11 +34,10 @@ impl Canton {
 
     /// Its department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let loaders = ctx.loaders();
-        Ok(loaders
-            .departments
-            .load_one(self.0.department_code.clone())
-            .await?
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference
+            .department(&self.0.department_code)
+            .cloned()
             .map(Department))
     }
 }

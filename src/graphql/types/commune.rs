@@ -42,29 +42,33 @@ impl Commune {
 
     /// For an arrondissement: the city it belongs to.
     async fn city(&self, ctx: &Context<'_>) -> Result<Option<Commune>> {
-        let Some(parent) = self.0.parent_code.clone().filter(|_| self.0.kind == "ARM") else {
+        let Some(parent) = self
+            .0
+            .parent_code
+            .as_deref()
+            .filter(|_| self.0.kind == "ARM")
+        else {
             return Ok(None);
         };
-        let loaders = ctx.loaders();
-        Ok(loaders.communes.load_one(parent).await?.map(Commune))
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference.commune(parent).cloned().map(Commune))
     }
 
     /// Its department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let loaders = ctx.loaders();
-        Ok(loaders
-            .departments
-            .load_one(self.0.department_code.clone())
-            .await?
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference
+            .department(&self.0.department_code)
+            .cloned()
             .map(Department))
     }
 
     /// Its canton (none in Martinique and Guyane).
     async fn canton(&self, ctx: &Context<'_>) -> Result<Option<Canton>> {
-        let Some(code) = self.0.canton_code.clone() else {
+        let Some(code) = &self.0.canton_code else {
             return Ok(None);
         };
-        let loaders = ctx.loaders();
-        Ok(loaders.cantons.load_one(code).await?.map(Canton))
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference.canton(code).cloned().map(Canton))
     }
 }

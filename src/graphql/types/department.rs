@@ -29,11 +29,10 @@ impl Department {
 
     /// Its region.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        let loaders = ctx.loaders();
-        Ok(loaders
-            .regions
-            .load_one(self.0.region_code.clone())
-            .await?
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference
+            .region(&self.0.region_code)
+            .cloned()
             .map(Region::from))
     }
 

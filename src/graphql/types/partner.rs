@@ -38,10 +38,10 @@ impl Partner {
 
     /// For a local partner: its department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let Some(code) = self.0.department_code.clone() else {
+        let Some(code) = &self.0.department_code else {
             return Ok(None);
         };
-        let loaders = ctx.loaders();
-        Ok(loaders.departments.load_one(code).await?.map(Department))
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference.department(code).cloned().map(Department))
     }
 }

@@ -47,7 +47,7 @@ pub struct Equipment {
 
 impl Structure {
     fn hours(&self) -> Result<WeeklyHours, AppError> {
-        serde_json::from_value(self.0.opening_hours.clone()).map_err(|err| {
+        serde_json::from_str(&self.0.opening_hours).map_err(|err| {
             AppError::Internal(anyhow::anyhow!(
                 "opening hours of structure {} unreadable: {err}",
                 self.0.matricule
@@ -75,37 +75,35 @@ impl Structure {
 
     /// The department that steers it.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        Ok(ctx
-            .loaders()
-            .departments
-            .load_one(self.0.department_code.clone())
-            .await?
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference
+            .department(&self.0.department_code)
+            .cloned()
             .map(Department))
     }
 
     /// Its commune or municipal arrondissement.
     async fn commune(&self, ctx: &Context<'_>) -> Result<Option<Commune>> {
-        let Some(code) = self.0.commune_code.clone() else {
+        let Some(code) = &self.0.commune_code else {
             return Ok(None);
         };
-        Ok(ctx.loaders().communes.load_one(code).await?.map(Commune))
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference.commune(code).cloned().map(Commune))
     }
 
     /// The canton of its commune.
     async fn canton(&self, ctx: &Context<'_>) -> Result<Option<Canton>> {
-        let Some(code) = self.0.commune_code.clone() else {
+        let Some(code) = &self.0.commune_code else {
             return Ok(None);
         };
-        let loaders = ctx.loaders();
-        let Some(canton) = loaders
-            .communes
-            .load_one(code)
-            .await?
-            .and_then(|c| c.canton_code)
-        else {
-            return Ok(None);
-        };
-        Ok(loaders.cantons.load_one(canton).await?.map(Canton))
+        let reference = ctx.request().reference.snapshot().await?;
+        let canton = reference
+            .commune(code)
+            .and_then(|c| c.canton_code.as_deref());
+        Ok(canton
+            .and_then(|code| reference.canton(code))
+            .cloned()
+            .map(Canton))
     }
 
     /// Street address.

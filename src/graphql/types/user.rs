@@ -44,23 +44,20 @@ impl RoleAssignment {
 
     /// PREFECT, OPERATOR: the department (none for a national operator).
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let Some(code) = self.0.department_code.clone() else {
+        let Some(code) = &self.0.department_code else {
             return Ok(None);
         };
-        Ok(ctx
-            .loaders()
-            .departments
-            .load_one(code)
-            .await?
-            .map(Department))
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference.department(code).cloned().map(Department))
     }
 
     /// OPERATOR: the partner.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let Some(code) = self.0.partner_code.clone() else {
+        let Some(code) = &self.0.partner_code else {
             return Ok(None);
         };
-        Ok(ctx.loaders().partners.load_one(code).await?.map(Partner))
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference.partner(code).cloned().map(Partner))
     }
 
     /// AGENT: the structure.
