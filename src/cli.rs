@@ -125,12 +125,12 @@ pub async fn run() -> anyhow::Result<()> {
         None => serve(&config, &ServeConfig::parse_default()).await,
         Some(Command::Serve(serve_config)) => serve(&config, &serve_config).await,
         Some(Command::Schema) => {
-            print!("{}", crate::graphql::sdl());
+            emit(&crate::graphql::sdl())?;
             Ok(())
         }
         Some(Command::Migrate) => {
             crate::db::connect_and_migrate(&config.database_url, 1).await?;
-            println!("database is up to date");
+            emit("database is up to date\n")?;
             Ok(())
         }
         Some(Command::Import(command)) => import(&config, command).await,
@@ -142,7 +142,10 @@ pub async fn run() -> anyhow::Result<()> {
             })?;
             anyhow::ensure!(!user.disabled, "'{email}' is disabled");
             let (secret, _) = resolve_secret(config.jwt_secret.as_deref(), &config.database_url)?;
-            println!("{}", TokenKeys::from_secret(&secret).issue(user.id, ttl)?);
+            emit(&format!(
+                "{}\n",
+                TokenKeys::from_secret(&secret).issue(user.id, ttl)?
+            ))?;
             Ok(())
         }
     }
@@ -160,11 +163,11 @@ async fn import(config: &Config, command: ImportCommand) -> anyhow::Result<()> {
     match command {
         ImportCommand::Reference { dir } => {
             let report = import_reference::import(&db, &dir).await?;
-            println!("{report}");
+            emit(&format!("{report}\n"))?;
         }
         ImportCommand::Sites { file } => {
             let report = import_sites::import(&db, &file).await?;
-            print!("{report}");
+            emit(&report.to_string())?;
         }
     }
     Ok(())
@@ -175,41 +178,63 @@ async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Grant(args) => {
             match users::grant(&db, &args.email, args.role, &args.scope()).await? {
-                GrantOutcome::Granted => println!("granted"),
-                GrantOutcome::AlreadyHeld => println!("already held: nothing changed"),
+                GrantOutcome::Granted => emit("granted\n")?,
+                GrantOutcome::AlreadyHeld => emit("already held: nothing changed\n")?,
             }
         }
         UserCommand::Revoke(args) => {
             users::revoke(&db, &args.email, args.role, &args.scope()).await?;
-            println!("revoked");
+            emit("revoked\n")?;
         }
         UserCommand::Disable { email } => {
             users::set_disabled(&db, &email, true).await?;
-            println!("disabled");
+            emit("disabled\n")?;
         }
         UserCommand::Enable { email } => {
             users::set_disabled(&db, &email, false).await?;
-            println!("enabled");
+            emit("enabled\n")?;
         }
         UserCommand::List => {
-            for (user, assignments) in users::list(&db).await? {
-                let state = if user.disabled { " (disabled)" } else { "" };
-                println!("{}{state}", user.email);
-                for a in assignments {
-                    let scope: Vec<String> = [
-                        a.department_code.map(|d| format!("department {d}")),
-                        a.partner_id.map(|p| format!("partner #{p}")),
-                        a.structure_id.map(|s| format!("structure #{s}")),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                    println!("  {} {}", a.role, scope.join(", "));
+            let mut listing = String::new();
+            let mut previous: Option<String> = None;
+            for row in users::list(&db).await? {
+                if previous.as_deref() != Some(row.email.as_str()) {
+                    let state = if row.disabled { " (disabled)" } else { "" };
+                    listing.push_str(&format!("{}{state}\n", row.email));
+                    previous = Some(row.email.clone());
                 }
+                let Some(role) = row.role else { continue };
+                let scope: Vec<String> = [
+                    row.department_code.map(|d| format!("--department {d}")),
+                    row.partner_code.map(|p| format!("--partner {p}")),
+                    row.structure_matricule.map(|s| format!("--structure {s}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                listing.push_str(&format!(
+                    "  {}\n",
+                    format!("{role} {}", scope.join(" ")).trim_end()
+                ));
             }
+            emit(&listing)?;
         }
     }
     Ok(())
+}
+
+/// Writes command output to stdout. A closed pipe (`maillage import sites … | head`) ends
+/// the output quietly instead of panicking like `println!`.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("Failed to write to standard output"),
+    }
 }
 
 impl ServeConfig {

@@ -1,13 +1,10 @@
 //! Users and role assignments: loading the actor of a request, and the `maillage user`
 //! commands.
 
-use std::collections::HashMap;
-
 use anyhow::{Context, bail};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set,
 };
 
 use super::sql;
@@ -259,29 +256,41 @@ pub async fn find_by_email(
         .context("Failed to look the user up")
 }
 
-/// Every user with their assignments, for `maillage user list`.
-pub async fn list(
-    db: &impl ConnectionTrait,
-) -> anyhow::Result<Vec<(app_user::Model, Vec<role_assignment::Model>)>> {
-    let users = app_user::Entity::find()
-        .order_by_asc(app_user::Column::Email)
+/// An assignment as people read it: codes and matricules, not internal ids.
+#[derive(Debug, FromQueryResult)]
+pub struct AssignmentListing {
+    /// The user's e-mail.
+    pub email: String,
+    /// Whether the user is disabled.
+    pub disabled: bool,
+    /// The role, if the user holds any.
+    pub role: Option<String>,
+    /// Department code.
+    pub department_code: Option<String>,
+    /// Partner code.
+    pub partner_code: Option<String>,
+    /// Structure matricule.
+    pub structure_matricule: Option<String>,
+}
+
+/// Every user with their assignments (one row per assignment, one row for a user without
+/// any), by e-mail, for `maillage user list`.
+pub async fn list(db: &impl ConnectionTrait) -> anyhow::Result<Vec<AssignmentListing>> {
+    let statement = sql::statement(
+        db.get_database_backend(),
+        "SELECT u.email, u.disabled, a.role, a.department_code, p.code AS partner_code, \
+                s.matricule AS structure_matricule \
+         FROM app_user u \
+         LEFT JOIN role_assignment a ON a.user_id = u.id \
+         LEFT JOIN partner p ON p.id = a.partner_id \
+         LEFT JOIN structure s ON s.id = a.structure_id \
+         ORDER BY u.email, a.id",
+        vec![],
+    );
+    AssignmentListing::find_by_statement(statement)
         .all(db)
-        .await?;
-    let mut by_user: HashMap<i64, Vec<role_assignment::Model>> = HashMap::new();
-    for row in role_assignment::Entity::find()
-        .order_by_asc(role_assignment::Column::Id)
-        .all(db)
-        .await?
-    {
-        by_user.entry(row.user_id).or_default().push(row);
-    }
-    Ok(users
-        .into_iter()
-        .map(|user| {
-            let rows = by_user.remove(&user.id).unwrap_or_default();
-            (user, rows)
-        })
-        .collect())
+        .await
+        .context("Failed to list users")
 }
 
 async fn assignments_of(
