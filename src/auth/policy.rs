@@ -131,6 +131,26 @@ impl Policy {
         self.is_allowed(actor, "read", PolarStructure::from(row))
     }
 
+    /// `row` if it exists and `actor` may `read` it (seen by the policy as `resource(row)`);
+    /// `NOT_FOUND` otherwise, the same whether or not it exists, so that nothing outside the
+    /// actor's scope is revealed.
+    pub fn readable<T, R>(
+        &self,
+        actor: &Actor,
+        row: Option<T>,
+        resource: impl FnOnce(&T) -> R,
+        what: &str,
+        key: &str,
+    ) -> AppResult<T>
+    where
+        R: oso::ToPolar + Send + Sync + 'static,
+    {
+        match row {
+            Some(row) if self.is_allowed(actor, "read", resource(&row))? => Ok(row),
+            _ => Err(AppError::not_found(what, key)),
+        }
+    }
+
     /// `Ok` if allowed, else `FORBIDDEN` with `message`.
     pub fn authorize<R>(
         &self,

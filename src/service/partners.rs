@@ -4,7 +4,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
 
 use crate::auth::policy::PolarPartner;
 use crate::auth::{Actor, Policy};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use entity::partner;
 
 /// Filters of the partners list.
@@ -44,22 +44,12 @@ pub async fn by_code(
     actor: &Actor,
     code: &str,
 ) -> AppResult<partner::Model> {
-    let found = partner::Entity::find()
+    let row = partner::Entity::find()
         .filter(partner::Column::Code.eq(code))
         .one(db)
         .await?;
-    match found {
-        Some(row)
-            if policy.is_allowed(
-                actor,
-                "read",
-                PolarPartner {
-                    code: row.code.clone(),
-                },
-            )? =>
-        {
-            Ok(row)
-        }
-        _ => Err(AppError::not_found("partner", code)),
-    }
+    let resource = |p: &partner::Model| PolarPartner {
+        code: p.code.clone(),
+    };
+    policy.readable(actor, row, resource, "partner", code)
 }

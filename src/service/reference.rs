@@ -1,14 +1,12 @@
 //! Reading reference data (regions, departments, cantons, communes). Any signed-in user may
 //! read it; the policy's `read` rule on `Department` says so and by-key reads ask it.
 
-use std::collections::HashMap;
-
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::auth::policy::PolarDepartment;
 use crate::auth::{Actor, Policy};
 use crate::domain::enums::LOCATABLE_COMMUNE_KINDS;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use entity::{canton, commune, department};
 
 /// Every department, by code.
@@ -26,38 +24,10 @@ pub async fn department(
     actor: &Actor,
     code: &str,
 ) -> AppResult<department::Model> {
-    let found = department::Entity::find_by_id(code.to_owned())
+    let row = department::Entity::find_by_id(code.to_owned())
         .one(db)
         .await?;
-    match found {
-        Some(row)
-            if policy.is_allowed(
-                actor,
-                "read",
-                PolarDepartment {
-                    code: row.code.clone(),
-                },
-            )? =>
-        {
-            Ok(row)
-        }
-        _ => Err(AppError::not_found("department", code)),
-    }
-}
-
-/// Communes and arrondissements (the rows a structure can sit in) by code.
-pub async fn communes_by_code(
-    db: &impl ConnectionTrait,
-    codes: &[String],
-) -> AppResult<HashMap<String, commune::Model>> {
-    Ok(commune::Entity::find()
-        .filter(commune::Column::Code.is_in(codes.to_vec()))
-        .filter(commune::Column::Kind.is_in(LOCATABLE_COMMUNE_KINDS))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.code.clone(), row))
-        .collect())
+    policy.readable(actor, row, |d| in_department(&d.code), "department", code)
 }
 
 /// The canton with `code`, if the actor may read its department.
@@ -67,21 +37,14 @@ pub async fn canton(
     actor: &Actor,
     code: &str,
 ) -> AppResult<canton::Model> {
-    let found = canton::Entity::find_by_id(code.to_owned()).one(db).await?;
-    match found {
-        Some(row)
-            if policy.is_allowed(
-                actor,
-                "read",
-                PolarDepartment {
-                    code: row.department_code.clone(),
-                },
-            )? =>
-        {
-            Ok(row)
-        }
-        _ => Err(AppError::not_found("canton", code)),
-    }
+    let row = canton::Entity::find_by_id(code.to_owned()).one(db).await?;
+    policy.readable(
+        actor,
+        row,
+        |c| in_department(&c.department_code),
+        "canton",
+        code,
+    )
 }
 
 /// The commune or arrondissement with `code`, if the actor may read its department.
@@ -91,19 +54,23 @@ pub async fn commune(
     actor: &Actor,
     code: &str,
 ) -> AppResult<commune::Model> {
-    let found = communes_by_code(db, &[code.to_owned()]).await?.remove(code);
-    match found {
-        Some(row)
-            if policy.is_allowed(
-                actor,
-                "read",
-                PolarDepartment {
-                    code: row.department_code.clone(),
-                },
-            )? =>
-        {
-            Ok(row)
-        }
-        _ => Err(AppError::not_found("commune", code)),
+    let row = commune::Entity::find()
+        .filter(commune::Column::Code.eq(code))
+        .filter(commune::Column::Kind.is_in(LOCATABLE_COMMUNE_KINDS))
+        .one(db)
+        .await?;
+    policy.readable(
+        actor,
+        row,
+        |c| in_department(&c.department_code),
+        "commune",
+        code,
+    )
+}
+
+/// Reference rows are read under the policy's rule on their department.
+fn in_department(code: &str) -> PolarDepartment {
+    PolarDepartment {
+        code: code.to_owned(),
     }
 }

@@ -9,10 +9,11 @@ use sea_orm::{
     QueryOrder, QuerySelect, Select,
 };
 
+use crate::auth::policy::PolarStructure;
 use crate::auth::{Actor, Policy, StructureScope};
 use crate::domain::enums::{LOCATABLE_COMMUNE_KINDS, LabelStatus, StructureFormat, db_name};
 use crate::domain::text::contains_pattern;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use entity::{commune, structure};
 
 /// Largest page a client may ask for.
@@ -129,10 +130,13 @@ pub async fn by_matricule(
         .filter(structure::Column::Matricule.eq(matricule))
         .one(db)
         .await?;
-    match row {
-        Some(row) if policy.can_read_structure(actor, &row)? => Ok(row),
-        _ => Err(AppError::not_found("structure", matricule)),
-    }
+    policy.readable(
+        actor,
+        row,
+        |s| PolarStructure::from(s),
+        "structure",
+        matricule,
+    )
 }
 
 /// The in-scope structures among `ids` (for relations such as `principal`).
