@@ -50,6 +50,14 @@ impl StructureScope {
         }
     }
 
+    /// No structure at all (an anonymous caller).
+    pub fn nothing() -> Self {
+        Self::Only {
+            departments: Vec::new(),
+            structure_ids: Vec::new(),
+        }
+    }
+
     /// Whether nothing at all is in scope (the query can be skipped).
     pub fn is_empty(&self) -> bool {
         matches!(self, Self::Only { departments, structure_ids } if departments.is_empty() && structure_ids.is_empty())

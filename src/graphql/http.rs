@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::context::RequestData;
 use super::loaders::Loaders;
-use crate::auth::Actor;
+use crate::auth::{Actor, StructureScope};
 use crate::error::AppError;
 use crate::service::users;
 use crate::startup::AppState;
@@ -30,7 +30,7 @@ pub async fn graphql(
     let operation = request
         .operation_name
         .clone()
-        .unwrap_or_else(|| "anonymous".into());
+        .unwrap_or_else(|| "unnamed".into());
     let actor = match authenticate(&state, &headers).await {
         Ok(actor) => actor,
         Err(err) => {
@@ -46,13 +46,9 @@ pub async fn graphql(
     if actor.is_none() && !state.demo {
         request = request.disable_introspection();
     }
-    let scope = actor.as_deref().map_or_else(
-        || crate::auth::StructureScope::Only {
-            departments: Vec::new(),
-            structure_ids: Vec::new(),
-        },
-        crate::auth::StructureScope::of,
-    );
+    let scope = actor
+        .as_deref()
+        .map_or_else(StructureScope::nothing, StructureScope::of);
     let request = request
         .data(Loaders::new(&state.db, scope))
         .data(RequestData {

@@ -265,7 +265,8 @@ pub async fn import(db: &DatabaseConnection, path: &Path) -> anyhow::Result<Site
         .await
         .context("Failed to start the import transaction")?;
     let context = load_context(&txn).await?;
-    let mut existing: HashMap<String, structure::Model> = structure::Entity::find()
+    let (accepted, mut report) = classify(&file, &context);
+    let stored: HashMap<String, structure::Model> = structure::Entity::find()
         .all(&txn)
         .await
         .context("Failed to load the stored structures")?
@@ -273,9 +274,26 @@ pub async fn import(db: &DatabaseConnection, path: &Path) -> anyhow::Result<Site
         .map(|row| (row.matricule.clone(), row))
         .collect();
 
+    let mut changed = upsert(&txn, &accepted, &stored).await?;
+    changed.extend(link_antennas(&txn, &accepted).await?);
+
+    // A row stored before is "updated" if either step changed it; a new row linked to its
+    // principal by the second step is still "imported".
+    report.imported = accepted
+        .iter()
+        .filter(|f| !stored.contains_key(&f.matricule))
+        .count();
+    report.updated = changed.iter().filter(|m| stored.contains_key(*m)).count();
+    report.unchanged = accepted.len() - report.imported - report.updated;
+    txn.commit().await.context("Failed to commit the import")?;
+    Ok(report)
+}
+
+/// Reads every row: the valid ones, and a report holding the rejected rows and the notes.
+fn classify(file: &CsvFile, context: &SiteContext) -> (Vec<SiteFields>, SitesReport) {
     let mut report = SitesReport::default();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut accepted: Vec<(u64, SiteFields)> = Vec::new();
+    let mut first_line: HashMap<String, u64> = HashMap::new();
+    let mut accepted = Vec::new();
     for row in file.rows() {
         let matricule = file.get(row, "id_fs").to_owned();
         let outcome = if row.width() != file.width() {
@@ -284,37 +302,39 @@ pub async fn import(db: &DatabaseConnection, path: &Path) -> anyhow::Result<Site
                 row.width(),
                 file.width()
             ))
-        } else if let Some(first) = seen.get(&matricule) {
+        } else if let Some(first) = first_line.get(&matricule) {
             Err(format!("matricule already used on line {first}"))
         } else {
-            parse_row(&file, row, &context)
+            parse_row(file, row, context)
+        };
+        let remark = |message| LineRemark {
+            line: row.line,
+            matricule: matricule.clone(),
+            message,
         };
         match outcome {
             Ok((fields, note)) => {
-                seen.insert(matricule.clone(), row.line);
-                if let Some(message) = note {
-                    report.notes.push(LineRemark {
-                        line: row.line,
-                        matricule,
-                        message,
-                    });
-                }
-                accepted.push((row.line, fields));
+                report.notes.extend(note.map(remark));
+                first_line.insert(matricule.clone(), row.line);
+                accepted.push(fields);
             }
-            Err(message) => report.rejected.push(LineRemark {
-                line: row.line,
-                matricule,
-                message,
-            }),
+            Err(message) => report.rejected.push(remark(message)),
         }
     }
+    (accepted, report)
+}
 
-    let previously_stored: HashSet<String> = existing.keys().cloned().collect();
+/// Inserts the new rows and updates the changed ones; returns the matricules updated.
+async fn upsert(
+    txn: &impl ConnectionTrait,
+    accepted: &[SiteFields],
+    stored: &HashMap<String, structure::Model>,
+) -> anyhow::Result<HashSet<String>> {
     let mut inserts = Vec::new();
-    let mut changed: HashSet<String> = HashSet::new();
+    let mut changed = HashSet::new();
     let now = Utc::now();
-    for (_, fields) in &accepted {
-        match existing.get(&fields.matricule) {
+    for fields in accepted {
+        match stored.get(&fields.matricule) {
             None => {
                 let mut model = structure::ActiveModel {
                     principal_id: Set(None),
@@ -331,11 +351,11 @@ pub async fn import(db: &DatabaseConnection, path: &Path) -> anyhow::Result<Site
                 fields.clone().apply(&mut model);
                 inserts.push(model);
             }
-            Some(stored) if SiteFields::of(stored) != *fields => {
-                let mut model: structure::ActiveModel = stored.clone().into();
+            Some(row) if SiteFields::of(row) != *fields => {
+                let mut model: structure::ActiveModel = row.clone().into();
                 fields.clone().apply(&mut model);
                 model
-                    .update(&txn)
+                    .update(txn)
                     .await
                     .with_context(|| format!("Failed to update structure {}", fields.matricule))?;
                 changed.insert(fields.matricule.clone());
@@ -343,29 +363,34 @@ pub async fn import(db: &DatabaseConnection, path: &Path) -> anyhow::Result<Site
             Some(_) => {}
         }
     }
-    report.imported = inserts.len();
     let mut inserts = inserts.into_iter().peekable();
     while inserts.peek().is_some() {
         let chunk: Vec<_> = inserts.by_ref().take(BATCH).collect();
         structure::Entity::insert_many(chunk)
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await
             .context("Failed to insert structures")?;
     }
+    Ok(changed)
+}
 
-    // Antennas hang off the single principal of their group, when there is exactly one.
-    existing = structure::Entity::find()
-        .filter(
-            structure::Column::Matricule.is_in(accepted.iter().map(|(_, f)| f.matricule.clone())),
-        )
-        .all(&txn)
+/// Links each antenna to the single principal of its group, when there is exactly one (the
+/// open data has no direct link); returns the matricules whose link changed.
+async fn link_antennas(
+    txn: &impl ConnectionTrait,
+    accepted: &[SiteFields],
+) -> anyhow::Result<HashSet<String>> {
+    let rows: HashMap<String, structure::Model> = structure::Entity::find()
+        .filter(structure::Column::Matricule.is_in(accepted.iter().map(|f| f.matricule.clone())))
+        .all(txn)
         .await?
         .into_iter()
         .map(|row| (row.matricule.clone(), row))
         .collect();
-    let principals = principal_of_groups(accepted.iter().map(|(_, f)| f), &existing);
-    for (_, fields) in &accepted {
-        let Some(row) = existing.get(&fields.matricule) else {
+    let principals = principal_of_groups(accepted, &rows);
+    let mut changed = HashSet::new();
+    for fields in accepted {
+        let Some(row) = rows.get(&fields.matricule) else {
             continue;
         };
         let wanted = match (&fields.site_group, fields.site_type) {
@@ -376,25 +401,13 @@ pub async fn import(db: &DatabaseConnection, path: &Path) -> anyhow::Result<Site
             let mut model: structure::ActiveModel = row.clone().into();
             model.principal_id = Set(wanted);
             model
-                .update(&txn)
+                .update(txn)
                 .await
                 .context("Failed to link an antenna to its principal")?;
             changed.insert(fields.matricule.clone());
         }
     }
-    // A row stored before the import is "updated" if either pass changed it; a new row
-    // linked to its principal in the second pass is still "imported".
-    let stored_before = accepted
-        .iter()
-        .filter(|(_, f)| previously_stored.contains(&f.matricule));
-    report.updated = stored_before
-        .clone()
-        .filter(|(_, f)| changed.contains(&f.matricule))
-        .count();
-    report.unchanged = stored_before.count() - report.updated;
-
-    txn.commit().await.context("Failed to commit the import")?;
-    Ok(report)
+    Ok(changed)
 }
 
 async fn load_context(txn: &impl ConnectionTrait) -> anyhow::Result<SiteContext> {
@@ -534,7 +547,7 @@ fn coordinate(text: &str, what: &str, bound: f64) -> Result<Option<f64>, String>
 
 /// Group name → id of its principal, for groups with exactly one principal.
 fn principal_of_groups<'a>(
-    fields: impl Iterator<Item = &'a SiteFields>,
+    fields: &'a [SiteFields],
     stored: &HashMap<String, structure::Model>,
 ) -> HashMap<&'a str, i64> {
     let mut principals: HashMap<&str, Vec<i64>> = HashMap::new();

@@ -147,6 +147,20 @@ impl TestApp {
         self.post(Some(&token), query, variables).await
     }
 
+    /// Runs a query as a freshly granted ANCT user (for apps without the demo users).
+    pub async fn query_as_new_anct(&self, query: &str, variables: Value) -> Value {
+        let email = "anct.tests@maillage.fr";
+        users::grant(
+            &self.db,
+            email,
+            maillage::domain::enums::Role::Anct,
+            &Default::default(),
+        )
+        .await
+        .expect("grant");
+        self.query_as(email, query, variables).await
+    }
+
     /// GETs a path.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client

@@ -310,19 +310,3 @@ async fn coverage_of_the_real_sites_matches_the_open_data() {
     let creuse_covered = covered.iter().filter(|c| c.starts_with("23")).count();
     assert_eq!(creuse["coverage"]["coveredCount"], creuse_covered);
 }
-
-impl TestApp {
-    /// Runs a query as a freshly granted ANCT user (for apps without the demo users).
-    pub async fn query_as_new_anct(&self, query: &str, variables: Value) -> Value {
-        let email = "anct.tests@maillage.fr";
-        maillage::service::users::grant(
-            &self.db,
-            email,
-            maillage::domain::enums::Role::Anct,
-            &Default::default(),
-        )
-        .await
-        .expect("grant");
-        self.query_as(email, query, variables).await
-    }
-}
