@@ -13,16 +13,23 @@
 allow(_user: User, "read", _department: Department);
 allow(_user: User, "read", _partner: Partner);
 
-# Department steering figures (coverage of cantons, R-07): ANCT everywhere, a prefect in
-# their own departments.
-allow(user: User, "read_coverage", _department: Department) if
+# Who steers a department: ANCT everywhere, a prefect in their own departments.
+steers(user: User, _department: Department) if
     assignment in user.assignments and
     assignment.role = "ANCT";
 
-allow(user: User, "read_coverage", department: Department) if
+steers(user: User, department: Department) if
     assignment in user.assignments and
     assignment.role = "PREFECT" and
     assignment.department = department.code;
+
+# Department steering figures (coverage of cantons, R-07).
+allow(user: User, "read_coverage", department: Department) if
+    steers(user, department);
+
+# Local partners of a department (a departmental council, a water utility…).
+allow(user: User, "add_local_partner", department: Department) if
+    steers(user, department);
 
 # --- Structures ---------------------------------------------------------------------------
 # ANCT: the whole country.

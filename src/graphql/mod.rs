@@ -4,6 +4,7 @@
 pub mod context;
 pub mod http;
 pub mod loaders;
+pub mod mutation;
 pub mod query;
 pub mod schema;
 pub mod types;

@@ -1,12 +1,13 @@
 //! The schema, built without any data attached so that the SDL can be exported without a
 //! database. Per-request data (database, policy, actor, loaders) is attached to each request.
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
 
+use super::mutation::MutationRoot;
 use super::query::QueryRoot;
 
 /// The maillage schema type.
-pub type MaillageSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type MaillageSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Deepest query accepted (a dashboard page needs about 6 levels).
 pub const MAX_DEPTH: usize = 12;
@@ -15,10 +16,14 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// Builds the schema.
 pub fn schema() -> MaillageSchema {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

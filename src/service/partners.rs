@@ -1,11 +1,15 @@
-//! Reading partners. Any signed-in user may read them (policy: `read` on `Partner`).
+//! Partners: any signed-in user may read them (policy: `read` on `Partner`); ANCT and a
+//! department's prefects add its local partners (`add_local_partner` on `Department`).
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, Set, SqlErr,
+};
 
-use crate::auth::policy::PolarPartner;
+use crate::auth::policy::{PolarDepartment, PolarPartner};
 use crate::auth::{Actor, Policy};
-use crate::error::AppResult;
-use entity::partner;
+use crate::error::{AppError, AppResult};
+use entity::{department, partner};
 
 /// Filters of the partners list.
 #[derive(Clone, Debug, Default)]
@@ -52,4 +56,89 @@ pub async fn by_code(
         code: p.code.clone(),
     };
     policy.readable(actor, row, resource, "partner", code)
+}
+
+/// A local partner to add to a department.
+#[derive(Clone, Debug)]
+pub struct NewLocalPartner {
+    /// Stable code, e.g. `CD23`: 2 to 40 letters, digits or `_`, stored upper-case.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// The department it works in.
+    pub department: String,
+}
+
+/// Longest partner name accepted.
+const MAX_NAME_LEN: usize = 200;
+
+/// Adds a local partner to a department: ANCT, or a prefect of that department (policy:
+/// `add_local_partner` on `Department`).
+pub async fn create_local(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    new: NewLocalPartner,
+) -> AppResult<partner::Model> {
+    let code = new.code.trim().to_uppercase();
+    let code_ok = (2..=40).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if !code_ok {
+        return Err(AppError::bad_input(
+            "input.code",
+            "a partner code is 2 to 40 letters, digits or '_' (e.g. CD23)",
+        ));
+    }
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(AppError::bad_input(
+            "input.name",
+            format!("a partner name is 1 to {MAX_NAME_LEN} characters"),
+        ));
+    }
+    let department = department::Entity::find_by_id(new.department.clone())
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "input.department",
+                format!("unknown department '{}'", new.department),
+            )
+        })?;
+    policy.authorize(
+        actor,
+        "add_local_partner",
+        PolarDepartment {
+            code: department.code.clone(),
+        },
+        "local partners are added by ANCT or by the department's prefecture",
+    )?;
+    let conflict = || AppError::Conflict(format!("a partner with code '{code}' already exists"));
+    let exists = partner::Entity::find()
+        .filter(partner::Column::Code.eq(code.as_str()))
+        .one(db)
+        .await?;
+    if exists.is_some() {
+        return Err(conflict());
+    }
+    let inserted = partner::ActiveModel {
+        code: Set(code.clone()),
+        name: Set(name),
+        core: Set(false),
+        department_code: Set(Some(department.code)),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(row) => Ok(row),
+        // Another request created the same code in between.
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(conflict())
+        }
+        Err(err) => Err(err.into()),
+    }
 }

@@ -68,6 +68,19 @@ async fn a_token_from_the_cli_is_accepted_by_the_server_for_the_granted_role() {
     assert_eq!(data(&response)["me"]["email"], "prefete@creuse.gouv.fr");
     assert_eq!(data(&response)["structures"]["totalCount"], 2);
 
+    let listing = stdout(&maillage(&app, &["user", "list"]));
+    for expected in [
+        "operateur.caf@demo.maillage.fr\n  OPERATOR --partner CAF\n",
+        "prefete@creuse.gouv.fr\n  PREFECT --department 23\n",
+        "agent.lille@demo.maillage.fr\n  AGENT --structure DEMO-59-01\n",
+        "anct@demo.maillage.fr\n  ANCT\n",
+    ] {
+        assert!(
+            listing.contains(expected),
+            "{expected:?} not in:\n{listing}"
+        );
+    }
+
     assert_eq!(
         stdout(&maillage(
             &app,
@@ -75,6 +88,11 @@ async fn a_token_from_the_cli_is_accepted_by_the_server_for_the_granted_role() {
         ))
         .trim(),
         "disabled"
+    );
+    let listing = stdout(&maillage(&app, &["user", "list"]));
+    assert!(
+        listing.contains("prefete@creuse.gouv.fr (disabled)\n"),
+        "{listing}"
     );
     let refused = app
         .post(Some(token.trim()), "{ me { email } }", Value::Null)

@@ -6,6 +6,7 @@ mod cli;
 mod first_run;
 mod helpers;
 mod import;
+mod partners;
 mod policy;
 mod reference;
 mod schema;

@@ -172,28 +172,6 @@ async fn partners_are_the_nine_core_and_two_newer_national_operators() {
 }
 
 #[tokio::test]
-async fn local_partners_show_with_their_department() {
-    let app = spawn_app().await;
-    app.db
-        .execute_unprepared(
-            "INSERT INTO partner (code, name, core, department_code, created_at) \
-             VALUES ('CD23', 'Conseil départemental de la Creuse', false, '23', CURRENT_TIMESTAMP)",
-        )
-        .await
-        .expect("insert a local partner");
-    let query = "query($d: String) { partners(filter: { department: $d }) { code national department { code } } }";
-    let creuse = app.query_as(PREFECT_23, query, json!({ "d": "23" })).await;
-    let list = data(&creuse)["partners"].as_array().expect("list").clone();
-    assert_eq!(list.len(), 12);
-    assert_eq!(
-        list[11],
-        json!({ "code": "CD23", "national": false, "department": { "code": "23" } })
-    );
-    let nord = app.query_as(PREFECT_59, query, json!({ "d": "59" })).await;
-    assert_eq!(data(&nord)["partners"].as_array().expect("list").len(), 11);
-}
-
-#[tokio::test]
 async fn reference_nodes_resolve_by_global_id() {
     let app = spawn_app().await;
     let query = "query($id: ID!) { node(id: $id) { id

@@ -1,0 +1,9 @@
+//! Mutation roots, one per area, merged into [`MutationRoot`].
+
+mod partners;
+
+use async_graphql::MergedObject;
+
+/// The root of every mutation.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(partners::PartnerMutation);
