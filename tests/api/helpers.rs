@@ -4,6 +4,8 @@
 //! PostgreSQL server (`postgres://user@host:port`), a new database created on it.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use maillage::auth::TokenKeys;
@@ -25,6 +27,8 @@ pub struct TestApp {
     pub database_url: String,
     /// Keys matching the app's.
     pub keys: TokenKeys,
+    /// SQL statements run on the app's database so far (by the app and by the test).
+    statements: Arc<AtomicUsize>,
     client: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -87,7 +91,12 @@ pub async fn spawn_demo_mode_app() -> TestApp {
 }
 
 async fn spawn(seed: bool, demo_mode: bool) -> TestApp {
-    let (db, database_url, dir) = fresh_database().await;
+    let (mut db, database_url, dir) = fresh_database().await;
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
     if seed {
         demo::seed(&db).await.expect("seed the demo");
     }
@@ -107,6 +116,7 @@ async fn spawn(seed: bool, demo_mode: bool) -> TestApp {
         db,
         database_url,
         keys,
+        statements,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
@@ -159,6 +169,11 @@ impl TestApp {
         .await
         .expect("grant");
         self.query_as(email, query, variables).await
+    }
+
+    /// How many SQL statements have run on the app's database so far.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// GETs a path.

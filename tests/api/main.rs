@@ -8,6 +8,7 @@ mod helpers;
 mod import;
 mod partners;
 mod policy;
+mod queries;
 mod reference;
 mod schema;
 mod server;
