@@ -5,8 +5,9 @@
 # a `department` (INSEE code), a `partner` (code) and a `structure` (internal id); an
 # absent scope is "" or 0, never null, so that comparisons are exact.
 #
-# Lists and counts are filtered in SQL by `StructureScope` (src/auth/scope.rs), which must
-# agree with these rules; a test checks both on every seeded actor and every structure.
+# Lists and counts are filtered in SQL by `StructureScope` (src/auth/scope.rs) and
+# `AuditScope` (src/service/audit.rs), which must agree with these rules; tests check both on
+# every seeded actor and every row.
 
 # --- Reference data: regions, departments, cantons, communes, partners -------------------
 # Public reference data: any signed-in user may read it.
@@ -48,6 +49,17 @@ allow(user: User, "read", structure: Structure) if
     assignment in user.assignments and
     assignment.role = "AGENT" and
     assignment.structure = structure.id;
+
+# --- Audit log ----------------------------------------------------------------------------
+# ANCT reads every entry; a prefect the entries concerning their departments.
+allow(user: User, "read", _entry: AuditEntry) if
+    assignment in user.assignments and
+    assignment.role = "ANCT";
+
+allow(user: User, "read", entry: AuditEntry) if
+    assignment in user.assignments and
+    assignment.role = "PREFECT" and
+    assignment.department = entry.department;
 
 # AUDITOR: no structure yet (their assigned audits arrive with labelling).
 # OPERATOR: no structure yet (their scope comes from the departmental conventions).

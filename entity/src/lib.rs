@@ -4,6 +4,7 @@
 //! `maillage::service`.
 
 pub mod app_user;
+pub mod audit_log;
 pub mod canton;
 pub mod commune;
 pub mod department;

@@ -8,6 +8,7 @@ mod m20261127_000002_create_partner;
 mod m20261127_000003_create_structure;
 mod m20261127_000004_create_identity;
 mod m20261127_000005_insert_builtin_reference;
+mod m20261127_000006_create_audit_log;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_structure::Migration),
             Box::new(m20261127_000004_create_identity::Migration),
             Box::new(m20261127_000005_insert_builtin_reference::Migration),
+            Box::new(m20261127_000006_create_audit_log::Migration),
         ]
     }
 }

@@ -60,6 +60,23 @@ pub struct PolarDepartment {
     pub code: String,
 }
 
+/// An audit-log entry as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "AuditEntry")]
+pub struct PolarAuditEntry {
+    /// Department code the entry concerns, or `""`.
+    #[polar(attribute)]
+    pub department: String,
+}
+
+impl From<&entity::audit_log::Model> for PolarAuditEntry {
+    fn from(row: &entity::audit_log::Model) -> Self {
+        Self {
+            department: row.department_code.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// A partner as the policy sees it.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "Partner")]
@@ -111,6 +128,7 @@ impl Policy {
         oso.register_class(PolarStructure::get_polar_class())?;
         oso.register_class(PolarDepartment::get_polar_class())?;
         oso.register_class(PolarPartner::get_polar_class())?;
+        oso.register_class(PolarAuditEntry::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
         Ok(Self { oso })

@@ -1,6 +1,7 @@
 //! Use cases: load, check, change. sea-orm queries live here, and every read is scoped by
 //! the actor (SQL scope for lists, the policy for by-key reads).
 
+pub mod audit;
 pub mod coverage;
 pub mod csv_file;
 pub mod demo;

@@ -2,9 +2,11 @@
 //! department's prefects add its local partners (`add_local_partner` on `Department`).
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
 };
+
+use super::audit;
 
 use crate::auth::policy::{PolarDepartment, PolarPartner};
 use crate::auth::{Actor, Policy};
@@ -75,7 +77,7 @@ const MAX_NAME_LEN: usize = 200;
 /// Adds a local partner to a department: ANCT, or a prefect of that department (policy:
 /// `add_local_partner` on `Department`).
 pub async fn create_local(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     policy: &Policy,
     actor: &Actor,
     new: NewLocalPartner,
@@ -123,6 +125,7 @@ pub async fn create_local(
     if exists.is_some() {
         return Err(conflict());
     }
+    let txn = db.begin().await?;
     let inserted = partner::ActiveModel {
         code: Set(code.clone()),
         name: Set(name),
@@ -131,10 +134,25 @@ pub async fn create_local(
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await;
     match inserted {
-        Ok(row) => Ok(row),
+        Ok(row) => {
+            let change = audit::Change {
+                action: "partner.create_local",
+                target_type: "Partner",
+                target_key: &row.code,
+                department: row.department_code.as_deref(),
+                before: None,
+                after: Some(serde_json::json!({
+                    "code": row.code, "name": row.name, "core": row.core,
+                    "department": row.department_code,
+                })),
+            };
+            audit::record(&txn, actor, change).await?;
+            txn.commit().await?;
+            Ok(row)
+        }
         // Another request created the same code in between.
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             Err(conflict())

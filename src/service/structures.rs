@@ -16,9 +16,6 @@ use crate::domain::text::contains_pattern;
 use crate::error::AppResult;
 use entity::{commune, structure};
 
-/// Largest page a client may ask for.
-pub const MAX_PAGE_SIZE: u64 = 100;
-
 /// Filters of the structures list; all given filters must hold.
 #[derive(Clone, Debug, Default)]
 pub struct StructureFilter {

@@ -1,5 +1,6 @@
 //! Query roots, one per area, merged into [`QueryRoot`].
 
+mod audit;
 mod me;
 mod node;
 mod partners;
@@ -16,4 +17,5 @@ pub struct QueryRoot(
     partners::PartnerQuery,
     structures::StructureQuery,
     node::NodeQuery,
+    audit::AuditQuery,
 );

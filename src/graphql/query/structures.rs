@@ -1,16 +1,16 @@
 //! `structures` (a Relay connection) and `structure(matricule:)`.
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, InputObject, Object, Result};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use crate::domain::enums::{LabelStatus, StructureFormat};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
+use crate::graphql::pagination::{decode_cursor, encode_cursor, page_size};
 use crate::graphql::types::Structure;
-use crate::service::structures::{self, MAX_PAGE_SIZE, StructureFilter};
+use crate::service::structures::{self, StructureFilter};
 
-/// Page size when `first` is not given.
-const DEFAULT_PAGE_SIZE: i32 = 20;
+/// Name of this connection in its cursors.
+const CONNECTION: &str = "structure";
 /// Longest accepted search text.
 const MAX_SEARCH_LEN: usize = 100;
 
@@ -79,19 +79,6 @@ impl StructureConnectionFields {
     }
 }
 
-fn encode_cursor(id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("structure:{id}"))
-}
-
-fn decode_cursor(cursor: &str) -> Result<i64, AppError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("structure:")?.parse().ok())
-        .ok_or_else(|| AppError::bad_input("after", "not a cursor of this connection"))
-}
-
 #[Object]
 impl StructureQuery {
     /// The structures the caller may see, by ascending creation, `first` at a time (at most
@@ -104,17 +91,11 @@ impl StructureQuery {
         filter: Option<StructureFilterInput>,
     ) -> Result<Connection<String, Structure, StructureConnectionFields, EmptyFields>> {
         let actor = ctx.actor()?;
-        let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
-        let limit = u64::try_from(first)
-            .ok()
-            .filter(|n| *n <= MAX_PAGE_SIZE)
-            .ok_or_else(|| {
-                AppError::bad_input(
-                    "first",
-                    format!("first must be between 0 and {MAX_PAGE_SIZE}"),
-                )
-            })?;
-        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let limit = page_size(first)?;
+        let after = after
+            .as_deref()
+            .map(|cursor| decode_cursor(CONNECTION, cursor))
+            .transpose()?;
         let filter = filter.unwrap_or_default().into_filter()?;
         let (rows, has_next) =
             structures::page(&ctx.request().db, actor, &filter, after, limit).await?;
@@ -125,7 +106,7 @@ impl StructureQuery {
         );
         connection.edges.extend(
             rows.into_iter()
-                .map(|row| Edge::new(encode_cursor(row.id), Structure(row))),
+                .map(|row| Edge::new(encode_cursor(CONNECTION, row.id), Structure(row))),
         );
         Ok(connection)
     }

@@ -1,6 +1,7 @@
 //! GraphQL object types, one file per type. Each wraps a storage model and resolves its
 //! relations through the request's DataLoaders.
 
+pub mod audit_entry;
 pub mod canton;
 pub mod commune;
 pub mod coverage;
@@ -12,6 +13,7 @@ pub mod region;
 pub mod structure;
 pub mod user;
 
+pub use audit_entry::AuditEntry;
 pub use canton::Canton;
 pub use commune::Commune;
 pub use department::Department;

@@ -1,0 +1,75 @@
+//! `auditLog`: a Relay connection over the audit log, newest first.
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, InputObject, Object, Result};
+
+use crate::graphql::context::ContextExt;
+use crate::graphql::pagination::{decode_cursor, encode_cursor, page_size};
+use crate::graphql::types::AuditEntry;
+use crate::service::audit::{self, AuditFilter};
+
+/// Name of this connection in its cursors.
+const CONNECTION: &str = "audit";
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+/// Filters of `auditLog`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct AuditFilterInput {
+    /// Concerning this department (INSEE code).
+    pub department: Option<String>,
+    /// On objects of this type, e.g. "Partner".
+    pub target_type: Option<String>,
+    /// On the object with this key, e.g. a partner code.
+    pub target_key: Option<String>,
+}
+
+/// Extra fields of the audit log connection.
+pub struct AuditConnectionFields {
+    filter: AuditFilter,
+}
+
+#[Object]
+impl AuditConnectionFields {
+    /// Number of entries matching the filter that the caller may read (all pages).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(audit::count(&ctx.request().db, ctx.actor()?, &self.filter).await?)
+    }
+}
+
+#[Object]
+impl AuditQuery {
+    /// The changes the caller may read, newest first: everything for ANCT, the changes
+    /// concerning their departments for a prefect, nothing for other roles.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<AuditFilterInput>,
+    ) -> Result<Connection<String, AuditEntry, AuditConnectionFields, EmptyFields>> {
+        let actor = ctx.actor()?;
+        let limit = page_size(first)?;
+        let after = after
+            .as_deref()
+            .map(|cursor| decode_cursor(CONNECTION, cursor))
+            .transpose()?;
+        let filter = filter.unwrap_or_default();
+        let filter = AuditFilter {
+            department: filter.department,
+            target_type: filter.target_type,
+            target_key: filter.target_key,
+        };
+        let (rows, has_next) = audit::page(&ctx.request().db, actor, &filter, after, limit).await?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            AuditConnectionFields { filter },
+        );
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|row| Edge::new(encode_cursor(CONNECTION, row.id), AuditEntry(row))),
+        );
+        Ok(connection)
+    }
+}

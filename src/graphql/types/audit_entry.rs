@@ -1,0 +1,66 @@
+//! `AuditEntry`: one change in the audit log.
+use async_graphql::{Context, Json, Object, Result};
+use chrono::{DateTime, Utc};
+
+use super::Department;
+use crate::error::AppError;
+use crate::graphql::context::ContextExt;
+
+/// Who changed what, when.
+pub struct AuditEntry(pub entity::audit_log::Model);
+
+fn json(column: &str, text: Option<&str>) -> Result<Option<Json<serde_json::Value>>, AppError> {
+    text.map(|text| {
+        serde_json::from_str(text).map(Json).map_err(|err| {
+            AppError::Internal(anyhow::anyhow!("audit entry {column} is not JSON: {err}"))
+        })
+    })
+    .transpose()
+}
+
+#[Object]
+impl AuditEntry {
+    /// When the change was made.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// E-mail of the user who made it.
+    async fn actor_email(&self) -> &str {
+        &self.0.actor_email
+    }
+
+    /// What was done, e.g. `partner.create_local`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    /// Type of the changed object, e.g. `Partner`.
+    async fn target_type(&self) -> &str {
+        &self.0.target_type
+    }
+
+    /// Key of the changed object (code, matricule…).
+    async fn target_key(&self) -> &str {
+        &self.0.target_key
+    }
+
+    /// The department the change concerns, if any.
+    async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
+        let Some(code) = &self.0.department_code else {
+            return Ok(None);
+        };
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference.department(code).cloned().map(Department))
+    }
+
+    /// The object before the change (null for a creation).
+    async fn before(&self) -> Result<Option<Json<serde_json::Value>>> {
+        Ok(json("before", self.0.before.as_deref())?)
+    }
+
+    /// The object after the change (null for a deletion).
+    async fn after(&self) -> Result<Option<Json<serde_json::Value>>> {
+        Ok(json("after", self.0.after.as_deref())?)
+    }
+}

@@ -1,0 +1,151 @@
+//! The audit log (DOMAIN "Audit log"): every mutation records who changed what, when, with
+//! the object before and after, in the same transaction as the change. ANCT reads every
+//! entry, a prefect the entries of their departments (policy: `read` on `AuditEntry`).
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+};
+use serde_json::Value;
+
+use crate::auth::Actor;
+use crate::domain::enums::Role;
+use crate::error::AppResult;
+use entity::audit_log;
+
+/// A change to record.
+pub struct Change<'a> {
+    /// What was done, `area.verb` (`partner.create_local`).
+    pub action: &'a str,
+    /// Type of the changed object (`Partner`).
+    pub target_type: &'a str,
+    /// Key of the changed object.
+    pub target_key: &'a str,
+    /// Department the change concerns, if any.
+    pub department: Option<&'a str>,
+    /// The object before (none for a creation).
+    pub before: Option<Value>,
+    /// The object after (none for a deletion).
+    pub after: Option<Value>,
+}
+
+/// Records `change` by `actor`; call it with the transaction of the change itself.
+pub async fn record(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    change: Change<'_>,
+) -> AppResult<()> {
+    audit_log::ActiveModel {
+        at: Set(Utc::now()),
+        actor_user_id: Set(Some(actor.user_id)),
+        actor_email: Set(actor.email.clone()),
+        action: Set(change.action.to_owned()),
+        target_type: Set(change.target_type.to_owned()),
+        target_key: Set(change.target_key.to_owned()),
+        department_code: Set(change.department.map(str::to_owned)),
+        before: Set(change.before.map(|v| v.to_string())),
+        after: Set(change.after.map(|v| v.to_string())),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// The entries an actor may read, as the policy's `read` rules on `AuditEntry` decide.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuditScope {
+    /// Every entry (ANCT).
+    All,
+    /// The entries of these departments (PREFECT); possibly none.
+    Departments(Vec<String>),
+}
+
+impl AuditScope {
+    /// The scope of `actor`. Keep in step with `src/authorization.polar`.
+    pub fn of(actor: &Actor) -> Self {
+        if actor.has_role(Role::Anct) {
+            return Self::All;
+        }
+        let mut departments: Vec<String> = actor
+            .assignments
+            .iter()
+            .filter(|a| a.role == Role::Prefect)
+            .filter_map(|a| a.department_code.clone())
+            .collect();
+        departments.sort();
+        departments.dedup();
+        Self::Departments(departments)
+    }
+}
+
+/// Filters of the audit log; all given filters must hold.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// Concerning this department.
+    pub department: Option<String>,
+    /// On objects of this type.
+    pub target_type: Option<String>,
+    /// On the object with this key.
+    pub target_key: Option<String>,
+}
+
+fn scoped(actor: &Actor, filter: &AuditFilter) -> Option<Select<audit_log::Entity>> {
+    let mut select = audit_log::Entity::find();
+    match AuditScope::of(actor) {
+        AuditScope::All => {}
+        AuditScope::Departments(departments) if departments.is_empty() => return None,
+        AuditScope::Departments(departments) => {
+            select = select.filter(audit_log::Column::DepartmentCode.is_in(departments));
+        }
+    }
+    let mut all = Condition::all();
+    if let Some(department) = &filter.department {
+        all = all.add(audit_log::Column::DepartmentCode.eq(department.as_str()));
+    }
+    if let Some(target_type) = &filter.target_type {
+        all = all.add(audit_log::Column::TargetType.eq(target_type.as_str()));
+    }
+    if let Some(target_key) = &filter.target_key {
+        all = all.add(audit_log::Column::TargetKey.eq(target_key.as_str()));
+    }
+    Some(select.filter(all))
+}
+
+/// One page of the actor's entries, newest first, before the entry `before`: at most
+/// `limit` entries, plus whether more follow.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: u64,
+) -> AppResult<(Vec<audit_log::Model>, bool)> {
+    let Some(mut select) = scoped(actor, filter) else {
+        return Ok((Vec::new(), false));
+    };
+    if let Some(before) = before {
+        select = select.filter(audit_log::Column::Id.lt(before));
+    }
+    let mut rows = select
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, has_next))
+}
+
+/// How many of the actor's entries match `filter`.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &AuditFilter,
+) -> AppResult<u64> {
+    match scoped(actor, filter) {
+        Some(select) => Ok(select.count(db).await?),
+        None => Ok(0),
+    }
+}
