@@ -50,6 +50,14 @@ allow(user: User, "read", structure: Structure) if
     assignment.role = "AGENT" and
     assignment.structure = structure.id;
 
+# --- Criteria catalogue -------------------------------------------------------------------
+# Every signed-in user reads the label's criteria; ANCT loads new framework versions.
+allow(_user: User, "read", _catalogue: CriteriaCatalogue);
+
+allow(user: User, "manage", _catalogue: CriteriaCatalogue) if
+    assignment in user.assignments and
+    assignment.role = "ANCT";
+
 # --- Audit log ----------------------------------------------------------------------------
 # ANCT reads every entry; a prefect the entries concerning their departments.
 allow(user: User, "read", _entry: AuditEntry) if

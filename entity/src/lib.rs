@@ -7,6 +7,8 @@ pub mod app_user;
 pub mod audit_log;
 pub mod canton;
 pub mod commune;
+pub mod criteria_framework;
+pub mod criterion;
 pub mod department;
 pub mod partner;
 pub mod region;

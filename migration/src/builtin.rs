@@ -147,3 +147,110 @@ pub const NATIONAL_PARTNERS: &[(&str, &str, bool)] = &[
     ("CHEQUE_ENERGIE", "Chèque énergie", false),
     ("ANAH", "Anah (France Rénov')", false),
 ];
+
+/// `(version, label, effective from (y, m, d))` of the 2019 labelling grid.
+pub const FRAMEWORK_2019: (&str, &str, (i32, u32, u32)) = (
+    "2019",
+    "Grille de labellisation France Services (circulaire 6094/SG du 1er juillet 2019), reconstruction",
+    (2019, 7, 1),
+);
+
+/// `(code, theme, label, computable from data)` of the 30 mandatory criteria of the 2019
+/// grid, as reconstructed in DOMAIN.md (the official annex 7 is not reproduced).
+pub const CRITERIA_2019: [(&str, &str, &str, bool); 30] = [
+    (
+        "C01",
+        "OPENING_AND_STAFF",
+        "Open at least 5 days a week",
+        true,
+    ),
+    (
+        "C02",
+        "OPENING_AND_STAFF",
+        "Open at least 24 hours a week",
+        true,
+    ),
+    ("C03", "OPENING_AND_STAFF", "Opening hours published", false),
+    (
+        "C04",
+        "OPENING_AND_STAFF",
+        "At least two polyvalent agents",
+        true,
+    ),
+    (
+        "C05",
+        "OPENING_AND_STAFF",
+        "Never closed on a working day for lack of an agent",
+        false,
+    ),
+    (
+        "C06",
+        "TRAINING",
+        "Common-core training done by every agent",
+        true,
+    ),
+    (
+        "C07",
+        "TRAINING",
+        "Partner training done by every agent",
+        true,
+    ),
+    ("C08", "TRAINING", "Digital-tools webinar followed", true),
+    (
+        "C09",
+        "PARTNERS",
+        "The nine core partners in the back-office",
+        true,
+    ),
+    (
+        "C10",
+        "PARTNERS",
+        "A referent named for each core partner",
+        true,
+    ),
+    ("C11", "PARTNERS", "Administration+ in use", false),
+    (
+        "C12",
+        "PARTNERS",
+        "Partner permanences, physical or by video",
+        false,
+    ),
+    (
+        "C13",
+        "PARTNERS",
+        "First-level help for every partner's services",
+        false,
+    ),
+    ("C14", "PREMISES", "A reception desk", false),
+    ("C15", "PREMISES", "A closed confidential space", true),
+    (
+        "C16",
+        "PREMISES",
+        "Access for people with reduced mobility (fixed sites)",
+        true,
+    ),
+    ("C17", "PREMISES", "France Services signage", false),
+    ("C18", "PREMISES", "A waiting area", false),
+    ("C19", "DIGITAL", "A free-access workstation", true),
+    ("C20", "DIGITAL", "A computer with a webcam", true),
+    ("C21", "DIGITAL", "A printer / scanner", false),
+    ("C22", "DIGITAL", "Internet access / wifi", false),
+    ("C23", "DIGITAL", "Interoperable web-conference", false),
+    ("C24", "STEERING", "Unit reporting done", true),
+    ("C25", "STEERING", "User satisfaction survey done", true),
+    ("C26", "STEERING", "Structure annex signed", true),
+    ("C27", "STEERING", "Agents registered on the platform", true),
+    (
+        "C28",
+        "STEERING",
+        "Secularism and neutrality respected",
+        false,
+    ),
+    (
+        "C29",
+        "STEERING",
+        "Complex cases handled with referents, not redirected",
+        false,
+    ),
+    ("C30", "STEERING", "A local steering committee", false),
+];

@@ -9,6 +9,7 @@ mod m20261127_000003_create_structure;
 mod m20261127_000004_create_identity;
 mod m20261127_000005_insert_builtin_reference;
 mod m20261127_000006_create_audit_log;
+mod m20261127_000007_create_criteria;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_identity::Migration),
             Box::new(m20261127_000005_insert_builtin_reference::Migration),
             Box::new(m20261127_000006_create_audit_log::Migration),
+            Box::new(m20261127_000007_create_criteria::Migration),
         ]
     }
 }

@@ -60,6 +60,11 @@ pub struct PolarDepartment {
     pub code: String,
 }
 
+/// The criteria catalogue as the policy sees it (one resource for the whole catalogue).
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "CriteriaCatalogue")]
+pub struct PolarCriteriaCatalogue {}
+
 /// An audit-log entry as the policy sees it.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "AuditEntry")]
@@ -129,6 +134,7 @@ impl Policy {
         oso.register_class(PolarDepartment::get_polar_class())?;
         oso.register_class(PolarPartner::get_polar_class())?;
         oso.register_class(PolarAuditEntry::get_polar_class())?;
+        oso.register_class(PolarCriteriaCatalogue::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
         Ok(Self { oso })

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod coverage;
+pub mod criteria;
 pub mod csv_file;
 pub mod demo;
 pub mod import_reference;

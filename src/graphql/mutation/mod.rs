@@ -1,9 +1,10 @@
 //! Mutation roots, one per area, merged into [`MutationRoot`].
 
+mod criteria;
 mod partners;
 
 use async_graphql::MergedObject;
 
 /// The root of every mutation.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(partners::PartnerMutation);
+pub struct MutationRoot(partners::PartnerMutation, criteria::CriteriaMutation);

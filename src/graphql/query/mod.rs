@@ -1,6 +1,7 @@
 //! Query roots, one per area, merged into [`QueryRoot`].
 
 mod audit;
+mod criteria;
 mod me;
 mod node;
 mod partners;
@@ -18,4 +19,5 @@ pub struct QueryRoot(
     structures::StructureQuery,
     node::NodeQuery,
     audit::AuditQuery,
+    criteria::CriteriaQuery,
 );
