@@ -32,6 +32,39 @@ allow(user: User, "read_coverage", department: Department) if
 allow(user: User, "add_local_partner", department: Department) if
     steers(user, department);
 
+# Who works in a department: ANCT everywhere, its prefects, operators of any partner
+# assigned there or nationally, and the agents of its structures.
+works_in(user: User, department: Department) if
+    steers(user, department);
+
+works_in(user: User, department: Department) if
+    assignment in user.assignments and
+    assignment.role = "OPERATOR" and
+    (assignment.department = "" or assignment.department = department.code);
+
+works_in(user: User, department: Department) if
+    assignment in user.assignments and
+    assignment.role = "AGENT" and
+    assignment.structure_department = department.code;
+
+# --- Referents (R-10) -----------------------------------------------------------------------
+# Everyone working in the department reads its referents (and which core partners lack one).
+allow(user: User, "read_referents", department: Department) if
+    works_in(user, department);
+
+# A department's prefects manage its referents; so do the operators of the referent's
+# partner, nationally or in that department.
+allow(user: User, "manage", referent: Referent) if
+    assignment in user.assignments and
+    assignment.role = "PREFECT" and
+    assignment.department = referent.department;
+
+allow(user: User, "manage", referent: Referent) if
+    assignment in user.assignments and
+    assignment.role = "OPERATOR" and
+    assignment.partner = referent.partner and
+    (assignment.department = "" or assignment.department = referent.department);
+
 # --- Structures ---------------------------------------------------------------------------
 # ANCT: the whole country.
 allow(user: User, "read", _structure: Structure) if

@@ -11,6 +11,7 @@ pub mod criteria_framework;
 pub mod criterion;
 pub mod department;
 pub mod partner;
+pub mod referent;
 pub mod region;
 pub mod role_assignment;
 pub mod structure;

@@ -10,6 +10,7 @@ mod m20261127_000004_create_identity;
 mod m20261127_000005_insert_builtin_reference;
 mod m20261127_000006_create_audit_log;
 mod m20261127_000007_create_criteria;
+mod m20261127_000008_create_referent;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_insert_builtin_reference::Migration),
             Box::new(m20261127_000006_create_audit_log::Migration),
             Box::new(m20261127_000007_create_criteria::Migration),
+            Box::new(m20261127_000008_create_referent::Migration),
         ]
     }
 }

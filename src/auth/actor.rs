@@ -13,6 +13,8 @@ pub struct Assignment {
     pub partner_code: Option<String>,
     /// AGENT: their structure's internal id.
     pub structure_id: Option<i64>,
+    /// AGENT: the department of their structure.
+    pub structure_department_code: Option<String>,
 }
 
 /// An authenticated, enabled user with their assignments.

@@ -37,6 +37,9 @@ pub struct PolarAssignment {
     /// Structure id or `0`.
     #[polar(attribute)]
     pub structure: i64,
+    /// Department of the structure or `""`.
+    #[polar(attribute)]
+    pub structure_department: String,
 }
 
 /// A structure as the policy sees it.
@@ -58,6 +61,18 @@ pub struct PolarDepartment {
     /// INSEE code.
     #[polar(attribute)]
     pub code: String,
+}
+
+/// A referent (existing or to be created) as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "Referent")]
+pub struct PolarReferent {
+    /// Partner code.
+    #[polar(attribute)]
+    pub partner: String,
+    /// Department code.
+    #[polar(attribute)]
+    pub department: String,
 }
 
 /// The criteria catalogue as the policy sees it (one resource for the whole catalogue).
@@ -103,6 +118,7 @@ impl From<&Actor> for PolarUser {
                     department: a.department_code.clone().unwrap_or_default(),
                     partner: a.partner_code.clone().unwrap_or_default(),
                     structure: a.structure_id.unwrap_or_default(),
+                    structure_department: a.structure_department_code.clone().unwrap_or_default(),
                 })
                 .collect(),
         }
@@ -135,6 +151,7 @@ impl Policy {
         oso.register_class(PolarPartner::get_polar_class())?;
         oso.register_class(PolarAuditEntry::get_polar_class())?;
         oso.register_class(PolarCriteriaCatalogue::get_polar_class())?;
+        oso.register_class(PolarReferent::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
         Ok(Self { oso })

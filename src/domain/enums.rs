@@ -64,6 +64,16 @@ pub enum Carrier {
     Other,
 }
 
+/// What a partner's referent in a department is for.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReferentKind {
+    /// Back-office contact for agents' complex cases (Administration+ expects two).
+    BackOffice,
+    /// Training referent of the partner.
+    Training,
+}
+
 /// The five roles (DOMAIN.md "Who uses it").
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]

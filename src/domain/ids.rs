@@ -16,6 +16,8 @@ pub enum NodeType {
     Commune,
     /// A partner, keyed by code.
     Partner,
+    /// A referent, keyed by internal id.
+    Referent,
 }
 
 /// The global id of the object of type `node` with key `key`.

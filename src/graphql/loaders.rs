@@ -10,8 +10,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::StructureScope;
 use crate::service::coverage::{self, Coverage};
-use crate::service::structures;
-use entity::structure;
+use crate::service::{referents, structures};
+use entity::{partner, referent, structure};
 
 /// All loaders of one request.
 pub struct Loaders {
@@ -21,6 +21,10 @@ pub struct Loaders {
     pub antennas: DataLoader<AntennaLoader>,
     /// Coverage by department code.
     pub coverage: DataLoader<CoverageLoader>,
+    /// Referents by department code.
+    pub referents: DataLoader<ReferentLoader>,
+    /// Core partners lacking a back-office referent, by department code.
+    pub missing_referents: DataLoader<MissingReferentLoader>,
 }
 
 impl Loaders {
@@ -42,6 +46,8 @@ impl Loaders {
                 tokio::spawn,
             ),
             coverage: DataLoader::new(CoverageLoader(db.clone()), tokio::spawn),
+            referents: DataLoader::new(ReferentLoader(db.clone()), tokio::spawn),
+            missing_referents: DataLoader::new(MissingReferentLoader(db.clone()), tokio::spawn),
         }
     }
 }
@@ -83,5 +89,25 @@ impl Loader<String> for CoverageLoader {
         let by_department: BTreeMap<String, Coverage> =
             coverage::of_departments(&self.0, keys).await?;
         Ok(by_department.into_iter().collect())
+    }
+}
+
+/// Loads the referents of departments.
+pub struct ReferentLoader(DatabaseConnection);
+impl Loader<String> for ReferentLoader {
+    type Value = Vec<referent::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
+        Ok(referents::of_departments(&self.0, keys).await?)
+    }
+}
+
+/// Loads the core partners lacking a back-office referent in departments.
+pub struct MissingReferentLoader(DatabaseConnection);
+impl Loader<String> for MissingReferentLoader {
+    type Value = Vec<partner::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
+        Ok(referents::missing_core(&self.0, keys).await?)
     }
 }

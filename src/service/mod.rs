@@ -11,6 +11,7 @@ pub mod import_sites;
 pub mod partners;
 pub mod reference;
 pub mod reference_cache;
+pub mod referents;
 pub mod sql;
 pub mod structures;
 pub mod users;

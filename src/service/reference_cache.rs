@@ -29,11 +29,20 @@ pub struct Snapshot {
     cantons: HashMap<String, canton::Model>,
     communes: HashMap<String, commune::Model>,
     partners: HashMap<String, partner::Model>,
+    partner_codes: HashMap<i64, String>,
 }
 
 impl Snapshot {
     async fn load(db: &DatabaseConnection) -> AppResult<Self> {
+        let partners: HashMap<String, partner::Model> = partner::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| (row.code.clone(), row))
+            .collect();
         Ok(Self {
+            partner_codes: partners.values().map(|p| (p.id, p.code.clone())).collect(),
+            partners,
             departments: department::Entity::find()
                 .all(db)
                 .await?
@@ -54,12 +63,6 @@ impl Snapshot {
                 .collect(),
             communes: commune::Entity::find()
                 .filter(commune::Column::Kind.is_in(LOCATABLE_COMMUNE_KINDS))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|row| (row.code.clone(), row))
-                .collect(),
-            partners: partner::Entity::find()
                 .all(db)
                 .await?
                 .into_iter()
@@ -91,6 +94,13 @@ impl Snapshot {
     /// The partner with `code`.
     pub fn partner(&self, code: &str) -> Option<&partner::Model> {
         self.partners.get(code)
+    }
+
+    /// The partner with internal id `id`.
+    pub fn partner_by_id(&self, id: i64) -> Option<&partner::Model> {
+        self.partner_codes
+            .get(&id)
+            .and_then(|code| self.partners.get(code))
     }
 }
 

@@ -23,14 +23,18 @@ struct ActorRow {
     department_code: Option<String>,
     partner_code: Option<String>,
     structure_id: Option<i64>,
+    structure_department_code: Option<String>,
 }
 
-/// The user, their assignments and their partners' codes, in one round trip.
+/// The user, their assignments, their partners' codes and their structures' departments, in
+/// one round trip.
 const ACTOR_SQL: &str = "SELECT u.id AS user_id, u.email, u.disabled, \
-       a.role, a.department_code, p.code AS partner_code, a.structure_id \
+       a.role, a.department_code, p.code AS partner_code, a.structure_id, \
+       s.department_code AS structure_department_code \
      FROM app_user u \
      LEFT JOIN role_assignment a ON a.user_id = u.id \
      LEFT JOIN partner p ON p.id = a.partner_id \
+     LEFT JOIN structure s ON s.id = a.structure_id \
      WHERE u.id = ? \
      ORDER BY a.id";
 
@@ -60,6 +64,7 @@ pub async fn load_actor(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Ac
                 department_code: row.department_code,
                 partner_code: row.partner_code,
                 structure_id: row.structure_id,
+                structure_department_code: row.structure_department_code,
             })
         })
         .collect();

@@ -12,6 +12,7 @@ mod partners;
 mod policy;
 mod queries;
 mod reference;
+mod referents;
 mod schema;
 mod server;
 mod structures;

@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, Object, Result};
 use crate::domain::ids::{NodeType, decode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::types::{Canton, Commune, Department, Node, Partner, Structure};
-use crate::service::{partners, reference, structures};
+use crate::graphql::types::{Canton, Commune, Department, Node, Partner, Referent, Structure};
+use crate::service::{partners, reference, referents, structures};
 
 #[derive(Default)]
 pub struct NodeQuery;
@@ -35,6 +35,12 @@ impl NodeQuery {
             }
             NodeType::Partner => {
                 Node::Partner(Partner(partners::by_code(db, policy, actor, &key).await?))
+            }
+            NodeType::Referent => {
+                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
+                Node::Referent(Referent(
+                    referents::readable(db, policy, actor, id).await?.0,
+                ))
             }
         };
         Ok(Some(node))

@@ -1,10 +1,12 @@
 //! `Department`.
 use async_graphql::{Context, ID, Object, Result};
 
-use super::{Region, coverage::Coverage};
+use super::{Partner, Referent, Region, coverage::Coverage};
 use crate::auth::policy::PolarDepartment;
 use crate::domain::ids::{NodeType, encode};
+use crate::error::AppError;
 use crate::graphql::context::ContextExt;
+use crate::service::referents;
 
 /// An INSEE department ("département").
 #[derive(Clone)]
@@ -51,5 +53,45 @@ impl Department {
         let loaders = ctx.loaders();
         let coverage = loaders.coverage.load_one(self.0.code.clone()).await?;
         Ok(Some(Coverage(coverage.unwrap_or_default())))
+    }
+
+    /// Partners' referents in the department, by partner. Visible to everyone working
+    /// in the department; others get null and a FORBIDDEN error.
+    async fn referents(&self, ctx: &Context<'_>) -> Result<Option<Vec<Referent>>> {
+        self.authorize_referents(ctx)?;
+        let rows = ctx
+            .loaders()
+            .referents
+            .load_one(self.0.code.clone())
+            .await?;
+        Ok(Some(
+            rows.unwrap_or_default().into_iter().map(Referent).collect(),
+        ))
+    }
+
+    /// The core partners with no back-office referent in the department, by code.
+    /// Visible to everyone working in the department.
+    async fn missing_referents(&self, ctx: &Context<'_>) -> Result<Option<Vec<Partner>>> {
+        self.authorize_referents(ctx)?;
+        let rows = ctx
+            .loaders()
+            .missing_referents
+            .load_one(self.0.code.clone())
+            .await?;
+        Ok(Some(
+            rows.unwrap_or_default().into_iter().map(Partner).collect(),
+        ))
+    }
+}
+
+impl Department {
+    fn authorize_referents(&self, ctx: &Context<'_>) -> Result<(), AppError> {
+        if referents::can_read(&ctx.request().policy, ctx.actor()?, &self.0.code)? {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "referents are visible to those working in the department".into(),
+            ))
+        }
     }
 }

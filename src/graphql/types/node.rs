@@ -1,7 +1,7 @@
 //! The Relay `Node` interface.
 use async_graphql::{ID, Interface};
 
-use super::{Canton, Commune, Department, Partner, Structure};
+use super::{Canton, Commune, Department, Partner, Referent, Structure};
 
 /// An object with a global id, fetchable with `node(id:)`.
 #[expect(
@@ -21,4 +21,6 @@ pub enum Node {
     Commune(Commune),
     /// A partner.
     Partner(Partner),
+    /// A referent.
+    Referent(Referent),
 }

@@ -1,0 +1,88 @@
+//! `createReferent`, `updateReferent`, `deleteReferent`.
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+use crate::domain::enums::ReferentKind;
+use crate::domain::ids::{NodeType, decode};
+use crate::error::AppError;
+use crate::graphql::context::ContextExt;
+use crate::graphql::types::Referent;
+use crate::service::referents::{self, ReferentInput};
+
+#[derive(Default)]
+pub struct ReferentMutation;
+
+/// A partner's referent in a department.
+#[derive(InputObject)]
+#[graphql(name = "ReferentInput")]
+pub struct ReferentInputObject {
+    /// Partner code ("CAF").
+    pub partner: String,
+    /// Department INSEE code.
+    pub department: String,
+    /// Back-office or training.
+    pub kind: ReferentKind,
+    /// Full name.
+    pub name: String,
+    /// Professional e-mail.
+    pub email: String,
+    /// Professional phone.
+    pub phone: Option<String>,
+}
+
+impl From<ReferentInputObject> for ReferentInput {
+    fn from(input: ReferentInputObject) -> Self {
+        Self {
+            partner: input.partner,
+            department: input.department,
+            kind: input.kind,
+            name: input.name,
+            email: input.email,
+            phone: input.phone,
+        }
+    }
+}
+
+fn referent_id(id: &ID) -> Result<i64, AppError> {
+    decode(id)
+        .filter(|(node, _)| *node == NodeType::Referent)
+        .and_then(|(_, key)| key.parse().ok())
+        .ok_or_else(|| AppError::not_found("referent", id))
+}
+
+#[Object]
+impl ReferentMutation {
+    /// Names a partner's referent in a department: the department's prefects, or the
+    /// partner's operators (nationally or in that department).
+    async fn create_referent(
+        &self,
+        ctx: &Context<'_>,
+        input: ReferentInputObject,
+    ) -> Result<Referent> {
+        let request = ctx.request();
+        let row =
+            referents::create(&request.db, &request.policy, ctx.actor()?, input.into()).await?;
+        Ok(Referent(row))
+    }
+
+    /// Replaces a referent's details; the caller must manage it before and after the change.
+    async fn update_referent(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ReferentInputObject,
+    ) -> Result<Referent> {
+        let request = ctx.request();
+        let id = referent_id(&id)?;
+        let row =
+            referents::update(&request.db, &request.policy, ctx.actor()?, id, input.into()).await?;
+        Ok(Referent(row))
+    }
+
+    /// Removes a referent; returns its id.
+    async fn delete_referent(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let request = ctx.request();
+        let key = referent_id(&id)?;
+        referents::delete(&request.db, &request.policy, ctx.actor()?, key).await?;
+        Ok(id)
+    }
+}

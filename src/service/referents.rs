@@ -1,0 +1,315 @@
+//! Partners' referents in each department. Everyone working in the department reads
+//! them (policy: `read_referents` on `Department`); its prefects and the partner's operators
+//! manage them (`manage` on `Referent`), checked on the referent before and after a change.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use super::audit;
+use crate::auth::policy::{PolarDepartment, PolarReferent};
+use crate::auth::{Actor, Policy};
+use crate::domain::enums::{ReferentKind, db_name};
+use crate::error::{AppError, AppResult};
+use entity::{department, partner, referent};
+
+/// A referent as entered.
+#[derive(Clone, Debug)]
+pub struct ReferentInput {
+    /// Partner code.
+    pub partner: String,
+    /// Department INSEE code.
+    pub department: String,
+    /// What the referent is for.
+    pub kind: ReferentKind,
+    /// Full name.
+    pub name: String,
+    /// Professional e-mail.
+    pub email: String,
+    /// Professional phone.
+    pub phone: Option<String>,
+}
+
+/// Whether `actor` may read the referents of `department` (everyone working there).
+pub fn can_read(policy: &Policy, actor: &Actor, department: &str) -> AppResult<bool> {
+    policy.is_allowed(
+        actor,
+        "read_referents",
+        PolarDepartment {
+            code: department.to_owned(),
+        },
+    )
+}
+
+/// The referents of each department in `codes`, by partner code then name.
+pub async fn of_departments(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> AppResult<HashMap<String, Vec<referent::Model>>> {
+    let mut by_department: HashMap<String, Vec<referent::Model>> = HashMap::new();
+    for row in referent::Entity::find()
+        .filter(referent::Column::DepartmentCode.is_in(codes.to_vec()))
+        .order_by_asc(referent::Column::PartnerId)
+        .order_by_asc(referent::Column::Name)
+        .all(db)
+        .await?
+    {
+        by_department
+            .entry(row.department_code.clone())
+            .or_default()
+            .push(row);
+    }
+    Ok(by_department)
+}
+
+/// The core partners with no back-office referent, for each department in `codes`.
+pub async fn missing_core(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> AppResult<HashMap<String, Vec<partner::Model>>> {
+    let core = partner::Entity::find()
+        .filter(partner::Column::Core.eq(true))
+        .order_by_asc(partner::Column::Code)
+        .all(db)
+        .await?;
+    let back_office: Vec<(String, i64)> = referent::Entity::find()
+        .filter(referent::Column::DepartmentCode.is_in(codes.to_vec()))
+        .filter(referent::Column::Kind.eq(db_name(ReferentKind::BackOffice)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.department_code, r.partner_id))
+        .collect();
+    Ok(codes
+        .iter()
+        .map(|code| {
+            let missing = core
+                .iter()
+                .filter(|p| !back_office.iter().any(|(d, id)| d == code && *id == p.id))
+                .cloned()
+                .collect();
+            (code.clone(), missing)
+        })
+        .collect())
+}
+
+/// Checks `input` and resolves its partner; `BAD_USER_INPUT` names the field at fault.
+async fn check(db: &impl ConnectionTrait, input: &ReferentInput) -> AppResult<partner::Model> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::bad_input(
+            "input.name",
+            "a name is 1 to 200 characters",
+        ));
+    }
+    let email = input.email.trim();
+    let email_ok = email.len() <= 254
+        && !email.contains(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
+        });
+    if !email_ok {
+        return Err(AppError::bad_input(
+            "input.email",
+            format!("'{email}' is not an e-mail address"),
+        ));
+    }
+    if let Some(phone) = &input.phone {
+        let phone_ok = phone.chars().count() <= 30
+            && phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +.-()".contains(c));
+        if !phone_ok {
+            return Err(AppError::bad_input(
+                "input.phone",
+                format!("'{phone}' is not a phone number"),
+            ));
+        }
+    }
+    department::Entity::find_by_id(input.department.clone())
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "input.department",
+                format!("unknown department '{}'", input.department),
+            )
+        })?;
+    let partner = partner::Entity::find()
+        .filter(partner::Column::Code.eq(input.partner.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "input.partner",
+                format!("unknown partner '{}'", input.partner),
+            )
+        })?;
+    if let Some(home) = &partner.department_code
+        && home != &input.department
+    {
+        return Err(AppError::bad_input(
+            "input.partner",
+            format!(
+                "partner '{}' is a local partner of department {home}",
+                partner.code
+            ),
+        ));
+    }
+    Ok(partner)
+}
+
+fn snapshot(row: &referent::Model, partner: &str) -> serde_json::Value {
+    json!({
+        "partner": partner, "department": row.department_code, "kind": row.kind,
+        "name": row.name, "email": row.email, "phone": row.phone,
+    })
+}
+
+fn authorize_manage(
+    policy: &Policy,
+    actor: &Actor,
+    partner: &str,
+    department: &str,
+) -> AppResult<()> {
+    policy.authorize(
+        actor,
+        "manage",
+        PolarReferent {
+            partner: partner.to_owned(),
+            department: department.to_owned(),
+        },
+        "referents are managed by the department's prefecture and the partner's operators",
+    )
+}
+
+/// Adds a referent, recorded in the audit log.
+pub async fn create(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    input: ReferentInput,
+) -> AppResult<referent::Model> {
+    let partner = check(db, &input).await?;
+    authorize_manage(policy, actor, &partner.code, &input.department)?;
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let row = referent::ActiveModel {
+        partner_id: Set(partner.id),
+        department_code: Set(input.department.clone()),
+        kind: Set(db_name(input.kind).to_owned()),
+        name: Set(input.name.trim().to_owned()),
+        email: Set(input.email.trim().to_lowercase()),
+        phone: Set(input
+            .phone
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let id = row.id.to_string();
+    let change = audit::Change {
+        action: "referent.create",
+        target_type: "Referent",
+        target_key: &id,
+        department: Some(&row.department_code),
+        before: None,
+        after: Some(snapshot(&row, &partner.code)),
+    };
+    audit::record(&txn, actor, change).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// The referent `id` with its partner's code, if the actor may read it; `NOT_FOUND`
+/// otherwise, whether or not it exists.
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(referent::Model, String)> {
+    let found = referent::Entity::find_by_id(id).one(db).await?;
+    let key = id.to_string();
+    let row = match found {
+        Some(row) if can_read(policy, actor, &row.department_code)? => row,
+        _ => return Err(AppError::not_found("referent", &key)),
+    };
+    let partner = partner::Entity::find_by_id(row.partner_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("referent {id} has no partner")))?;
+    Ok((row, partner.code))
+}
+
+/// Replaces the referent `id` with `input`; the actor must manage it both before and after.
+pub async fn update(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    id: i64,
+    input: ReferentInput,
+) -> AppResult<referent::Model> {
+    let (before, before_partner) = readable(db, policy, actor, id).await?;
+    authorize_manage(policy, actor, &before_partner, &before.department_code)?;
+    let partner = check(db, &input).await?;
+    authorize_manage(policy, actor, &partner.code, &input.department)?;
+    let txn = db.begin().await?;
+    let mut row: referent::ActiveModel = before.clone().into();
+    row.partner_id = Set(partner.id);
+    row.department_code = Set(input.department.clone());
+    row.kind = Set(db_name(input.kind).to_owned());
+    row.name = Set(input.name.trim().to_owned());
+    row.email = Set(input.email.trim().to_lowercase());
+    row.phone = Set(input
+        .phone
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty()));
+    row.updated_at = Set(Utc::now());
+    let after = row.update(&txn).await?;
+    let key = id.to_string();
+    let change = audit::Change {
+        action: "referent.update",
+        target_type: "Referent",
+        target_key: &key,
+        department: Some(&after.department_code),
+        before: Some(snapshot(&before, &before_partner)),
+        after: Some(snapshot(&after, &partner.code)),
+    };
+    audit::record(&txn, actor, change).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Removes the referent `id`.
+pub async fn delete(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<()> {
+    let (before, partner) = readable(db, policy, actor, id).await?;
+    authorize_manage(policy, actor, &partner, &before.department_code)?;
+    let txn = db.begin().await?;
+    referent::Entity::delete_by_id(id).exec(&txn).await?;
+    let key = id.to_string();
+    let change = audit::Change {
+        action: "referent.delete",
+        target_type: "Referent",
+        target_key: &key,
+        department: Some(&before.department_code),
+        before: Some(snapshot(&before, &partner)),
+        after: None,
+    };
+    audit::record(&txn, actor, change).await?;
+    txn.commit().await?;
+    Ok(())
+}
