@@ -1,7 +1,58 @@
 //! Forward pagination arguments shared by the connections: page size and opaque cursors.
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{ObjectType, OutputType};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use crate::error::AppError;
+
+/// A checked `first` / `after` pair of the connection named `name`.
+pub struct PageRequest {
+    name: &'static str,
+    /// Rows wanted.
+    pub limit: u64,
+    /// Row id the page starts after.
+    pub after: Option<i64>,
+}
+
+impl PageRequest {
+    /// Checks `first` (0 to [`MAX_PAGE_SIZE`]) and decodes `after`.
+    pub fn parse(
+        name: &'static str,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Self, AppError> {
+        Ok(Self {
+            name,
+            limit: page_size(first)?,
+            after: after
+                .as_deref()
+                .map(|cursor| decode_cursor(name, cursor))
+                .transpose()?,
+        })
+    }
+
+    /// The connection holding one page of `rows` (each with its id and node).
+    pub fn connection<R, N, F>(
+        &self,
+        rows: Vec<R>,
+        has_next: bool,
+        fields: F,
+        id: impl Fn(&R) -> i64,
+        node: impl Fn(R) -> N,
+    ) -> Connection<String, N, F, EmptyFields>
+    where
+        N: OutputType,
+        F: ObjectType,
+    {
+        let mut connection =
+            Connection::with_additional_fields(self.after.is_some(), has_next, fields);
+        connection.edges.extend(rows.into_iter().map(|row| {
+            let cursor = encode_cursor(self.name, id(&row));
+            Edge::new(cursor, node(row))
+        }));
+        connection
+    }
+}
 
 /// Page size when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
@@ -9,7 +60,7 @@ pub const DEFAULT_PAGE_SIZE: i32 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
 
 /// The page size for `first`: 0 to [`MAX_PAGE_SIZE`], else `BAD_USER_INPUT`.
-pub fn page_size(first: Option<i32>) -> Result<u64, AppError> {
+fn page_size(first: Option<i32>) -> Result<u64, AppError> {
     u64::try_from(first.unwrap_or(DEFAULT_PAGE_SIZE))
         .ok()
         .filter(|n| *n <= MAX_PAGE_SIZE)
@@ -22,12 +73,12 @@ pub fn page_size(first: Option<i32>) -> Result<u64, AppError> {
 }
 
 /// The cursor of row `id` in the connection named `connection`.
-pub fn encode_cursor(connection: &str, id: i64) -> String {
+fn encode_cursor(connection: &str, id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("{connection}:{id}"))
 }
 
 /// The row id of an `after` cursor of `connection`, else `BAD_USER_INPUT`.
-pub fn decode_cursor(connection: &str, cursor: &str) -> Result<i64, AppError> {
+fn decode_cursor(connection: &str, cursor: &str) -> Result<i64, AppError> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()

@@ -4,11 +4,12 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select,
+    Set,
 };
 use serde_json::Value;
 
+use super::paging::{self, Direction};
 use crate::auth::Actor;
 use crate::domain::enums::Role;
 use crate::error::AppResult;
@@ -122,20 +123,16 @@ pub async fn page(
     before: Option<i64>,
     limit: u64,
 ) -> AppResult<(Vec<audit_log::Model>, bool)> {
-    let Some(mut select) = scoped(actor, filter) else {
-        return Ok((Vec::new(), false));
-    };
-    if let Some(before) = before {
-        select = select.filter(audit_log::Column::Id.lt(before));
-    }
-    let mut rows = select
-        .order_by_desc(audit_log::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, has_next))
+    let select = scoped(actor, filter);
+    paging::keyset_page(
+        db,
+        select,
+        audit_log::Column::Id,
+        Direction::Descending,
+        before,
+        limit,
+    )
+    .await
 }
 
 /// How many of the actor's entries match `filter`.
@@ -144,8 +141,5 @@ pub async fn count(
     actor: &Actor,
     filter: &AuditFilter,
 ) -> AppResult<u64> {
-    match scoped(actor, filter) {
-        Some(select) => Ok(select.count(db).await?),
-        None => Ok(0),
-    }
+    paging::count(db, scoped(actor, filter)).await
 }

@@ -8,6 +8,7 @@ pub mod csv_file;
 pub mod demo;
 pub mod import_reference;
 pub mod import_sites;
+pub mod paging;
 pub mod partners;
 pub mod reference;
 pub mod reference_cache;

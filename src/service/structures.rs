@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, LikeExpr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    Select,
 };
 
+use super::paging::{self, Direction};
 use crate::auth::policy::PolarStructure;
 use crate::auth::{Actor, Policy, StructureScope};
 use crate::domain::enums::{LOCATABLE_COMMUNE_KINDS, LabelStatus, StructureFormat, db_name};
@@ -87,20 +88,16 @@ pub async fn page(
     after: Option<i64>,
     limit: u64,
 ) -> AppResult<(Vec<structure::Model>, bool)> {
-    let Some(mut select) = scoped(actor, filter) else {
-        return Ok((Vec::new(), false));
-    };
-    if let Some(after) = after {
-        select = select.filter(structure::Column::Id.gt(after));
-    }
-    let mut rows = select
-        .order_by_asc(structure::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, has_next))
+    let select = scoped(actor, filter);
+    paging::keyset_page(
+        db,
+        select,
+        structure::Column::Id,
+        Direction::Ascending,
+        after,
+        limit,
+    )
+    .await
 }
 
 /// How many of the actor's structures match `filter`.
@@ -109,10 +106,7 @@ pub async fn count(
     actor: &Actor,
     filter: &StructureFilter,
 ) -> AppResult<u64> {
-    match scoped(actor, filter) {
-        Some(select) => Ok(select.count(db).await?),
-        None => Ok(0),
-    }
+    paging::count(db, scoped(actor, filter)).await
 }
 
 /// The structure with `matricule`, if the policy lets the actor read it; `NOT_FOUND`

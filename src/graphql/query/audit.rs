@@ -1,9 +1,9 @@
 //! `auditLog`: a Relay connection over the audit log, newest first.
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, InputObject, Object, Result};
 
 use crate::graphql::context::ContextExt;
-use crate::graphql::pagination::{decode_cursor, encode_cursor, page_size};
+use crate::graphql::pagination::PageRequest;
 use crate::graphql::types::AuditEntry;
 use crate::service::audit::{self, AuditFilter};
 
@@ -49,27 +49,16 @@ impl AuditQuery {
         filter: Option<AuditFilterInput>,
     ) -> Result<Connection<String, AuditEntry, AuditConnectionFields, EmptyFields>> {
         let actor = ctx.actor()?;
-        let limit = page_size(first)?;
-        let after = after
-            .as_deref()
-            .map(|cursor| decode_cursor(CONNECTION, cursor))
-            .transpose()?;
+        let page = PageRequest::parse(CONNECTION, first, after)?;
         let filter = filter.unwrap_or_default();
         let filter = AuditFilter {
             department: filter.department,
             target_type: filter.target_type,
             target_key: filter.target_key,
         };
-        let (rows, has_next) = audit::page(&ctx.request().db, actor, &filter, after, limit).await?;
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
-            has_next,
-            AuditConnectionFields { filter },
-        );
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(encode_cursor(CONNECTION, row.id), AuditEntry(row))),
-        );
-        Ok(connection)
+        let (rows, has_next) =
+            audit::page(&ctx.request().db, actor, &filter, page.after, page.limit).await?;
+        let fields = AuditConnectionFields { filter };
+        Ok(page.connection(rows, has_next, fields, |row| row.id, AuditEntry))
     }
 }

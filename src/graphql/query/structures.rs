@@ -1,11 +1,11 @@
 //! `structures` (a Relay connection) and `structure(matricule:)`.
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, InputObject, Object, Result};
 
 use crate::domain::enums::{LabelStatus, StructureFormat};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::pagination::{decode_cursor, encode_cursor, page_size};
+use crate::graphql::pagination::PageRequest;
 use crate::graphql::types::Structure;
 use crate::service::structures::{self, StructureFilter};
 
@@ -91,24 +91,12 @@ impl StructureQuery {
         filter: Option<StructureFilterInput>,
     ) -> Result<Connection<String, Structure, StructureConnectionFields, EmptyFields>> {
         let actor = ctx.actor()?;
-        let limit = page_size(first)?;
-        let after = after
-            .as_deref()
-            .map(|cursor| decode_cursor(CONNECTION, cursor))
-            .transpose()?;
+        let page = PageRequest::parse(CONNECTION, first, after)?;
         let filter = filter.unwrap_or_default().into_filter()?;
         let (rows, has_next) =
-            structures::page(&ctx.request().db, actor, &filter, after, limit).await?;
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
-            has_next,
-            StructureConnectionFields { filter },
-        );
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|row| Edge::new(encode_cursor(CONNECTION, row.id), Structure(row))),
-        );
-        Ok(connection)
+            structures::page(&ctx.request().db, actor, &filter, page.after, page.limit).await?;
+        let fields = StructureConnectionFields { filter };
+        Ok(page.connection(rows, has_next, fields, |row| row.id, Structure))
     }
 
     /// The structure with this matricule, if the caller may see it (NOT_FOUND otherwise).
