@@ -2,8 +2,9 @@
 #
 # Actors are `User`s carrying their role assignments (loaded from the database on every
 # request, never taken from the token). An `Assignment` has a `role` and, as the role needs,
-# a `department` (INSEE code), a `partner` (code) and a `structure` (internal id); an
-# absent scope is "" or 0, never null, so that comparisons are exact.
+# a `department` (INSEE code), a `partner` (code), a `structure` (internal id) and that
+# structure's `structure_department`; an absent scope is "" or 0, never null, so that
+# comparisons are exact.
 #
 # Lists and counts are filtered in SQL by `StructureScope` (src/auth/scope.rs) and
 # `AuditScope` (src/service/audit.rs), which must agree with these rules; tests check both on
@@ -83,6 +84,9 @@ allow(user: User, "read", structure: Structure) if
     assignment.role = "AGENT" and
     assignment.structure = structure.id;
 
+# AUDITOR: no structure yet (their assigned audits arrive with labelling).
+# OPERATOR: no structure yet (their scope comes from the departmental conventions).
+
 # --- Criteria catalogue -------------------------------------------------------------------
 # Every signed-in user reads the label's criteria; ANCT loads new framework versions.
 allow(_user: User, "read", _catalogue: CriteriaCatalogue);
@@ -101,6 +105,3 @@ allow(user: User, "read", entry: AuditEntry) if
     assignment in user.assignments and
     assignment.role = "PREFECT" and
     assignment.department = entry.department;
-
-# AUDITOR: no structure yet (their assigned audits arrive with labelling).
-# OPERATOR: no structure yet (their scope comes from the departmental conventions).
