@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const DATA_QUERIES: [&str; 8] = [
+const DATA_QUERIES: [&str; 12] = [
     "{ me { email } }",
     "{ departments { code } }",
     "{ department(code: \"59\") { name } }",
@@ -18,6 +18,10 @@ const DATA_QUERIES: [&str; 8] = [
     "{ node(id: \"U3RydWN0dXJlOkRFTU8tNTktMDE\") { id } }",
     "{ partners { code } }",
     "{ partner(code: \"CAF\") { name } }",
+    "{ criteriaFrameworks { version } }",
+    "{ criteriaFramework { version } }",
+    "{ auditLog { totalCount } }",
+    "{ department(code: \"23\") { referents { name } missingReferents { code } } }",
 ];
 
 #[tokio::test]
@@ -35,6 +39,31 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
             "{query} leaked data: {response}"
         );
     }
+}
+
+const MUTATIONS: [&str; 5] = [
+    "mutation { createLocalPartner(input: { code: \"CD23\", name: \"CD\", department: \"23\" }) { code } }",
+    "mutation { loadCriteriaFramework(input: { version: \"2025\", label: \"R\", effectiveFrom: \"2025-06-16\", criteria: [] }) { version } }",
+    "mutation { createReferent(input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",
+    "mutation { updateReferent(id: \"UmVmZXJlbnQ6MQ\", input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",
+    "mutation { deleteReferent(id: \"UmVmZXJlbnQ6MQ\") }",
+];
+
+#[tokio::test]
+async fn anonymous_caller_gets_unauthenticated_for_every_mutation_and_nothing_changes() {
+    let app = spawn_app().await;
+    for mutation in MUTATIONS {
+        let response = app.post(None, mutation, Value::Null).await;
+        assert_eq!(
+            error_codes(&response),
+            ["UNAUTHENTICATED"],
+            "{mutation}: {response}"
+        );
+    }
+    let log = app
+        .query_as(ANCT, "{ auditLog { totalCount } }", Value::Null)
+        .await;
+    assert_eq!(data(&log)["auditLog"]["totalCount"], 0);
 }
 
 #[tokio::test]
