@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 
 use super::Department;
 use crate::error::AppError;
-use crate::graphql::context::ContextExt;
 
 /// Who changed what, when.
 pub struct AuditEntry(pub entity::audit_log::Model);
@@ -47,11 +46,10 @@ impl AuditEntry {
 
     /// The department the change concerns, if any.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let Some(code) = &self.0.department_code else {
-            return Ok(None);
-        };
-        let reference = ctx.request().reference.snapshot().await?;
-        Ok(reference.department(code).cloned().map(Department))
+        match &self.0.department_code {
+            Some(code) => Ok(Department::by_code(ctx, code).await?),
+            None => Ok(None),
+        }
     }
 
     /// The object before the change (null for a creation).

@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, Object, Result};
 use super::{Department, stored_canton_kind};
 use crate::domain::enums::CantonKind;
 use crate::domain::ids::{NodeType, encode};
-use crate::graphql::context::ContextExt;
 
 /// An INSEE canton.
 #[derive(Clone)]
@@ -34,10 +33,6 @@ impl Canton {
 
     /// Its department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let reference = ctx.request().reference.snapshot().await?;
-        Ok(reference
-            .department(&self.0.department_code)
-            .cloned()
-            .map(Department))
+        Ok(Department::by_code(ctx, &self.0.department_code).await?)
     }
 }

@@ -56,11 +56,7 @@ impl Commune {
 
     /// Its department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let reference = ctx.request().reference.snapshot().await?;
-        Ok(reference
-            .department(&self.0.department_code)
-            .cloned()
-            .map(Department))
+        Ok(Department::by_code(ctx, &self.0.department_code).await?)
     }
 
     /// Its canton (none in Martinique and Guyane).

@@ -85,6 +85,12 @@ impl Department {
 }
 
 impl Department {
+    /// The department with `code`, from the in-memory reference data.
+    pub async fn by_code(ctx: &Context<'_>, code: &str) -> Result<Option<Self>, AppError> {
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(reference.department(code).cloned().map(Self))
+    }
+
     fn authorize_referents(&self, ctx: &Context<'_>) -> Result<(), AppError> {
         if referents::can_read(&ctx.request().policy, ctx.actor()?, &self.0.code)? {
             Ok(())

@@ -3,7 +3,6 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::Department;
 use crate::domain::ids::{NodeType, encode};
-use crate::graphql::context::ContextExt;
 
 /// A partner organisation ("opérateur partenaire").
 #[derive(Clone)]
@@ -38,10 +37,9 @@ impl Partner {
 
     /// For a local partner: its department.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let Some(code) = &self.0.department_code else {
-            return Ok(None);
-        };
-        let reference = ctx.request().reference.snapshot().await?;
-        Ok(reference.department(code).cloned().map(Department))
+        match &self.0.department_code {
+            Some(code) => Ok(Department::by_code(ctx, code).await?),
+            None => Ok(None),
+        }
     }
 }

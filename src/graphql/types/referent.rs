@@ -29,11 +29,7 @@ impl Referent {
 
     /// The department they cover.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let reference = ctx.request().reference.snapshot().await?;
-        Ok(reference
-            .department(&self.0.department_code)
-            .cloned()
-            .map(Department))
+        Ok(Department::by_code(ctx, &self.0.department_code).await?)
     }
 
     /// Back-office or training.

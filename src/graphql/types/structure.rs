@@ -75,11 +75,7 @@ impl Structure {
 
     /// The department that steers it.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let reference = ctx.request().reference.snapshot().await?;
-        Ok(reference
-            .department(&self.0.department_code)
-            .cloned()
-            .map(Department))
+        Ok(Department::by_code(ctx, &self.0.department_code).await?)
     }
 
     /// Its commune or municipal arrondissement.

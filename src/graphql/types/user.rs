@@ -44,11 +44,10 @@ impl RoleAssignment {
 
     /// PREFECT, OPERATOR: the department (none for a national operator).
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        let Some(code) = &self.0.department_code else {
-            return Ok(None);
-        };
-        let reference = ctx.request().reference.snapshot().await?;
-        Ok(reference.department(code).cloned().map(Department))
+        match &self.0.department_code {
+            Some(code) => Ok(Department::by_code(ctx, code).await?),
+            None => Ok(None),
+        }
     }
 
     /// OPERATOR: the partner.
