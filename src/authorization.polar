@@ -4,7 +4,8 @@
 # request, never taken from the token). An `Assignment` has a `role` and, as the role needs,
 # a `department` (INSEE code), a `partner` (code), a `structure` (internal id) and that
 # structure's `structure_department`; an absent scope is "" or 0, never null, so that
-# comparisons are exact.
+# comparisons are exact. A `Structure` carries its effective `partners` (codes) and the
+# user ids of its assigned `auditors`.
 #
 # Lists and counts are filtered in SQL by `StructureScope` (src/auth/scope.rs) and
 # `AuditScope` (src/service/audit.rs), which must agree with these rules; tests check both on
@@ -16,18 +17,27 @@ allow(_user: User, "read", _department: Department);
 allow(_user: User, "read", _partner: Partner);
 
 # Who steers a department: ANCT everywhere, a prefect in their own departments.
-steers(user: User, _department: Department) if
+steers(user: User, department: Department) if
+    steers_code(user, department.code);
+
+steers_code(user: User, _code: String) if
     assignment in user.assignments and
     assignment.role = "ANCT";
 
-steers(user: User, department: Department) if
+steers_code(user: User, code: String) if
     assignment in user.assignments and
     assignment.role = "PREFECT" and
-    assignment.department = department.code;
+    assignment.department = code;
 
 # Department steering figures (coverage of cantons, R-07).
 allow(user: User, "read_coverage", department: Department) if
     steers(user, department);
+
+# Drafting the department's convention: its prefects.
+allow(user: User, "draft_convention", department: Department) if
+    assignment in user.assignments and
+    assignment.role = "PREFECT" and
+    assignment.department = department.code;
 
 # Local partners of a department (a departmental council, a water utility…).
 allow(user: User, "add_local_partner", department: Department) if
@@ -36,17 +46,20 @@ allow(user: User, "add_local_partner", department: Department) if
 # Who works in a department: ANCT everywhere, its prefects, operators of any partner
 # assigned there or nationally, and the agents of its structures.
 works_in(user: User, department: Department) if
-    steers(user, department);
+    works_in_code(user, department.code);
 
-works_in(user: User, department: Department) if
+works_in_code(user: User, code: String) if
+    steers_code(user, code);
+
+works_in_code(user: User, code: String) if
     assignment in user.assignments and
     assignment.role = "OPERATOR" and
-    (assignment.department = "" or assignment.department = department.code);
+    (assignment.department = "" or assignment.department = code);
 
-works_in(user: User, department: Department) if
+works_in_code(user: User, code: String) if
     assignment in user.assignments and
     assignment.role = "AGENT" and
-    assignment.structure_department = department.code;
+    assignment.structure_department = code;
 
 # --- Referents (R-10) -----------------------------------------------------------------------
 # Everyone working in the department reads its referents (and which core partners lack one).
@@ -84,8 +97,108 @@ allow(user: User, "read", structure: Structure) if
     assignment.role = "AGENT" and
     assignment.structure = structure.id;
 
-# AUDITOR: no structure yet (their assigned audits arrive with labelling).
-# OPERATOR: no structure yet (their scope comes from the departmental conventions).
+# AUDITOR: the structures of the audits assigned to them.
+allow(user: User, "read", structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "AUDITOR" and
+    user.id in structure.auditors;
+
+# OPERATOR: the structures where their partner is an effective partner (a signatory of the
+# department's signed convention, or named in the structure's annex, R-13), in their
+# department or everywhere for a national assignment. They get the restricted view only.
+allow(user: User, "read", structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "OPERATOR" and
+    assignment.partner in structure.partners and
+    (assignment.department = "" or assignment.department = structure.department);
+
+# Internal data of a structure (self-assessment, audits, compliance, legacy status, agents):
+# ANCT, the department's prefects and the structure's own agents. Anyone else who reads the
+# structure gets its public facts only.
+allow(user: User, "read_internal", _structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "ANCT";
+
+allow(user: User, "read_internal", structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "PREFECT" and
+    assignment.department = structure.department;
+
+allow(user: User, "read_internal", structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "AGENT" and
+    assignment.structure = structure.id;
+
+# Funding amounts (R-42): ANCT and the department's prefects only.
+allow(user: User, "read_funding", structure: Structure) if
+    steers_code(user, structure.department);
+
+# --- Label workflow (R-01..R-06) --------------------------------------------------------------
+# The prefect proposes and labels; ANCT schedules audits, approves and withdraws; the
+# assigned auditor records and submits (see `LabelAudit`). The state machine is in
+# src/domain/label_workflow.rs.
+allow(user: User, "propose_label", structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "PREFECT" and
+    assignment.department = structure.department;
+
+allow(user: User, "label", structure: Structure) if
+    allow(user, "propose_label", structure);
+
+allow(user: User, action: String, _structure: Structure) if
+    action in ["schedule_audit", "approve_label", "withdraw_label"] and
+    assignment in user.assignments and
+    assignment.role = "ANCT";
+
+# An audit: its auditor records and submits it. ANCT and the department's prefects read it.
+allow(user: User, "conduct", audit: LabelAudit) if
+    assignment in user.assignments and
+    assignment.role = "AUDITOR" and
+    audit.auditor = user.id;
+
+allow(user: User, "read", audit: LabelAudit) if
+    allow(user, "conduct", audit) or
+    steers_code(user, audit.department);
+
+# --- Funding (R-40..R-42) ----------------------------------------------------------------------
+# Operating lump sums and investment grants: ANCT or the department's prefects. Mobile-bus
+# grants draw on the national envelope: ANCT only.
+allow(user: User, "grant_funding", structure: Structure) if
+    steers_code(user, structure.department);
+
+allow(user: User, "grant_bus_funding", _structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "ANCT";
+
+# The national envelopes' totals: ANCT and every prefect.
+allow(user: User, "read", _envelope: FundingEnvelope) if
+    assignment in user.assignments and
+    (assignment.role = "ANCT" or assignment.role = "PREFECT");
+
+# --- Conventions (R-09, R-13) ------------------------------------------------------------------
+# Everyone working in the department reads its convention, annexes and amendments.
+allow(user: User, "read", convention: Convention) if
+    works_in_code(user, convention.department);
+
+# The department's prefect drafts it, lists partners, adds annexes and amendments, and
+# declares it signed.
+allow(user: User, "manage", convention: Convention) if
+    assignment in user.assignments and
+    assignment.role = "PREFECT" and
+    assignment.department = convention.department;
+
+# A partner's signature is recorded by an operator of that partner (nationally or in the
+# department) or by the department's prefect.
+allow(user: User, "sign", signature: Signature) if
+    assignment in user.assignments and
+    assignment.role = "PREFECT" and
+    assignment.department = signature.department;
+
+allow(user: User, "sign", signature: Signature) if
+    assignment in user.assignments and
+    assignment.role = "OPERATOR" and
+    assignment.partner = signature.partner and
+    (assignment.department = "" or assignment.department = signature.department);
 
 # --- Criteria catalogue -------------------------------------------------------------------
 # Every signed-in user reads the label's criteria; ANCT loads new framework versions.

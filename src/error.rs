@@ -77,6 +77,17 @@ impl From<anyhow::Error> for AppError {
     }
 }
 
+impl AppError {
+    /// A write's error: `CONFLICT` with `message` when it broke a unique constraint (a
+    /// concurrent or repeated write), else internal.
+    pub fn on_write(err: sea_orm::DbErr, message: impl FnOnce() -> String) -> Self {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(message()),
+            _ => Self::Internal(err.into()),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         Self::Internal(err.into())

@@ -3,15 +3,27 @@
 //! Entities are plain storage shapes; rules live in `maillage::domain` and use cases in
 //! `maillage::service`.
 
+pub mod amendment;
+pub mod annex;
+pub mod annex_partner;
 pub mod app_user;
 pub mod audit_log;
+pub mod audit_result;
 pub mod canton;
 pub mod commune;
+pub mod convention;
+pub mod convention_signatory;
 pub mod criteria_framework;
 pub mod criterion;
 pub mod department;
+pub mod funding_envelope;
+pub mod funding_grant;
+pub mod label_application;
+pub mod label_audit;
+pub mod onboarding_invitation;
 pub mod partner;
 pub mod referent;
 pub mod region;
 pub mod role_assignment;
+pub mod self_assessment;
 pub mod structure;

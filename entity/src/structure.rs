@@ -66,7 +66,7 @@ pub struct Model {
     pub webcam_computer: Option<bool>,
     /// Equipment: a printer / scanner.
     pub printer: Option<bool>,
-    /// `CANDIDATE`, `LABELLED` or `WITHDRAWN`.
+    /// The label workflow state (`LabelStatus`).
     pub label_status: String,
     /// Date the label was granted.
     pub label_date: Option<Date>,
@@ -76,6 +76,13 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the row last changed.
     pub updated_at: DateTimeUtc,
+    /// Bumped by every label-workflow step: a step names the version it saw, so two users
+    /// acting at once cannot both succeed.
+    pub label_version: i32,
+    /// A legacy MSAP (maison de services au public) being upgraded.
+    pub legacy_msap: bool,
+    /// Why ANCT withdrew the label.
+    pub label_withdrawal_reason: Option<String>,
 }
 
 /// No navigable relation: joins are written in the service layer.

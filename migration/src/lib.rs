@@ -11,6 +11,9 @@ mod m20261127_000005_insert_builtin_reference;
 mod m20261127_000006_create_audit_log;
 mod m20261127_000007_create_criteria;
 mod m20261127_000008_create_referent;
+mod m20261127_000009_create_convention;
+mod m20261127_000010_create_labelling;
+mod m20261127_000011_create_funding;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -27,6 +30,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_create_audit_log::Migration),
             Box::new(m20261127_000007_create_criteria::Migration),
             Box::new(m20261127_000008_create_referent::Migration),
+            Box::new(m20261127_000009_create_convention::Migration),
+            Box::new(m20261127_000010_create_labelling::Migration),
+            Box::new(m20261127_000011_create_funding::Migration),
         ]
     }
 }

@@ -8,5 +8,5 @@ pub mod token;
 
 pub use actor::{Actor, Assignment};
 pub use policy::Policy;
-pub use scope::StructureScope;
+pub use scope::{StructureScope, StructureView};
 pub use token::TokenKeys;

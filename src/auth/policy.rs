@@ -52,6 +52,64 @@ pub struct PolarStructure {
     /// Department code.
     #[polar(attribute)]
     pub department: String,
+    /// Codes of its effective partners.
+    #[polar(attribute)]
+    pub partners: Vec<String>,
+    /// User ids of the auditors assigned to its audits.
+    #[polar(attribute)]
+    pub auditors: Vec<i64>,
+}
+
+impl PolarStructure {
+    /// The structure without its relations (no partners, no auditors): enough for the rules
+    /// that do not look at them (internal view, funding, label workflow). The `read` rule
+    /// needs [`crate::service::structures::policy_view`].
+    pub fn bare(row: &structure::Model) -> Self {
+        Self {
+            id: row.id,
+            department: row.department_code.clone(),
+            partners: Vec::new(),
+            auditors: Vec::new(),
+        }
+    }
+}
+
+/// A labelling audit as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "LabelAudit")]
+pub struct PolarLabelAudit {
+    /// User id of the assigned auditor.
+    #[polar(attribute)]
+    pub auditor: i64,
+    /// Department of the audited structure.
+    #[polar(attribute)]
+    pub department: String,
+}
+
+/// The national funding envelopes as the policy sees them (one resource for all).
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "FundingEnvelope")]
+pub struct PolarFundingEnvelope {}
+
+/// A departmental convention as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "Convention")]
+pub struct PolarConvention {
+    /// Department code.
+    #[polar(attribute)]
+    pub department: String,
+}
+
+/// A partner's signature of a departmental convention, to be recorded.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "Signature")]
+pub struct PolarSignature {
+    /// Partner code.
+    #[polar(attribute)]
+    pub partner: String,
+    /// Department code.
+    #[polar(attribute)]
+    pub department: String,
 }
 
 /// A department as the policy sees it.
@@ -125,15 +183,6 @@ impl From<&Actor> for PolarUser {
     }
 }
 
-impl From<&structure::Model> for PolarStructure {
-    fn from(row: &structure::Model) -> Self {
-        Self {
-            id: row.id,
-            department: row.department_code.clone(),
-        }
-    }
-}
-
 /// The loaded policy. Cheap to share (`Oso` is reference-counted inside).
 #[derive(Clone)]
 pub struct Policy {
@@ -152,6 +201,10 @@ impl Policy {
         oso.register_class(PolarAuditEntry::get_polar_class())?;
         oso.register_class(PolarCriteriaCatalogue::get_polar_class())?;
         oso.register_class(PolarReferent::get_polar_class())?;
+        oso.register_class(PolarLabelAudit::get_polar_class())?;
+        oso.register_class(PolarConvention::get_polar_class())?;
+        oso.register_class(PolarSignature::get_polar_class())?;
+        oso.register_class(PolarFundingEnvelope::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
         Ok(Self { oso })
@@ -165,11 +218,6 @@ impl Policy {
         Ok(self
             .oso
             .is_allowed(PolarUser::from(actor), action.to_owned(), resource)?)
-    }
-
-    /// Whether `actor` may read `row`.
-    pub fn can_read_structure(&self, actor: &Actor, row: &structure::Model) -> AppResult<bool> {
-        self.is_allowed(actor, "read", PolarStructure::from(row))
     }
 
     /// `row` if it exists and `actor` may `read` it (seen by the policy as `resource(row)`);

@@ -1,100 +1,250 @@
 //! The SQL-side mirror of the policy's structure rules, for lists, counts and relations
-//! (where one Polar call per row would cost too much).
+//! (where one Polar call per row would cost too much). Tests check, on every seeded actor and
+//! every real site, that these agree with `src/authorization.polar`.
 
-use sea_orm::{ColumnTrait, Condition};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, ExprTrait};
 
 use super::actor::Actor;
-use crate::domain::enums::Role;
+use crate::domain::enums::{ConventionStatus, Role, db_name};
 use entity::structure;
+use entity::{annex, annex_partner, convention, convention_signatory, label_audit, partner};
 
-/// The structures an actor may read, as the policy's `read` rules on `Structure` decide.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StructureScope {
-    /// Every structure (ANCT).
-    All,
-    /// The structures of these departments or with these ids; possibly none.
-    Only {
-        /// Departments read in full (PREFECT).
-        departments: Vec<String>,
-        /// Single structures (AGENT).
-        structure_ids: Vec<i64>,
-    },
+/// A view of structures that depends only on the row itself: the departments and single
+/// structures an actor sees in full (`read_internal`) or whose funding they see
+/// (`read_funding`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StructureView {
+    /// Every structure.
+    pub all: bool,
+    /// Whole departments, sorted.
+    pub departments: Vec<String>,
+    /// Single structures, sorted.
+    pub structure_ids: Vec<i64>,
 }
 
-impl StructureScope {
-    /// The scope of `actor`. Keep in step with `src/authorization.polar`.
-    pub fn of(actor: &Actor) -> Self {
-        if actor.has_role(Role::Anct) {
-            return Self::All;
-        }
-        let mut departments = Vec::new();
-        let mut structure_ids = Vec::new();
+impl StructureView {
+    /// Structures whose internal data `actor` reads (policy `read_internal`): ANCT all, a
+    /// prefect their departments, an agent their structures.
+    pub fn internal(actor: &Actor) -> Self {
+        Self::collect(actor, true)
+    }
+
+    /// Structures whose funding `actor` reads (policy `read_funding`, R-42): ANCT all, a
+    /// prefect their departments.
+    pub fn funding(actor: &Actor) -> Self {
+        Self::collect(actor, false)
+    }
+
+    fn collect(actor: &Actor, with_agents: bool) -> Self {
+        let mut view = Self {
+            all: actor.has_role(Role::Anct),
+            ..Self::default()
+        };
         for assignment in &actor.assignments {
             match (
                 assignment.role,
                 &assignment.department_code,
                 assignment.structure_id,
             ) {
-                (Role::Prefect, Some(department), _) => departments.push(department.clone()),
-                (Role::Agent, _, Some(id)) => structure_ids.push(id),
+                (Role::Prefect, Some(department), _) => view.departments.push(department.clone()),
+                (Role::Agent, _, Some(id)) if with_agents => view.structure_ids.push(id),
                 _ => {}
             }
         }
-        departments.sort();
-        departments.dedup();
-        structure_ids.sort_unstable();
-        structure_ids.dedup();
+        view.departments.sort();
+        view.departments.dedup();
+        view.structure_ids.sort_unstable();
+        view.structure_ids.dedup();
+        view
+    }
+
+    /// Whether `row` is in the view.
+    pub fn contains(&self, row: &structure::Model) -> bool {
+        self.all
+            || self.departments.binary_search(&row.department_code).is_ok()
+            || self.structure_ids.binary_search(&row.id).is_ok()
+    }
+}
+
+/// An operator's reach: their partner, in some departments or everywhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartnerReach {
+    /// Partner code.
+    pub partner: String,
+    /// `None` for a national assignment.
+    pub departments: Option<Vec<String>>,
+}
+
+/// The structures an actor may read, as the policy's `read` rules on `Structure` decide.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StructureScope {
+    /// Every structure (ANCT).
+    All,
+    /// Some structures; possibly none.
+    Only {
+        /// Seen in full (prefects' departments, agents' structures).
+        view: StructureView,
+        /// Operators: where their partner is an effective partner.
+        partners: Vec<PartnerReach>,
+        /// Auditors: the structures of the audits assigned to this user.
+        auditor: Option<i64>,
+    },
+}
+
+impl StructureScope {
+    /// The scope of `actor`. Keep in step with `src/authorization.polar`.
+    pub fn of(actor: &Actor) -> Self {
+        let view = StructureView::internal(actor);
+        if view.all {
+            return Self::All;
+        }
+        let mut partners: Vec<PartnerReach> = Vec::new();
+        for assignment in actor
+            .assignments
+            .iter()
+            .filter(|a| a.role == Role::Operator)
+        {
+            let Some(code) = &assignment.partner_code else {
+                continue;
+            };
+            let index = match partners.iter().position(|r| &r.partner == code) {
+                Some(index) => index,
+                None => {
+                    partners.push(PartnerReach {
+                        partner: code.clone(),
+                        departments: Some(Vec::new()),
+                    });
+                    partners.len() - 1
+                }
+            };
+            match (
+                &assignment.department_code,
+                &mut partners[index].departments,
+            ) {
+                (None, departments) => *departments = None,
+                (Some(code), Some(departments)) => departments.push(code.clone()),
+                (Some(_), None) => {}
+            }
+        }
+        let auditor = actor.has_role(Role::Auditor).then_some(actor.user_id);
         Self::Only {
-            departments,
-            structure_ids,
+            view,
+            partners,
+            auditor,
         }
     }
 
     /// No structure at all (an anonymous caller).
     pub fn nothing() -> Self {
         Self::Only {
-            departments: Vec::new(),
-            structure_ids: Vec::new(),
+            view: StructureView::default(),
+            partners: Vec::new(),
+            auditor: None,
         }
     }
 
     /// Whether nothing at all is in scope (the query can be skipped).
     pub fn is_empty(&self) -> bool {
-        matches!(self, Self::Only { departments, structure_ids } if departments.is_empty() && structure_ids.is_empty())
+        matches!(self, Self::Only { view, partners, auditor }
+            if view.departments.is_empty() && view.structure_ids.is_empty()
+                && partners.is_empty() && auditor.is_none())
     }
 
     /// The SQL condition on `structure` rows; `None` when every row is in scope. Callers
     /// check [`Self::is_empty`] first.
     pub fn condition(&self) -> Option<Condition> {
-        match self {
-            Self::All => None,
-            Self::Only {
-                departments,
-                structure_ids,
-            } => {
-                let mut any = Condition::any();
-                if !departments.is_empty() {
-                    any = any.add(structure::Column::DepartmentCode.is_in(departments.clone()));
-                }
-                if !structure_ids.is_empty() {
-                    any = any.add(structure::Column::Id.is_in(structure_ids.clone()));
-                }
-                Some(any)
-            }
+        let Self::Only {
+            view,
+            partners,
+            auditor,
+        } = self
+        else {
+            return None;
+        };
+        let mut any = Condition::any();
+        if !view.departments.is_empty() {
+            any = any.add(structure::Column::DepartmentCode.is_in(view.departments.clone()));
         }
+        if !view.structure_ids.is_empty() {
+            any = any.add(structure::Column::Id.is_in(view.structure_ids.clone()));
+        }
+        for reach in partners {
+            let effective = Condition::any()
+                .add(structure::Column::DepartmentCode.in_subquery(signed_by(&reach.partner)))
+                .add(structure::Column::Id.in_subquery(annexed_with(&reach.partner)));
+            any = any.add(match &reach.departments {
+                None => effective,
+                Some(departments) => Condition::all()
+                    .add(structure::Column::DepartmentCode.is_in(departments.clone()))
+                    .add(effective),
+            });
+        }
+        if let Some(user_id) = auditor {
+            any = any.add(
+                structure::Column::Id.in_subquery(
+                    Query::select()
+                        .column(label_audit::Column::StructureId)
+                        .from(label_audit::Entity)
+                        .and_where(label_audit::Column::AuditorId.eq(*user_id))
+                        .to_owned(),
+                ),
+            );
+        }
+        Some(any)
     }
+}
 
-    /// Whether one loaded row is in scope (the same test as [`Self::condition`]).
-    pub fn contains(&self, row: &structure::Model) -> bool {
-        match self {
-            Self::All => true,
-            Self::Only {
-                departments,
-                structure_ids,
-            } => {
-                departments.binary_search(&row.department_code).is_ok()
-                    || structure_ids.binary_search(&row.id).is_ok()
-            }
-        }
-    }
+/// Departments whose convention is signed, `partner` among its signed signatories.
+fn signed_by(partner_code: &str) -> SelectStatement {
+    Query::select()
+        .column((convention::Entity, convention::Column::DepartmentCode))
+        .from(convention::Entity)
+        .inner_join(
+            convention_signatory::Entity,
+            Expr::col((
+                convention_signatory::Entity,
+                convention_signatory::Column::ConventionId,
+            ))
+            .equals((convention::Entity, convention::Column::Id)),
+        )
+        .inner_join(
+            partner::Entity,
+            Expr::col((partner::Entity, partner::Column::Id)).equals((
+                convention_signatory::Entity,
+                convention_signatory::Column::PartnerId,
+            )),
+        )
+        .and_where(
+            Expr::col((convention::Entity, convention::Column::Status))
+                .eq(db_name(ConventionStatus::Signed)),
+        )
+        .and_where(
+            Expr::col((
+                convention_signatory::Entity,
+                convention_signatory::Column::SignedAt,
+            ))
+            .is_not_null(),
+        )
+        .and_where(Expr::col((partner::Entity, partner::Column::Code)).eq(partner_code))
+        .to_owned()
+}
+
+/// Structures whose annex names `partner`.
+fn annexed_with(partner_code: &str) -> SelectStatement {
+    Query::select()
+        .column((annex::Entity, annex::Column::StructureId))
+        .from(annex::Entity)
+        .inner_join(
+            annex_partner::Entity,
+            Expr::col((annex_partner::Entity, annex_partner::Column::AnnexId))
+                .equals((annex::Entity, annex::Column::Id)),
+        )
+        .inner_join(
+            partner::Entity,
+            Expr::col((partner::Entity, partner::Column::Id))
+                .equals((annex_partner::Entity, annex_partner::Column::PartnerId)),
+        )
+        .and_where(Expr::col((partner::Entity, partner::Column::Code)).eq(partner_code))
+        .to_owned()
 }

@@ -34,11 +34,22 @@ pub enum SiteType {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum LabelStatus {
-    /// Proposed by the prefect, not labelled yet (an MSAP or a new site).
+    /// Known but not labelled, and not in the workflow (a legacy MSAP or a new site); the
+    /// prefect may propose it.
     Candidate,
+    /// Proposed by the prefect with its self-assessment; waiting for ANCT to schedule an audit.
+    Proposed,
+    /// An audit is scheduled with an assigned auditor.
+    AuditScheduled,
+    /// The audit found every mandatory criterion met; waiting for ANCT's prior approval.
+    AuditPassed,
+    /// The audit found mandatory criteria unmet; the prefect may re-propose it.
+    AuditFailed,
+    /// ANCT approved; waiting for the prefect to label it.
+    Approved,
     /// Labelled France Services.
     Labelled,
-    /// Label withdrawn by ANCT.
+    /// Label withdrawn by ANCT (with a reason); the prefect may propose it again.
     Withdrawn,
 }
 
@@ -62,6 +73,50 @@ pub enum Carrier {
     State,
     /// Any other carrier.
     Other,
+}
+
+/// Outcome of a submitted labelling audit.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuditOutcome {
+    /// Every mandatory criterion met.
+    Passed,
+    /// At least one mandatory criterion not met; they are the reasons.
+    Failed,
+}
+
+/// Status of a departmental convention.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConventionStatus {
+    /// Being drafted and signed.
+    Draft,
+    /// Signed by every listed partner, the nine core partners at least.
+    Signed,
+}
+
+/// What an amendment ("avenant") to a convention does.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum AmendmentKind {
+    /// Adds a structure's annex.
+    AddAnnex,
+    /// Adds a partner to the signatories.
+    AddPartner,
+    /// Extends a legacy MSAP convention to an end date.
+    ExtendLegacyMsap,
+}
+
+/// Kind of State funding (R-40..R-42).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum FundingKind {
+    /// Yearly operating lump sum of a labelled structure.
+    Operating,
+    /// Investment grant.
+    Investment,
+    /// First-year grant of a mobile bus, from the capped envelope.
+    MobileBus,
 }
 
 /// What a partner's referent in a department is for.

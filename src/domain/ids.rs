@@ -18,6 +18,8 @@ pub enum NodeType {
     Partner,
     /// A referent, keyed by internal id.
     Referent,
+    /// A labelling audit, keyed by internal id.
+    LabelAudit,
 }
 
 /// The global id of the object of type `node` with key `key`.

@@ -9,9 +9,11 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::StructureScope;
+use crate::service::compliance::{self, CriterionCompliance};
 use crate::service::coverage::{self, Coverage};
-use crate::service::{referents, structures};
-use entity::{partner, referent, structure};
+use crate::service::labelling::{self, ApplicationRecord};
+use crate::service::{conventions, funding, referents, structures};
+use entity::{annex, audit_result, criterion, funding_grant, partner, referent, structure};
 
 /// All loaders of one request.
 pub struct Loaders {
@@ -25,6 +27,18 @@ pub struct Loaders {
     pub referents: DataLoader<ReferentLoader>,
     /// Core partners lacking a back-office referent, by department code.
     pub missing_referents: DataLoader<MissingReferentLoader>,
+    /// Effective partner ids by structure `(id, department)`.
+    pub effective_partners: DataLoader<EffectivePartnerLoader>,
+    /// Annex with its partner ids, by structure id.
+    pub annexes: DataLoader<AnnexLoader>,
+    /// Label applications (newest first), by structure id.
+    pub applications: DataLoader<ApplicationLoader>,
+    /// Audit results with their criteria, by audit id.
+    pub audit_results: DataLoader<AuditResultLoader>,
+    /// Compliance with the criteria, by structure id (callers check the internal view).
+    pub compliance: DataLoader<ComplianceLoader>,
+    /// Funding grants, by structure id (callers check the funding view).
+    pub funding: DataLoader<FundingLoader>,
 }
 
 impl Loaders {
@@ -48,6 +62,12 @@ impl Loaders {
             coverage: DataLoader::new(CoverageLoader(db.clone()), tokio::spawn),
             referents: DataLoader::new(ReferentLoader(db.clone()), tokio::spawn),
             missing_referents: DataLoader::new(MissingReferentLoader(db.clone()), tokio::spawn),
+            effective_partners: DataLoader::new(EffectivePartnerLoader(db.clone()), tokio::spawn),
+            annexes: DataLoader::new(AnnexLoader(db.clone()), tokio::spawn),
+            applications: DataLoader::new(ApplicationLoader(db.clone()), tokio::spawn),
+            audit_results: DataLoader::new(AuditResultLoader(db.clone()), tokio::spawn),
+            compliance: DataLoader::new(ComplianceLoader(db.clone()), tokio::spawn),
+            funding: DataLoader::new(FundingLoader(db.clone()), tokio::spawn),
         }
     }
 }
@@ -109,5 +129,67 @@ impl Loader<String> for MissingReferentLoader {
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
         Ok(referents::missing_core(&self.0, keys).await?)
+    }
+}
+
+/// Loads effective partners of structures keyed by `(id, department)`.
+pub struct EffectivePartnerLoader(DatabaseConnection);
+impl Loader<(i64, String)> for EffectivePartnerLoader {
+    type Value = Vec<i64>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[(i64, String)]) -> LoadResult<(i64, String), Self::Value> {
+        Ok(conventions::effective_partners(&self.0, keys).await?)
+    }
+}
+
+/// Loads structures' annexes.
+pub struct AnnexLoader(DatabaseConnection);
+impl Loader<i64> for AnnexLoader {
+    type Value = (annex::Model, Vec<i64>);
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
+        Ok(conventions::annexes_of(&self.0, keys).await?)
+    }
+}
+
+/// Loads structures' label applications.
+pub struct ApplicationLoader(DatabaseConnection);
+impl Loader<i64> for ApplicationLoader {
+    type Value = Vec<ApplicationRecord>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
+        Ok(labelling::applications_of(&self.0, keys).await?)
+    }
+}
+
+/// Loads audits' results.
+pub struct AuditResultLoader(DatabaseConnection);
+impl Loader<i64> for AuditResultLoader {
+    type Value = Vec<(audit_result::Model, criterion::Model)>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
+        Ok(labelling::results_of(&self.0, keys).await?)
+    }
+}
+
+/// Loads structures' compliance.
+pub struct ComplianceLoader(DatabaseConnection);
+impl Loader<i64> for ComplianceLoader {
+    type Value = Vec<CriterionCompliance>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
+        let rows = structures::by_ids(&self.0, &crate::auth::StructureScope::All, keys).await?;
+        let rows: Vec<structure::Model> = rows.into_values().collect();
+        Ok(compliance::of_structures(&self.0, &rows).await?)
+    }
+}
+
+/// Loads structures' funding grants.
+pub struct FundingLoader(DatabaseConnection);
+impl Loader<i64> for FundingLoader {
+    type Value = Vec<funding_grant::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
+        Ok(funding::grants_of(&self.0, keys).await?)
     }
 }

@@ -171,6 +171,18 @@ impl SiteFields {
         }
     }
 
+    /// These fields, but with the stored label status and date once the label workflow has
+    /// acted on the structure (`label_version > 0`): from then on the workflow, not the
+    /// open data, owns the label (a withdrawn label is never restored by a re-import).
+    fn keeping_workflow_label(&self, row: &structure::Model) -> Self {
+        let mut fields = self.clone();
+        if row.label_version > 0 {
+            fields.label_status = static_name::<LabelStatus>(&row.label_status);
+            fields.label_date = row.label_date;
+        }
+        fields
+    }
+
     fn apply(self, model: &mut structure::ActiveModel) {
         model.matricule = Set(self.matricule);
         model.name = Set(self.name);
@@ -351,9 +363,9 @@ async fn upsert(
                 fields.clone().apply(&mut model);
                 inserts.push(model);
             }
-            Some(row) if SiteFields::of(row) != *fields => {
+            Some(row) if SiteFields::of(row) != fields.keeping_workflow_label(row) => {
                 let mut model: structure::ActiveModel = row.clone().into();
-                fields.clone().apply(&mut model);
+                fields.keeping_workflow_label(row).apply(&mut model);
                 model
                     .update(txn)
                     .await

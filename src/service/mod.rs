@@ -2,12 +2,16 @@
 //! the actor (SQL scope for lists, the policy for by-key reads).
 
 pub mod audit;
+pub mod compliance;
+pub mod conventions;
 pub mod coverage;
 pub mod criteria;
 pub mod csv_file;
 pub mod demo;
+pub mod funding;
 pub mod import_reference;
 pub mod import_sites;
+pub mod labelling;
 pub mod paging;
 pub mod partners;
 pub mod reference;

@@ -9,13 +9,14 @@ use sea_orm::{
     Select,
 };
 
+use super::conventions;
 use super::paging::{self, Direction};
 use crate::auth::policy::PolarStructure;
 use crate::auth::{Actor, Policy, StructureScope};
 use crate::domain::enums::{LOCATABLE_COMMUNE_KINDS, LabelStatus, StructureFormat, db_name};
 use crate::domain::text::contains_pattern;
-use crate::error::AppResult;
-use entity::{commune, structure};
+use crate::error::{AppError, AppResult};
+use entity::{commune, label_audit, partner, structure};
 
 /// Filters of the structures list; all given filters must hold.
 #[derive(Clone, Debug, Default)]
@@ -121,13 +122,67 @@ pub async fn by_matricule(
         .filter(structure::Column::Matricule.eq(matricule))
         .one(db)
         .await?;
-    policy.readable(
-        actor,
-        row,
-        |s| PolarStructure::from(s),
-        "structure",
-        matricule,
-    )
+    if let Some(row) = row
+        && policy.is_allowed(actor, "read", policy_view(db, &row).await?)?
+    {
+        return Ok(row);
+    }
+    Err(AppError::not_found("structure", matricule))
+}
+
+/// `row` as the policy's `read` rule sees it, with its effective partners and auditors.
+pub async fn policy_view(
+    db: &impl ConnectionTrait,
+    row: &structure::Model,
+) -> AppResult<PolarStructure> {
+    Ok(policy_views(db, std::slice::from_ref(row))
+        .await?
+        .pop()
+        .unwrap_or_else(|| PolarStructure::bare(row)))
+}
+
+/// `rows` as the policy's `read` rule sees them (three to five queries in all).
+pub async fn policy_views(
+    db: &impl ConnectionTrait,
+    rows: &[structure::Model],
+) -> AppResult<Vec<PolarStructure>> {
+    let keys: Vec<(i64, String)> = rows
+        .iter()
+        .map(|r| (r.id, r.department_code.clone()))
+        .collect();
+    let partners = conventions::effective_partners(db, &keys).await?;
+    let codes: HashMap<i64, String> = partner::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.code))
+        .collect();
+    let mut auditors: HashMap<i64, Vec<i64>> = HashMap::new();
+    for audit in label_audit::Entity::find()
+        .filter(label_audit::Column::StructureId.is_in(rows.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+    {
+        auditors
+            .entry(audit.structure_id)
+            .or_default()
+            .push(audit.auditor_id);
+    }
+    Ok(rows
+        .iter()
+        .zip(keys)
+        .map(|(row, key)| {
+            let mut view = PolarStructure::bare(row);
+            view.partners = partners
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| codes.get(id).cloned())
+                .collect();
+            view.auditors = auditors.remove(&row.id).unwrap_or_default();
+            view
+        })
+        .collect())
 }
 
 /// The in-scope structures among `ids` (for relations such as `principal`).

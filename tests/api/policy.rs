@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use maillage::auth::Policy;
 use maillage::domain::enums::Role;
+use maillage::service::structures;
 use maillage::service::users::{self, ScopeArgs};
 use sea_orm::EntityTrait;
 use serde_json::json;
@@ -130,6 +131,9 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
         .all(&app.db)
         .await
         .expect("rows");
+    let views = structures::policy_views(&app.db, &rows)
+        .await
+        .expect("views");
     let actors: BTreeSet<&str> = grants
         .iter()
         .map(|(e, ..)| *e)
@@ -144,8 +148,13 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
         let actor = users::load_actor(&app.db, user.id).await.expect("actor");
         let allowed: BTreeSet<String> = rows
             .iter()
-            .filter(|row| policy.can_read_structure(&actor, row).expect("policy"))
-            .map(|row| row.matricule.clone())
+            .zip(&views)
+            .filter(|(_, view)| {
+                policy
+                    .is_allowed(&actor, "read", (*view).clone())
+                    .expect("policy")
+            })
+            .map(|(row, _)| row.matricule.clone())
             .collect();
         let (listed, total) = listed(&app, email).await;
         assert_eq!(listed, allowed, "{email}: SQL scope and policy disagree");

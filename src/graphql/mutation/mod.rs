@@ -1,6 +1,9 @@
 //! Mutation roots, one per area, merged into [`MutationRoot`].
 
+mod conventions;
 mod criteria;
+mod funding;
+mod labelling;
 mod partners;
 mod referents;
 
@@ -12,4 +15,7 @@ pub struct MutationRoot(
     partners::PartnerMutation,
     criteria::CriteriaMutation,
     referents::ReferentMutation,
+    conventions::ConventionMutation,
+    labelling::LabelMutation,
+    funding::FundingMutation,
 );

@@ -2,6 +2,7 @@
 
 mod audit;
 mod criteria;
+mod labelling;
 mod me;
 mod node;
 mod partners;
@@ -20,4 +21,5 @@ pub struct QueryRoot(
     node::NodeQuery,
     audit::AuditQuery,
     criteria::CriteriaQuery,
+    labelling::LabellingQuery,
 );

@@ -4,8 +4,10 @@ use async_graphql::{Context, ID, Object, Result};
 use crate::domain::ids::{NodeType, decode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::types::{Canton, Commune, Department, Node, Partner, Referent, Structure};
-use crate::service::{partners, reference, referents, structures};
+use crate::graphql::types::{
+    Canton, Commune, Department, LabelAudit, Node, Partner, Referent, Structure,
+};
+use crate::service::{labelling, partners, reference, referents, structures};
 
 #[derive(Default)]
 pub struct NodeQuery;
@@ -40,6 +42,12 @@ impl NodeQuery {
                 let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
                 Node::Referent(Referent(
                     referents::readable(db, policy, actor, id).await?.0,
+                ))
+            }
+            NodeType::LabelAudit => {
+                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
+                Node::LabelAudit(LabelAudit(
+                    labelling::readable_audit(db, policy, actor, id).await?.0,
                 ))
             }
         };

@@ -42,17 +42,19 @@ impl From<Framework> for CriteriaFramework {
             label: f.framework.label,
             effective_from: f.framework.effective_from,
             current: f.current,
-            criteria: f
-                .criteria
-                .into_iter()
-                .map(|c| Criterion {
-                    code: c.code,
-                    theme: c.theme,
-                    label: c.label,
-                    mandatory: c.mandatory,
-                    computable: c.computable,
-                })
-                .collect(),
+            criteria: f.criteria.into_iter().map(Criterion::from).collect(),
+        }
+    }
+}
+
+impl From<entity::criterion::Model> for Criterion {
+    fn from(c: entity::criterion::Model) -> Self {
+        Self {
+            code: c.code,
+            theme: c.theme,
+            label: c.label,
+            mandatory: c.mandatory,
+            computable: c.computable,
         }
     }
 }

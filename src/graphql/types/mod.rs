@@ -4,10 +4,14 @@
 pub mod audit_entry;
 pub mod canton;
 pub mod commune;
+pub mod compliance;
+pub mod convention;
 pub mod coverage;
 pub mod criteria;
 pub mod department;
+pub mod funding;
 pub mod hours;
+pub mod label;
 pub mod node;
 pub mod partner;
 pub mod referent;
@@ -18,8 +22,12 @@ pub mod user;
 pub use audit_entry::AuditEntry;
 pub use canton::Canton;
 pub use commune::Commune;
+pub use compliance::CriterionCompliance;
+pub use convention::{Amendment, Annex, Convention};
 pub use criteria::CriteriaFramework;
 pub use department::Department;
+pub use funding::{FundingEnvelope, FundingGrant};
+pub use label::{LabelApplication, LabelAudit};
 pub use node::Node;
 pub use partner::Partner;
 pub use referent::Referent;
@@ -27,6 +35,7 @@ pub use region::Region;
 pub use structure::Structure;
 pub use user::User;
 
+use crate::domain::enums::Carrier;
 use crate::error::AppError;
 
 /// A stored enumeration value read back; a value the code does not know is an internal

@@ -1,7 +1,7 @@
 //! The Relay `Node` interface.
 use async_graphql::{ID, Interface};
 
-use super::{Canton, Commune, Department, Partner, Referent, Structure};
+use super::{Canton, Commune, Department, LabelAudit, Partner, Referent, Structure};
 
 /// An object with a global id, fetchable with `node(id:)`.
 #[expect(
@@ -23,4 +23,6 @@ pub enum Node {
     Partner(Partner),
     /// A referent.
     Referent(Referent),
+    /// A labelling audit.
+    LabelAudit(LabelAudit),
 }

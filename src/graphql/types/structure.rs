@@ -1,12 +1,18 @@
 //! `Structure`: a France Services site.
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 
+use super::convention::{self, Annex};
 use super::hours::{OpeningDay, week};
-use super::{Canton, Commune, Department, stored};
-use crate::domain::enums::{Carrier, LabelStatus, SiteType, StructureFormat};
+use super::{
+    Canton, Commune, CriterionCompliance, Department, FundingGrant, LabelApplication, Partner,
+    stored,
+};
+use crate::auth::StructureView;
+use crate::domain::enums::{Carrier, LabelStatus, SiteType, StructureFormat, db_name};
 use crate::domain::hours::WeeklyHours;
 use crate::domain::ids::{NodeType, encode};
+use crate::domain::label_workflow;
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 
@@ -46,6 +52,26 @@ pub struct Equipment {
 }
 
 impl Structure {
+    /// `FORBIDDEN` unless the caller sees this structure's internal data (policy
+    /// `read_internal`, mirrored by `StructureView::internal`): operators and auditors get
+    /// the public facts only.
+    fn internal(&self, ctx: &Context<'_>) -> Result<(), AppError> {
+        if StructureView::internal(ctx.actor()?).contains(&self.0) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "internal data of a structure: ANCT, its prefecture and its agents only".into(),
+            ))
+        }
+    }
+
+    /// The label date of a labelled structure.
+    fn labelled_on(&self) -> Option<NaiveDate> {
+        (self.0.label_status == db_name(LabelStatus::Labelled))
+            .then_some(self.0.label_date)
+            .flatten()
+    }
+
     fn hours(&self) -> Result<WeeklyHours, AppError> {
         serde_json::from_str(&self.0.opening_hours).map_err(|err| {
             AppError::Internal(anyhow::anyhow!(
@@ -229,5 +255,105 @@ impl Structure {
     /// Date the label was granted.
     async fn label_date(&self) -> Option<NaiveDate> {
         self.0.label_date
+    }
+
+    /// The label workflow's version of this structure: every step names the version it saw,
+    /// and fails with CONFLICT if someone acted in between.
+    async fn label_version(&self) -> i32 {
+        self.0.label_version
+    }
+
+    /// When a labelled structure is due for its 3-yearly re-audit.
+    async fn reaudit_due_on(&self) -> Option<NaiveDate> {
+        self.labelled_on().map(label_workflow::reaudit_due_on)
+    }
+
+    /// Whether its label is older than 3 years and due for re-audit.
+    async fn reaudit_due(&self) -> bool {
+        self.labelled_on()
+            .is_some_and(|d| label_workflow::reaudit_due_on(d) <= Utc::now().date_naive())
+    }
+
+    /// Its effective partners: signatories of its department's signed convention and
+    /// the partners of its annex.
+    async fn effective_partners(&self, ctx: &Context<'_>) -> Result<Vec<Partner>> {
+        let key = (self.0.id, self.0.department_code.clone());
+        let ids = ctx.loaders().effective_partners.load_one(key).await?;
+        convention::partners(ctx, &ids.unwrap_or_default()).await
+    }
+
+    /// Its annex to the departmental convention.
+    async fn annex(&self, ctx: &Context<'_>) -> Result<Option<Annex>> {
+        let annex = ctx.loaders().annexes.load_one(self.0.id).await?;
+        Ok(annex.map(|(annex, partners)| Annex { annex, partners }))
+    }
+
+    /// A legacy MSAP being upgraded (internal).
+    async fn legacy_msap(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
+        self.internal(ctx)?;
+        Ok(Some(self.0.legacy_msap))
+    }
+
+    /// A legacy MSAP not labelled on 31 December 2021, which lost State funding from 2022
+    /// (R-06; internal).
+    async fn losing_funding(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
+        self.internal(ctx)?;
+        let status = stored("label status", &self.0.label_status)?;
+        Ok(Some(label_workflow::msap_loses_funding(
+            self.0.legacy_msap,
+            status,
+            self.0.label_date,
+        )))
+    }
+
+    /// Why ANCT withdrew the label (internal).
+    async fn label_withdrawal_reason(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        self.internal(ctx)?;
+        Ok(self.0.label_withdrawal_reason.clone())
+    }
+
+    /// Its label applications, newest first, with their self-assessment and audit
+    /// (internal).
+    async fn label_applications(&self, ctx: &Context<'_>) -> Result<Option<Vec<LabelApplication>>> {
+        self.internal(ctx)?;
+        let applications = ctx.loaders().applications.load_one(self.0.id).await?;
+        Ok(Some(
+            applications
+                .unwrap_or_default()
+                .into_iter()
+                .map(LabelApplication)
+                .collect(),
+        ))
+    }
+
+    /// Each criterion of the framework in force: computed from data where possible, beside
+    /// the latest self-assessment and audit finding (R-04; internal).
+    async fn compliance(&self, ctx: &Context<'_>) -> Result<Option<Vec<CriterionCompliance>>> {
+        self.internal(ctx)?;
+        let list = ctx.loaders().compliance.load_one(self.0.id).await?;
+        Ok(Some(
+            list.unwrap_or_default()
+                .into_iter()
+                .map(CriterionCompliance::from)
+                .collect(),
+        ))
+    }
+
+    /// State funding granted to it (R-42: ANCT and the department's prefecture only).
+    async fn funding(&self, ctx: &Context<'_>) -> Result<Option<Vec<FundingGrant>>> {
+        if !StructureView::funding(ctx.actor()?).contains(&self.0) {
+            return Err(AppError::Forbidden(
+                "funding is visible to ANCT and the department's prefecture only".into(),
+            )
+            .into());
+        }
+        let grants = ctx.loaders().funding.load_one(self.0.id).await?;
+        Ok(Some(
+            grants
+                .unwrap_or_default()
+                .into_iter()
+                .map(FundingGrant)
+                .collect(),
+        ))
     }
 }

@@ -1,0 +1,110 @@
+//! `draftConvention`, `signConvention`, `concludeConvention`, `addConventionPartner`,
+//! `addAnnex`, `extendLegacyMsapConvention`.
+use async_graphql::{Context, InputObject, Object, Result};
+use chrono::NaiveDate;
+
+use crate::domain::enums::Carrier;
+use crate::graphql::context::ContextExt;
+use crate::graphql::types::Convention;
+use crate::service::conventions::{self, AnnexInput};
+
+#[derive(Default)]
+pub struct ConventionMutation;
+
+/// A structure's annex.
+#[derive(InputObject)]
+#[graphql(name = "AnnexInput")]
+pub struct AnnexInputObject {
+    /// The structure's matricule.
+    pub structure: String,
+    /// How it works (hours, permanences, organisation).
+    pub functioning: String,
+    /// Its carrier ("porteur").
+    pub carrier: Option<Carrier>,
+    /// Codes of the partners acting in this structure only.
+    #[graphql(default)]
+    pub partners: Vec<String>,
+}
+
+#[Object]
+impl ConventionMutation {
+    /// Drafts the department's framework convention, listing the core partners: the
+    /// department's prefecture.
+    async fn draft_convention(
+        &self,
+        ctx: &Context<'_>,
+        department: String,
+        title: String,
+    ) -> Result<Convention> {
+        let r = ctx.request();
+        let record =
+            conventions::draft(&r.db, &r.policy, ctx.actor()?, &department, &title).await?;
+        Ok(Convention(record))
+    }
+
+    /// Records a partner's signature: an operator of that partner, or the prefecture.
+    async fn sign_convention(
+        &self,
+        ctx: &Context<'_>,
+        department: String,
+        partner: String,
+    ) -> Result<Convention> {
+        let r = ctx.request();
+        let record =
+            conventions::sign(&r.db, &r.policy, ctx.actor()?, &department, &partner).await?;
+        Ok(Convention(record))
+    }
+
+    /// Declares the convention signed, once every listed partner (the nine core partners at
+    /// least) has signed; otherwise CONFLICT naming the missing ones.
+    async fn conclude_convention(
+        &self,
+        ctx: &Context<'_>,
+        department: String,
+    ) -> Result<Convention> {
+        let r = ctx.request();
+        let record = conventions::conclude(&r.db, &r.policy, ctx.actor()?, &department).await?;
+        Ok(Convention(record))
+    }
+
+    /// Lists another partner: on a draft directly, on a signed convention by an amendment.
+    async fn add_convention_partner(
+        &self,
+        ctx: &Context<'_>,
+        department: String,
+        partner: String,
+    ) -> Result<Convention> {
+        let r = ctx.request();
+        let record =
+            conventions::add_partner(&r.db, &r.policy, ctx.actor()?, &department, &partner).await?;
+        Ok(Convention(record))
+    }
+
+    /// Adds a structure's annex: part of a draft, or by an amendment once signed.
+    async fn add_annex(&self, ctx: &Context<'_>, input: AnnexInputObject) -> Result<Convention> {
+        let r = ctx.request();
+        let input = AnnexInput {
+            structure: input.structure,
+            functioning: input.functioning,
+            carrier: input.carrier,
+            partners: input.partners,
+        };
+        let record = conventions::add_annex(&r.db, &r.policy, ctx.actor()?, input).await?;
+        Ok(Convention(record))
+    }
+
+    /// Extends a legacy MSAP's convention to `endDate` by an amendment, and marks the
+    /// structure as a legacy MSAP.
+    async fn extend_legacy_msap_convention(
+        &self,
+        ctx: &Context<'_>,
+        structure: String,
+        end_date: NaiveDate,
+    ) -> Result<Convention> {
+        let r = ctx.request();
+        let record =
+            conventions::extend_legacy_msap(&r.db, &r.policy, ctx.actor()?, &structure, end_date)
+                .await?;
+        Ok(Convention(record))
+    }
+}

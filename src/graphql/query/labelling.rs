@@ -1,0 +1,53 @@
+//! `convention`, `labelAudits`, `fundingEnvelopes`: partnership and labelling reads.
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, Object, Result};
+
+use crate::graphql::context::ContextExt;
+use crate::graphql::pagination::PageRequest;
+use crate::graphql::types::{Convention, FundingEnvelope, LabelAudit};
+use crate::service::{conventions, funding, labelling};
+
+#[derive(Default)]
+pub struct LabellingQuery;
+
+const AUDITS: &str = "labelAudits";
+
+#[Object]
+impl LabellingQuery {
+    /// The framework convention of a department: everyone working there (NOT_FOUND when it
+    /// has none or the caller does not work there).
+    async fn convention(&self, ctx: &Context<'_>, department: String) -> Result<Convention> {
+        let r = ctx.request();
+        let record =
+            conventions::of_department(&r.db, &r.policy, ctx.actor()?, &department).await?;
+        Ok(Convention(record))
+    }
+
+    /// Labelling audits the caller may read, newest first: ANCT all, a prefecture its
+    /// departments', an auditor those assigned to them. `pending` keeps unsubmitted ones.
+    async fn label_audits(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default)] pending: bool,
+    ) -> Result<Connection<String, LabelAudit, EmptyFields, EmptyFields>> {
+        let page = PageRequest::parse(AUDITS, first, after)?;
+        let (rows, has_next) = labelling::audits_page(
+            &ctx.request().db,
+            ctx.actor()?,
+            pending,
+            page.after,
+            page.limit,
+        )
+        .await?;
+        Ok(page.connection(rows, has_next, EmptyFields, |a| a.id, LabelAudit))
+    }
+
+    /// The national funding envelopes and what is left (ANCT and prefectures).
+    async fn funding_envelopes(&self, ctx: &Context<'_>) -> Result<Vec<FundingEnvelope>> {
+        let r = ctx.request();
+        let rows = funding::envelopes(&r.db, &r.policy, ctx.actor()?).await?;
+        Ok(rows.into_iter().map(FundingEnvelope::from).collect())
+    }
+}
