@@ -55,7 +55,7 @@ async fn a_real_candidate_walks_from_candidate_to_labelled_each_step_by_its_role
     assert!(
         response["errors"][0]["message"]
             .as_str()
-            .unwrap()
+            .expect("present")
             .contains("C30")
     );
     // Steps of later states are refused now.
@@ -103,7 +103,7 @@ async fn a_real_candidate_walks_from_candidate_to_labelled_each_step_by_its_role
     assert_eq!(scheduled["labelApplications"][0]["priority"], false);
     let audit = scheduled["labelApplications"][0]["audit"]["id"]
         .as_str()
-        .unwrap()
+        .expect("present")
         .to_owned();
 
     // The assigned auditor now sees the structure, but not its internal data.
@@ -145,7 +145,7 @@ async fn a_real_candidate_walks_from_candidate_to_labelled_each_step_by_its_role
     let submitted = &data(&submitted)["submitAudit"];
     assert_eq!(submitted["outcome"], "PASSED");
     assert_eq!(submitted["reasons"], json!([]));
-    assert_eq!(submitted["findings"].as_array().unwrap().len(), 30);
+    assert_eq!(submitted["findings"].as_array().expect("present").len(), 30);
     refused(
         &app.query_as(AUDITOR_T, SUBMIT, json!({ "a": audit })).await,
         "CONFLICT",
@@ -204,7 +204,7 @@ async fn a_real_candidate_walks_from_candidate_to_labelled_each_step_by_its_role
     assert_eq!(labelled["structure"]["labelVersion"], 5);
     assert_eq!(labelled["structure"]["labelDate"], "2026-11-27");
     assert!(labelled["structure"]["annex"]["signedOn"].is_string());
-    let code = labelled["invitationCode"].as_str().unwrap();
+    let code = labelled["invitationCode"].as_str().expect("present");
     assert_eq!(code.len(), 24, "five groups of four: {code}");
     assert_eq!(
         labelled["amendment"],
@@ -214,7 +214,7 @@ async fn a_real_candidate_walks_from_candidate_to_labelled_each_step_by_its_role
     let stored = <entity::onboarding_invitation::Entity as sea_orm::EntityTrait>::find()
         .all(&app.db)
         .await
-        .unwrap();
+        .expect("present");
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0].code_hash, code);
     assert_eq!(
@@ -318,7 +318,10 @@ async fn a_failed_audit_keeps_the_structure_unlabelled_and_the_re_proposal_is_a_
         )
         .await;
     assert_eq!(
-        data(&all)["labelAudits"]["edges"].as_array().unwrap().len(),
+        data(&all)["labelAudits"]["edges"]
+            .as_array()
+            .expect("present")
+            .len(),
         2
     );
     // Compliance shows the failed audit's finding until the new audit is submitted.
@@ -392,10 +395,11 @@ async fn labels_older_than_three_years_are_due_for_re_audit() {
     let s = &data(&response)["structure"];
     // Every real site was labelled in 2020-2024; today is after 2026-11-27.
     let label_date =
-        chrono::NaiveDate::parse_from_str(s["labelDate"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        chrono::NaiveDate::parse_from_str(s["labelDate"].as_str().expect("present"), "%Y-%m-%d")
+            .expect("present");
     let due = label_date
         .checked_add_months(chrono::Months::new(36))
-        .unwrap();
+        .expect("present");
     assert_eq!(s["reauditDueOn"], due.to_string());
     assert_eq!(s["reauditDue"], due <= chrono::Utc::now().date_naive());
 }

@@ -4,8 +4,10 @@
 mod audit;
 mod auth;
 mod cli;
+mod conventions;
 mod criteria;
 mod first_run;
+mod funding;
 mod helpers;
 mod import;
 mod labelling;

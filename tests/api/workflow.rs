@@ -17,7 +17,6 @@ pub const AUDITOR_T: &str = "auditeur@t.fr";
 pub const OTHER_AUDITOR_T: &str = "autre.auditeur@t.fr";
 pub const OPERATOR_CAF_T: &str = "caf@t.fr";
 pub const OPERATOR_DGFIP_59_T: &str = "dgfip59@t.fr";
-pub const AGENT_T: &str = "agent@t.fr";
 
 /// The nine core partners.
 pub const CORE: [&str; 9] = [
