@@ -2,10 +2,10 @@
 //! imported sites.
 use std::collections::BTreeSet;
 
-use maillage::auth::Policy;
+use maillage::auth::{Policy, StructureView};
 use maillage::domain::enums::Role;
-use maillage::service::structures;
 use maillage::service::users::{self, ScopeArgs};
+use maillage::service::{labelling, structures};
 use sea_orm::EntityTrait;
 use serde_json::json;
 
@@ -126,6 +126,25 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
     .await
     .expect("grant");
 
+    let more: [(&str, &str, Option<&str>); 5] = [
+        ("caf2a@t.fr", "CAF", Some("2A")),
+        ("caf2b@t.fr", "CAF", Some("2B")),
+        ("dgfip23@t.fr", "DGFIP", Some("23")),
+        ("anah@t.fr", "ANAH", None),
+        ("msa@t.fr", "MSA", None),
+    ];
+    for (email, partner, department) in more {
+        let scope = ScopeArgs {
+            partner: Some(partner.into()),
+            department: department.map(Into::into),
+            ..Default::default()
+        };
+        users::grant(&app.db, email, Role::Operator, &scope)
+            .await
+            .expect("grant");
+    }
+    let annexed = partnership_fixture(&app).await;
+
     let policy = Policy::load().expect("policy");
     let rows = entity::structure::Entity::find()
         .all(&app.db)
@@ -138,6 +157,7 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
         .iter()
         .map(|(e, ..)| *e)
         .chain(["mixte@t.fr"])
+        .chain(more.iter().map(|(e, ..)| *e))
         .collect();
     let mut sizes = std::collections::BTreeMap::new();
     for email in actors {
@@ -160,6 +180,59 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
         assert_eq!(listed, allowed, "{email}: SQL scope and policy disagree");
         assert_eq!(total, allowed.len() as u64, "{email}: totalCount");
         sizes.insert(email, allowed.len());
+        if email == "caf2a@t.fr" {
+            assert_eq!(
+                allowed,
+                BTreeSet::from([annexed.clone()]),
+                "the annexed structure"
+            );
+        }
+        // The field-level views (internal data, funding) agree with the policy too, on the
+        // departments the fixture touches.
+        let internal = StructureView::internal(&actor);
+        let funding = StructureView::funding(&actor);
+        for (row, view) in rows.iter().zip(&views).filter(|(r, _)| {
+            ["59", "23", "2A", "2B", "01"].contains(&r.department_code.as_str())
+                || r.matricule == "99"
+                || r.matricule == "1820"
+        }) {
+            let allowed = |action: &str| {
+                policy
+                    .is_allowed(&actor, action, view.clone())
+                    .expect("policy")
+            };
+            assert_eq!(
+                internal.contains(row),
+                allowed("read_internal"),
+                "{email} {}",
+                row.matricule
+            );
+            assert_eq!(
+                funding.contains(row),
+                allowed("read_funding"),
+                "{email} {}",
+                row.matricule
+            );
+        }
+        // Labelling audits: the SQL-scoped list equals the policy's reads.
+        let audits = entity::label_audit::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("audits");
+        let mut readable = BTreeSet::new();
+        for audit in &audits {
+            if labelling::readable_audit(&app.db, &policy, &actor, audit.id)
+                .await
+                .is_ok()
+            {
+                readable.insert(audit.id);
+            }
+        }
+        let (page, _) = labelling::audits_page(&app.db, &actor, false, None, 100)
+            .await
+            .expect("audits page");
+        let listed: BTreeSet<i64> = page.iter().map(|a| a.id).collect();
+        assert_eq!(listed, readable, "{email}: label audits");
     }
     // And the sizes match the open data itself.
     let sites = read_rows(&shared_data_dir().join("france-services-2024-08-01.csv"));
@@ -174,7 +247,75 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
     assert_eq!(sizes["prefet.corse@t.fr"], in_department(&["2A", "2B"]));
     assert_eq!(sizes["agent@t.fr"], 2);
     assert_eq!(sizes["mixte@t.fr"], in_department(&["23"]) + 1);
-    assert_eq!(sizes["auditeur@t.fr"], 0);
-    assert_eq!(sizes["caf@t.fr"], 0);
-    assert_eq!(sizes["dgfip59@t.fr"], 0);
+    // Operators: where their partner is effective, in their departments.
+    assert_eq!(
+        sizes["caf@t.fr"],
+        in_department(&["59"]) + 1,
+        "59 signed + one 2A annex"
+    );
+    assert_eq!(sizes["dgfip59@t.fr"], in_department(&["59"]));
+    assert_eq!(sizes["caf2a@t.fr"], 1);
+    assert_eq!(sizes["caf2b@t.fr"], 0);
+    assert_eq!(sizes["dgfip23@t.fr"], 0, "23's convention is only a draft");
+    assert_eq!(sizes["anah@t.fr"], 0, "listed by amendment, not signed yet");
+    assert_eq!(sizes["msa@t.fr"], in_department(&["59"]));
+    // Auditors: the structures of their assigned audits.
+    assert_eq!(sizes["auditeur@t.fr"], 1);
+}
+
+/// Conventions and an audit through GraphQL: 59 signed by the nine core partners (ANAH
+/// added by an amendment, not signed); 23 a draft signed by DGFIP only; 2A a draft with one
+/// annex naming CAF; one 2A structure withdrawn, re-proposed and its audit assigned to
+/// `auditeur@t.fr`. Returns the annexed structure.
+async fn partnership_fixture(app: &TestApp) -> String {
+    const PREFECT_59: &str = "prefet59@t.fr";
+    let ok = |response: serde_json::Value| {
+        data(&response);
+    };
+    let draft =
+        "mutation($d: String!) { draftConvention(department: $d, title: \"Cadre\") { status } }";
+    let sign = "mutation($d: String!, $p: String!) { signConvention(department: $d, partner: $p) { status } }";
+    ok(app.query_as(PREFECT_59, draft, json!({ "d": "59" })).await);
+    for partner in crate::workflow::CORE {
+        ok(app
+            .query_as(PREFECT_59, sign, json!({ "d": "59", "p": partner }))
+            .await);
+    }
+    let conclude = "mutation { concludeConvention(department: \"59\") { status } }";
+    ok(app.query_as(PREFECT_59, conclude, json!({})).await);
+    let add = "mutation { addConventionPartner(department: \"59\", partner: \"ANAH\") { status } }";
+    ok(app.query_as(PREFECT_59, add, json!({})).await);
+    ok(app
+        .query_as("mixte@t.fr", draft, json!({ "d": "23" }))
+        .await);
+    ok(app
+        .query_as("mixte@t.fr", sign, json!({ "d": "23", "p": "DGFIP" }))
+        .await);
+    ok(app
+        .query_as("prefet.corse@t.fr", draft, json!({ "d": "2A" }))
+        .await);
+    let sites = read_rows(&shared_data_dir().join("france-services-2024-08-01.csv"));
+    let corse: Vec<&str> = sites
+        .iter()
+        .filter(|s| s["insee_dep"] == "2A")
+        .map(|s| s["id_fs"].as_str())
+        .take(2)
+        .collect();
+    let annex = "mutation($m: String!) { addAnnex(input: { structure: $m, functioning: \"\", partners: [\"CAF\"] }) { status } }";
+    ok(app
+        .query_as("prefet.corse@t.fr", annex, json!({ "m": corse[0] }))
+        .await);
+    let withdraw = "mutation($m: String!) { withdrawLabel(structure: $m, expectedVersion: 0, reason: \"test\") { labelVersion } }";
+    ok(app
+        .query_as("anct@t.fr", withdraw, json!({ "m": corse[1] }))
+        .await);
+    let propose = json!({ "m": corse[1], "v": 1, "sa": crate::workflow::self_assessment(&[]) });
+    ok(app
+        .query_as("prefet.corse@t.fr", crate::workflow::PROPOSE, propose)
+        .await);
+    let schedule = json!({ "m": corse[1], "v": 2, "a": "auditeur@t.fr" });
+    ok(app
+        .query_as("anct@t.fr", crate::workflow::SCHEDULE, schedule)
+        .await);
+    corse[0].to_owned()
 }
