@@ -2,7 +2,7 @@
 //! and the dates that matter (re-audit after 3 years, legacy MSAPs after 2021). Who may take
 //! a step is the policy's business (`src/authorization.polar`).
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 
 use super::enums::{AuditOutcome, LabelStatus};
 
@@ -85,11 +85,24 @@ pub fn audit_outcome(findings: &[Finding<'_>]) -> (AuditOutcome, Vec<String>) {
 }
 
 /// Labels are re-audited every 3 years: the date a label granted on `label_date`
-/// falls due.
+/// falls due (a label of 29 February falls due on 1 March).
 pub fn reaudit_due_on(label_date: NaiveDate) -> NaiveDate {
-    label_date
+    let due = label_date
         .checked_add_months(Months::new(36))
-        .unwrap_or(NaiveDate::MAX)
+        .unwrap_or(NaiveDate::MAX);
+    if due.day() == label_date.day() {
+        due
+    } else {
+        due.succ_opt().unwrap_or(due)
+    }
+}
+
+/// The latest label date that is due for re-audit on `today`: a label is due exactly when
+/// its date is on or before this one (agrees with [`reaudit_due_on`]).
+pub fn due_for_reaudit_if_labelled_by(today: NaiveDate) -> NaiveDate {
+    today
+        .checked_sub_months(Months::new(36))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 /// Last day a legacy MSAP could be labelled and keep State funding.
@@ -187,7 +200,22 @@ mod tests {
     #[test]
     fn labels_fall_due_three_years_on_and_late_msaps_lose_funding() {
         let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a date");
-        assert_eq!(reaudit_due_on(date(2020, 2, 29)), date(2023, 2, 28));
+        assert_eq!(reaudit_due_on(date(2020, 2, 29)), date(2023, 3, 1));
+        // The due date and the SQL cut-off agree, day by day, around leap days.
+        let mut label = date(2020, 1, 1);
+        while label < date(2021, 12, 31) {
+            for offset in [0u64, 1, 2] {
+                let today =
+                    reaudit_due_on(label) + chrono::Days::new(offset) - chrono::Days::new(1);
+                let due = reaudit_due_on(label) <= today;
+                assert_eq!(
+                    due,
+                    label <= due_for_reaudit_if_labelled_by(today),
+                    "{label} {today}"
+                );
+            }
+            label = label.succ_opt().expect("a date");
+        }
         assert!(!msap_loses_funding(
             true,
             S::Labelled,

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use sea_orm::sea_query::{Expr, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
@@ -31,6 +33,9 @@ pub struct StructureFilter {
     pub canton: Option<String>,
     /// Whose name or commune name contains this text (case and accents ignored).
     pub text: Option<String>,
+    /// Labelled on or before this date: with today minus 3 years, the labels due for
+    /// re-audit.
+    pub labelled_on_or_before: Option<NaiveDate>,
 }
 
 impl StructureFilter {
@@ -41,6 +46,11 @@ impl StructureFilter {
         }
         if let Some(format) = self.format {
             all = all.add(structure::Column::Format.eq(db_name(format)));
+        }
+        if let Some(date) = self.labelled_on_or_before {
+            all = all
+                .add(structure::Column::LabelStatus.eq(db_name(LabelStatus::Labelled)))
+                .add(structure::Column::LabelDate.lte(date));
         }
         if let Some(status) = self.label_status {
             all = all.add(structure::Column::LabelStatus.eq(db_name(status)));
@@ -122,8 +132,11 @@ pub async fn by_matricule(
         .filter(structure::Column::Matricule.eq(matricule))
         .one(db)
         .await?;
+    // The read rules only grow with partners and auditors, so the bare view settles most
+    // callers (ANCT, prefects, agents) without loading the structure's relations.
     if let Some(row) = row
-        && policy.is_allowed(actor, "read", policy_view(db, &row).await?)?
+        && (policy.is_allowed(actor, "read", PolarStructure::bare(&row))?
+            || policy.is_allowed(actor, "read", policy_view(db, &row).await?)?)
     {
         return Ok(row);
     }

@@ -5,6 +5,7 @@ use maillage::service::import_sites;
 use serde_json::json;
 
 use crate::helpers::*;
+use crate::import::read_rows;
 use crate::workflow::*;
 
 #[tokio::test]
@@ -299,6 +300,15 @@ async fn a_failed_audit_keeps_the_structure_unlabelled_and_the_re_proposal_is_a_
         data(&pending)["labelAudits"]["edges"],
         json!([{ "node": { "id": second, "priority": true, "structure": { "matricule": m } } }])
     );
+    // The audit is a node for those who may read it.
+    let node = "query($id: ID!) { node(id: $id) { ... on LabelAudit { priority } } }";
+    let read = app.query_as(AUDITOR_T, node, json!({ "id": second })).await;
+    assert_eq!(data(&read)["node"], json!({ "priority": true }));
+    refused(
+        &app.query_as(OTHER_AUDITOR_T, node, json!({ "id": second }))
+            .await,
+        "NOT_FOUND",
+    );
     // The auditor not assigned sees no audit; a prefect of another department neither.
     for email in [OTHER_AUDITOR_T, PREFECT_23_T] {
         let none = app
@@ -402,4 +412,26 @@ async fn labels_older_than_three_years_are_due_for_re_audit() {
         .expect("present");
     assert_eq!(s["reauditDueOn"], due.to_string());
     assert_eq!(s["reauditDue"], due <= chrono::Utc::now().date_naive());
+    // The filter finds exactly the sites whose label is 3 years old, counted from the file.
+    let today = chrono::Utc::now().date_naive();
+    let expected = read_rows(&shared_data_dir().join("france-services-2024-08-01.csv"))
+        .into_iter()
+        .filter(|r| r["insee_dep"] != "978")
+        .filter_map(|r| {
+            let date = r["labellisation_fs"]
+                .trim_start_matches("Espace labellisé ")
+                .to_owned();
+            chrono::NaiveDate::parse_from_str(&date, "%d/%m/%Y").ok()
+        })
+        .filter(|d| d.checked_add_months(chrono::Months::new(36)).expect("date") <= today)
+        .count();
+    assert!(expected > 0);
+    let due = app
+        .query_as(
+            ANCT_T,
+            "{ structures(filter: { reauditDue: true }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data(&due)["structures"]["totalCount"], expected);
 }

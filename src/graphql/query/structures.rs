@@ -2,7 +2,10 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, InputObject, Object, Result};
 
+use chrono::Utc;
+
 use crate::domain::enums::{LabelStatus, StructureFormat};
+use crate::domain::label_workflow;
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::pagination::PageRequest;
@@ -32,6 +35,9 @@ pub struct StructureFilterInput {
     pub canton: Option<String>,
     /// Whose name or commune name contains this text (case and accents ignored).
     pub search: Option<String>,
+    /// Only labelled structures due for their 3-yearly re-audit.
+    #[graphql(default)]
+    pub reaudit_due: bool,
 }
 
 impl StructureFilterInput {
@@ -62,6 +68,9 @@ impl StructureFilterInput {
             label_status: self.label_status,
             canton: self.canton,
             text: self.search,
+            labelled_on_or_before: self
+                .reaudit_due
+                .then(|| label_workflow::due_for_reaudit_if_labelled_by(Utc::now().date_naive())),
         })
     }
 }
