@@ -5,14 +5,17 @@
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
 use super::users::{self, ScopeArgs};
-use crate::domain::enums::{Carrier, LabelStatus, Role, SiteType, StructureFormat, db_name};
+use crate::domain::enums::{
+    Carrier, ConventionStatus, LabelStatus, Role, SiteType, StructureFormat, db_name,
+};
 use crate::domain::hours::{Weekday, WeeklyHours};
 use crate::domain::text::search_key;
-use entity::{canton, commune, structure};
+use entity::{annex, canton, commune, convention, convention_signatory, partner, structure};
 
 /// `(code, name, kind, department)` of the demo cantons.
 const CANTONS: [(&str, &str, &str, &str); 7] = [
@@ -262,9 +265,75 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
         };
         users::grant(&txn, demo_user.email, demo_user.role, &scope).await?;
     }
+    seed_conventions(&txn, &ids).await?;
     txn.commit()
         .await
         .context("Failed to commit the demo seed")?;
+    Ok(())
+}
+
+/// Nord's convention signed by the nine core partners, with the annex of DEMO-59-01 (so the
+/// CAF operator sees Nord's structures); Creuse's a draft signed by CAF only.
+async fn seed_conventions(
+    txn: &DatabaseTransaction,
+    ids: &std::collections::HashMap<&str, i64>,
+) -> anyhow::Result<()> {
+    let core = partner::Entity::find()
+        .filter(partner::Column::Core.eq(true))
+        .filter(partner::Column::DepartmentCode.is_null())
+        .all(txn)
+        .await?;
+    let now = Utc::now();
+    let admin = users::find_by_email(txn, "prefet.nord@demo.maillage.fr")
+        .await?
+        .map_or(0, |u| u.id);
+    for (department, signed) in [("59", true), ("23", false)] {
+        let row = convention::ActiveModel {
+            department_code: Set(department.into()),
+            title: Set(format!("Convention-cadre France services ({department})")),
+            status: Set(db_name(if signed {
+                ConventionStatus::Signed
+            } else {
+                ConventionStatus::Draft
+            })
+            .into()),
+            signed_on: Set(signed.then(|| now.date_naive())),
+            created_by: Set(admin),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .context("Failed to seed demo conventions")?;
+        convention_signatory::Entity::insert_many(core.iter().map(|p| {
+            let signs = signed || p.code == "CAF";
+            convention_signatory::ActiveModel {
+                convention_id: Set(row.id),
+                partner_id: Set(p.id),
+                signed_at: Set(signs.then_some(now)),
+                signed_by: Set(signs.then_some(admin)),
+                added_at: Set(now),
+            }
+        }))
+        .exec_without_returning(txn)
+        .await
+        .context("Failed to seed demo signatures")?;
+        if let (true, Some(structure_id)) = (signed, ids.get("DEMO-59-01")) {
+            annex::ActiveModel {
+                convention_id: Set(row.id),
+                structure_id: Set(*structure_id),
+                functioning: Set("Ouverte du lundi au vendredi; permanences CAF le mardi.".into()),
+                carrier: Set(Some(db_name(Carrier::Commune).into())),
+                signed_on: Set(Some(now.date_naive())),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await
+            .context("Failed to seed the demo annex")?;
+        }
+    }
     Ok(())
 }
 

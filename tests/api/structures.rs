@@ -192,18 +192,25 @@ async fn agent_of_an_antenna_does_not_see_its_principal_through_the_relation() {
 }
 
 #[tokio::test]
-async fn auditor_and_operator_see_no_structure_yet() {
+async fn in_the_demo_the_caf_operator_sees_nord_and_the_auditor_nothing_until_assigned() {
     let app = spawn_app().await;
-    for email in [AUDITOR, OPERATOR_CAF] {
-        let (list, total) = visible(&app, email, Value::Null).await;
-        assert!(list.is_empty(), "{email} sees {list:?}");
-        assert_eq!(total, 0);
+    // Nord's demo convention is signed by the core partners; Creuse's is a draft.
+    let (list, total) = visible(&app, OPERATOR_CAF, Value::Null).await;
+    assert_eq!(
+        list,
+        ["DEMO-59-01", "DEMO-59-02", "DEMO-59-03", "DEMO-59-04"]
+    );
+    assert_eq!(total, 4);
+    let (list, total) = visible(&app, AUDITOR, Value::Null).await;
+    assert!(list.is_empty(), "the auditor sees {list:?}");
+    assert_eq!(total, 0);
+    for (email, matricule) in [(AUDITOR, "DEMO-59-01"), (OPERATOR_CAF, "DEMO-23-01")] {
         assert_eq!(
-            error_codes(&by_matricule(&app, email, "DEMO-59-01").await),
+            error_codes(&by_matricule(&app, email, matricule).await),
             ["NOT_FOUND"]
         );
         assert_eq!(
-            error_codes(&by_node(&app, email, "DEMO-59-01").await),
+            error_codes(&by_node(&app, email, matricule).await),
             ["NOT_FOUND"]
         );
     }
