@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const DATA_QUERIES: [&str; 12] = [
+const DATA_QUERIES: [&str; 15] = [
     "{ me { email } }",
     "{ departments { code } }",
     "{ department(code: \"59\") { name } }",
@@ -22,6 +22,9 @@ const DATA_QUERIES: [&str; 12] = [
     "{ criteriaFramework { version } }",
     "{ auditLog { totalCount } }",
     "{ department(code: \"23\") { referents { name } missingReferents { code } } }",
+    "{ convention(department: \"59\") { status } }",
+    "{ labelAudits { edges { node { id } } } }",
+    "{ fundingEnvelopes { code } }",
 ];
 
 #[tokio::test]
@@ -41,13 +44,67 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
     }
 }
 
-const MUTATIONS: [&str; 5] = [
+const MUTATIONS: [&str; 19] = [
     "mutation { createLocalPartner(input: { code: \"CD23\", name: \"CD\", department: \"23\" }) { code } }",
     "mutation { loadCriteriaFramework(input: { version: \"2025\", label: \"R\", effectiveFrom: \"2025-06-16\", criteria: [] }) { version } }",
     "mutation { createReferent(input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",
     "mutation { updateReferent(id: \"UmVmZXJlbnQ6MQ\", input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",
     "mutation { deleteReferent(id: \"UmVmZXJlbnQ6MQ\") }",
+    "mutation { draftConvention(department: \"59\", title: \"T\") { status } }",
+    "mutation { signConvention(department: \"59\", partner: \"CAF\") { status } }",
+    "mutation { concludeConvention(department: \"59\") { status } }",
+    "mutation { addConventionPartner(department: \"59\", partner: \"ANAH\") { status } }",
+    "mutation { addAnnex(input: { structure: \"DEMO-59-02\", functioning: \"F\" }) { status } }",
+    "mutation { extendLegacyMsapConvention(structure: \"DEMO-59-02\", endDate: \"2021-12-31\") { status } }",
+    "mutation { proposeLabel(structure: \"DEMO-59-04\", expectedVersion: 0, selfAssessment: []) { labelStatus } }",
+    "mutation { scheduleLabelAudit(structure: \"DEMO-59-04\", expectedVersion: 0, auditor: \"auditeur@demo.maillage.fr\", scheduledOn: \"2026-12-01\") { labelStatus } }",
+    "mutation { recordAuditResult(audit: \"TGFiZWxBdWRpdDox\", criterion: \"C01\", met: true) { id } }",
+    "mutation { submitAudit(audit: \"TGFiZWxBdWRpdDox\") { id } }",
+    "mutation { approveLabel(structure: \"DEMO-59-04\", expectedVersion: 0) { labelStatus } }",
+    "mutation { labelStructure(structure: \"DEMO-59-04\", expectedVersion: 0, labelDate: \"2026-11-27\") { invitationCode } }",
+    "mutation { withdrawLabel(structure: \"DEMO-59-01\", expectedVersion: 0, reason: \"R\") { labelStatus } }",
+    "mutation { grantFunding(input: { structure: \"DEMO-59-01\", kind: OPERATING, year: 2026 }) { year } }",
 ];
+
+/// The root fields of `type_name` in the committed schema.
+fn root_fields(type_name: &str) -> Vec<String> {
+    let sdl = include_str!("../../schema.graphql");
+    let start = sdl
+        .find(&format!("type {type_name} {{"))
+        .unwrap_or_else(|| panic!("no {type_name} in schema.graphql"));
+    let body = &sdl[start..];
+    let body = &body[..body.find("\n}").expect("end of type")];
+    let mut in_description = false;
+    let mut fields = Vec::new();
+    for line in body.lines().skip(1).map(str::trim) {
+        if line == "\"\"\"" {
+            in_description = !in_description;
+        } else if !in_description && !line.is_empty() && !line.starts_with('"') {
+            let name = line.split(['(', ':']).next().unwrap_or_default();
+            fields.push(name.to_owned());
+        }
+    }
+    assert!(fields.len() > 5, "{type_name}: {fields:?}");
+    fields
+}
+
+#[test]
+fn every_root_field_is_in_the_anonymous_lists() {
+    for (type_name, list) in [
+        ("QueryRoot", &DATA_QUERIES[..]),
+        ("MutationRoot", &MUTATIONS[..]),
+    ] {
+        for field in root_fields(type_name) {
+            let covered = list.iter().any(|op| {
+                op.contains(&format!("{{ {field}(")) || op.contains(&format!("{{ {field} "))
+            });
+            assert!(
+                covered,
+                "{type_name}.{field} is missing from the anonymous checks"
+            );
+        }
+    }
+}
 
 #[tokio::test]
 async fn anonymous_caller_gets_unauthenticated_for_every_mutation_and_nothing_changes() {
