@@ -218,3 +218,43 @@ allow(user: User, "read", entry: AuditEntry) if
     assignment in user.assignments and
     assignment.role = "PREFECT" and
     assignment.department = entry.department;
+
+# --- Agents and training (R-12, R-14) ----------------------------------------------------------
+# A department's prefects register the agents of its structures (agents may also register
+# through the structure's single-use onboarding code, which needs no account).
+allow(user: User, "register_agent", structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "PREFECT" and
+    assignment.department = structure.department;
+
+# An agent's personal data (e-mail, phone) is read by whoever reads the internal data of
+# one of their structures: ANCT, its prefects, its agents.
+allow(user: User, "read_personal_data", agent: Agent) if
+    structure in agent.structures and
+    allow(user, "read_internal", structure);
+
+# Enrolling an agent in training: the prefect of one of their structures' departments, or
+# an agent of one of their structures (themselves included).
+allow(user: User, "enrol", agent: Agent) if
+    structure in agent.structures and
+    (allow(user, "register_agent", structure) or
+     (assignment in user.assignments and
+      assignment.role = "AGENT" and
+      assignment.structure = structure.id));
+
+# Training sessions of a department (and their seats): everyone working there. Online
+# sessions: every signed-in user.
+allow(user: User, "read_training", department: Department) if
+    works_in(user, department);
+
+# Organising a session and recording its attendance: ANCT; the prefect of its department;
+# the operators of its trainer partner (nationally or in that department).
+allow(user: User, "organise", session: TrainingSession) if
+    steers_code(user, session.department);
+
+allow(user: User, "organise", session: TrainingSession) if
+    session.partner != "" and
+    assignment in user.assignments and
+    assignment.role = "OPERATOR" and
+    assignment.partner = session.partner and
+    (assignment.department = "" or assignment.department = session.department);

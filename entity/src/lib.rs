@@ -3,6 +3,8 @@
 //! Entities are plain storage shapes; rules live in `maillage::domain` and use cases in
 //! `maillage::service`.
 
+pub mod agent;
+pub mod agent_structure;
 pub mod amendment;
 pub mod annex;
 pub mod annex_partner;
@@ -27,3 +29,6 @@ pub mod region;
 pub mod role_assignment;
 pub mod self_assessment;
 pub mod structure;
+pub mod training_enrolment;
+pub mod training_module;
+pub mod training_session;

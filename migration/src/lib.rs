@@ -14,6 +14,7 @@ mod m20261127_000008_create_referent;
 mod m20261127_000009_create_convention;
 mod m20261127_000010_create_labelling;
 mod m20261127_000011_create_funding;
+mod m20261127_000012_create_agent_training;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_create_convention::Migration),
             Box::new(m20261127_000010_create_labelling::Migration),
             Box::new(m20261127_000011_create_funding::Migration),
+            Box::new(m20261127_000012_create_agent_training::Migration),
         ]
     }
 }

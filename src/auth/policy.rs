@@ -91,6 +91,27 @@ pub struct PolarLabelAudit {
 #[polar(class_name = "FundingEnvelope")]
 pub struct PolarFundingEnvelope {}
 
+/// An agent as the policy sees it: the structures they work in.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "Agent")]
+pub struct PolarAgent {
+    /// Their structures (bare views).
+    #[polar(attribute)]
+    pub structures: Vec<PolarStructure>,
+}
+
+/// A training session as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "TrainingSession")]
+pub struct PolarTrainingSession {
+    /// Department code, `""` for an online session.
+    #[polar(attribute)]
+    pub department: String,
+    /// Trainer partner's code, `""` if none.
+    #[polar(attribute)]
+    pub partner: String,
+}
+
 /// A departmental convention as the policy sees it.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "Convention")]
@@ -205,6 +226,8 @@ impl Policy {
         oso.register_class(PolarConvention::get_polar_class())?;
         oso.register_class(PolarSignature::get_polar_class())?;
         oso.register_class(PolarFundingEnvelope::get_polar_class())?;
+        oso.register_class(PolarAgent::get_polar_class())?;
+        oso.register_class(PolarTrainingSession::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
         Ok(Self { oso })

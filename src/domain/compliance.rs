@@ -42,6 +42,21 @@ pub struct StructureFacts {
     pub referents_missing: Vec<String>,
     /// Its annex: `None` if there is none, else its signature date if signed.
     pub annex: Option<Option<NaiveDate>>,
+    /// Its registered agents and how many completed each part of their training.
+    pub agents: AgentFacts,
+}
+
+/// A structure's agents and their training.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AgentFacts {
+    /// Registered agents.
+    pub count: usize,
+    /// Of whom completed the common core.
+    pub common_core: usize,
+    /// Of whom completed the partner training.
+    pub partner_training: usize,
+    /// Of whom attended the digital tools webinar.
+    pub tools_webinar: usize,
 }
 
 /// One evaluated criterion.
@@ -66,6 +81,13 @@ fn fact(value: Option<bool>, what: &str) -> Option<Evaluation> {
         Some(false) => eval(ComplianceStatus::NotMet, format!("{what}: no")),
         None => eval(ComplianceStatus::Unknown, format!("{what}: not recorded")),
     }
+}
+
+fn all_agents(done: usize, count: usize, what: &str) -> Option<Evaluation> {
+    eval(
+        at_least(done == count),
+        format!("{done} of {count} agents completed {what}"),
+    )
 }
 
 fn at_least(met: bool) -> ComplianceStatus {
@@ -99,8 +121,37 @@ pub fn evaluate(code: &str, facts: &StructureFacts) -> Option<Evaluation> {
                 format!("open {hours:.1} hours a week (at least 24)"),
             )
         }
-        "C04" => later("agents"),
-        "C06" | "C07" | "C08" => later("agents' training records"),
+        "C04" | "C06" | "C07" | "C08" | "C27" if facts.agents.count == 0 => eval(
+            if code == "C27" {
+                ComplianceStatus::NotMet
+            } else {
+                ComplianceStatus::Unknown
+            },
+            "no agent registered on the platform yet",
+        ),
+        "C04" => eval(
+            at_least(facts.agents.count >= 2),
+            format!("{} polyvalent agents (at least 2)", facts.agents.count),
+        ),
+        "C06" => all_agents(
+            facts.agents.common_core,
+            facts.agents.count,
+            "the common core",
+        ),
+        "C07" => all_agents(
+            facts.agents.partner_training,
+            facts.agents.count,
+            "the partner training",
+        ),
+        "C08" => all_agents(
+            facts.agents.tools_webinar,
+            facts.agents.count,
+            "the tools webinar",
+        ),
+        "C27" => eval(
+            ComplianceStatus::Met,
+            format!("{} agents registered on the platform", facts.agents.count),
+        ),
         "C09" if facts.core_partners_missing.is_empty() => eval(
             ComplianceStatus::Met,
             format!(
@@ -151,7 +202,6 @@ pub fn evaluate(code: &str, facts: &StructureFacts) -> Option<Evaluation> {
                 "no annex to the departmental convention",
             ),
         },
-        "C27" => later("agents' platform accounts"),
         _ => None,
     }
 }

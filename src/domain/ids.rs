@@ -20,12 +20,24 @@ pub enum NodeType {
     Referent,
     /// A labelling audit, keyed by internal id.
     LabelAudit,
+    /// An agent, keyed by internal id.
+    Agent,
+    /// A training session, keyed by internal id.
+    TrainingSession,
 }
 
 /// The global id of the object of type `node` with key `key`.
 pub fn encode(node: NodeType, key: &str) -> String {
     let prefix: &'static str = node.into();
     URL_SAFE_NO_PAD.encode(format!("{prefix}:{key}"))
+}
+
+/// The internal id of a global id of type `node`, else `NOT_FOUND` for `what`.
+pub fn internal_id(id: &str, node: NodeType, what: &str) -> Result<i64, crate::error::AppError> {
+    decode(id)
+        .filter(|(n, _)| *n == node)
+        .and_then(|(_, key)| key.parse().ok())
+        .ok_or_else(|| crate::error::AppError::not_found(what, id))
 }
 
 /// The type and key of a global id, or `None` when it is not one of ours.

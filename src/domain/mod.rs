@@ -8,3 +8,5 @@ pub mod ids;
 pub mod label;
 pub mod label_workflow;
 pub mod text;
+pub mod training;
+pub mod working_time;

@@ -21,6 +21,28 @@ pub fn contains_pattern(needle: &str) -> String {
     pattern
 }
 
+/// Whether `text` (trimmed by the caller) looks like an e-mail address: one `@`, a dotted
+/// host, no spaces, at most 254 characters.
+pub fn is_email(text: &str) -> bool {
+    text.len() <= 254
+        && !text.contains(char::is_whitespace)
+        && text.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty()
+                && !host.contains('@')
+                && host.contains('.')
+                && !host.starts_with('.')
+                && !host.ends_with('.')
+        })
+}
+
+/// Whether `text` looks like a phone number: digits, spaces and `+.-()`, at most 30.
+pub fn is_phone(text: &str) -> bool {
+    text.chars().count() <= 30
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +.-()".contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,10 +9,12 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::StructureScope;
+use crate::domain::training::TrainingSummary;
+use crate::service::agents::{self, AgentRecord};
 use crate::service::compliance::{self, CriterionCompliance};
 use crate::service::coverage::{self, Coverage};
 use crate::service::labelling::{self, ApplicationRecord};
-use crate::service::{conventions, funding, referents, structures};
+use crate::service::{conventions, funding, referents, structures, training};
 use entity::{annex, audit_result, criterion, funding_grant, partner, referent, structure};
 
 /// All loaders of one request.
@@ -39,6 +41,10 @@ pub struct Loaders {
     pub compliance: DataLoader<ComplianceLoader>,
     /// Funding grants, by structure id (callers check the funding view).
     pub funding: DataLoader<FundingLoader>,
+    /// Agents, by structure id (callers check the internal view).
+    pub agents: DataLoader<AgentLoader>,
+    /// Training summaries, by agent id.
+    pub training: DataLoader<TrainingLoader>,
 }
 
 impl Loaders {
@@ -68,6 +74,8 @@ impl Loaders {
             audit_results: DataLoader::new(AuditResultLoader(db.clone()), tokio::spawn),
             compliance: DataLoader::new(ComplianceLoader(db.clone()), tokio::spawn),
             funding: DataLoader::new(FundingLoader(db.clone()), tokio::spawn),
+            agents: DataLoader::new(AgentLoader(db.clone()), tokio::spawn),
+            training: DataLoader::new(TrainingLoader(db.clone()), tokio::spawn),
         }
     }
 }
@@ -191,5 +199,25 @@ impl Loader<i64> for FundingLoader {
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
         Ok(funding::grants_of(&self.0, keys).await?)
+    }
+}
+
+/// Loads the agents of structures.
+pub struct AgentLoader(DatabaseConnection);
+impl Loader<i64> for AgentLoader {
+    type Value = Vec<AgentRecord>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
+        Ok(agents::of_structures(&self.0, keys).await?)
+    }
+}
+
+/// Loads agents' training summaries.
+pub struct TrainingLoader(DatabaseConnection);
+impl Loader<i64> for TrainingLoader {
+    type Value = TrainingSummary;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
+        Ok(training::summaries(&self.0, keys).await?)
     }
 }

@@ -37,10 +37,29 @@ pub async fn record(
     actor: &Actor,
     change: Change<'_>,
 ) -> AppResult<()> {
+    insert(txn, Some(actor.user_id), &actor.email, change).await
+}
+
+/// Records `change` made without an account (a single-use code, an anonymous survey), under
+/// `who`, e.g. `"onboarding code"`.
+pub async fn record_without_account(
+    txn: &impl ConnectionTrait,
+    who: &str,
+    change: Change<'_>,
+) -> AppResult<()> {
+    insert(txn, None, who, change).await
+}
+
+async fn insert(
+    txn: &impl ConnectionTrait,
+    user_id: Option<i64>,
+    who: &str,
+    change: Change<'_>,
+) -> AppResult<()> {
     audit_log::ActiveModel {
         at: Set(Utc::now()),
-        actor_user_id: Set(Some(actor.user_id)),
-        actor_email: Set(actor.email.clone()),
+        actor_user_id: Set(user_id),
+        actor_email: Set(who.to_owned()),
         action: Set(change.action.to_owned()),
         target_type: Set(change.target_type.to_owned()),
         target_key: Set(change.target_key.to_owned()),

@@ -8,8 +8,10 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::{conventions, criteria, labelling, referents};
-use crate::domain::compliance::{self, Evaluation, StructureFacts};
+use super::agents::AgentRecord;
+use super::{agents, conventions, criteria, labelling, referents, training};
+use crate::domain::compliance::{self, AgentFacts, Evaluation, StructureFacts};
+use crate::domain::training::TrainingSummary;
 use crate::error::{AppError, AppResult};
 use entity::{criterion, partner, structure};
 
@@ -61,6 +63,9 @@ pub async fn of_structures(
         .map(|a| a.id)
         .collect();
     let results = labelling::results_of(db, &audit_ids).await?;
+    let agents = agents::of_structures(db, &ids).await?;
+    let agent_ids: Vec<i64> = agents.values().flatten().map(|a| a.agent.id).collect();
+    let training = training::summaries(db, &agent_ids).await?;
     let mut by_structure = HashMap::new();
     for (row, key) in rows.iter().zip(&keys) {
         let partners = effective.get(key).cloned().unwrap_or_default();
@@ -87,6 +92,10 @@ pub async fn of_structures(
                 .map(|p| p.code.clone())
                 .collect(),
             annex: annexes.get(&row.id).map(|(a, _)| a.signed_on),
+            agents: agent_facts(
+                agents.get(&row.id).map(Vec::as_slice).unwrap_or_default(),
+                &training,
+            ),
         };
         let history = applications.get(&row.id);
         let declared: HashMap<&str, bool> = history
@@ -130,4 +139,20 @@ pub async fn of_structures(
         by_structure.insert(row.id, list);
     }
     Ok(by_structure)
+}
+
+fn agent_facts(agents: &[AgentRecord], training: &HashMap<i64, TrainingSummary>) -> AgentFacts {
+    let summaries: Vec<TrainingSummary> = agents
+        .iter()
+        .map(|a| training.get(&a.agent.id).copied().unwrap_or_default())
+        .collect();
+    AgentFacts {
+        count: agents.len(),
+        common_core: summaries.iter().filter(|s| s.common_core_done()).count(),
+        partner_training: summaries
+            .iter()
+            .filter(|s| s.partner_training_done())
+            .count(),
+        tools_webinar: summaries.iter().filter(|s| s.tools_webinar).count(),
+    }
 }

@@ -15,7 +15,10 @@ use crate::domain::enums::{
 };
 use crate::domain::hours::{Weekday, WeeklyHours};
 use crate::domain::text::search_key;
-use entity::{annex, canton, commune, convention, convention_signatory, partner, structure};
+use entity::{
+    agent, agent_structure, annex, canton, commune, convention, convention_signatory, partner,
+    structure,
+};
 
 /// `(code, name, kind, department)` of the demo cantons.
 const CANTONS: [(&str, &str, &str, &str); 7] = [
@@ -266,6 +269,7 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
         users::grant(&txn, demo_user.email, demo_user.role, &scope).await?;
     }
     seed_conventions(&txn, &ids).await?;
+    seed_agent(&txn, &ids).await?;
     txn.commit()
         .await
         .context("Failed to commit the demo seed")?;
@@ -334,6 +338,41 @@ async fn seed_conventions(
             .context("Failed to seed the demo annex")?;
         }
     }
+    Ok(())
+}
+
+/// The demo agent's person record, in DEMO-59-01.
+async fn seed_agent(
+    txn: &DatabaseTransaction,
+    ids: &std::collections::HashMap<&str, i64>,
+) -> anyhow::Result<()> {
+    let email = "agent.lille@demo.maillage.fr";
+    let (Some(user), Some(structure_id)) = (
+        users::find_by_email(txn, email).await?,
+        ids.get("DEMO-59-01"),
+    ) else {
+        anyhow::bail!("the demo agent or DEMO-59-01 is missing");
+    };
+    let now = Utc::now();
+    let row = agent::ActiveModel {
+        user_id: Set(user.id),
+        full_name: Set("Léa Martin".into()),
+        email: Set(email.into()),
+        phone: Set(Some("03 20 00 00 01".into())),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .context("Failed to seed the demo agent")?;
+    agent_structure::ActiveModel {
+        agent_id: Set(row.id),
+        structure_id: Set(*structure_id),
+        since: Set(now),
+    }
+    .insert(txn)
+    .await
+    .context("Failed to seed the demo agent's structure")?;
     Ok(())
 }
 

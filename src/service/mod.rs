@@ -1,6 +1,7 @@
 //! Use cases: load, check, change. sea-orm queries live here, and every read is scoped by
 //! the actor (SQL scope for lists, the policy for by-key reads).
 
+pub mod agents;
 pub mod audit;
 pub mod compliance;
 pub mod conventions;
@@ -19,4 +20,5 @@ pub mod reference_cache;
 pub mod referents;
 pub mod sql;
 pub mod structures;
+pub mod training;
 pub mod users;

@@ -15,6 +15,7 @@ use super::audit;
 use crate::auth::policy::{PolarDepartment, PolarReferent};
 use crate::auth::{Actor, Policy};
 use crate::domain::enums::{ReferentKind, db_name};
+use crate::domain::text::{is_email, is_phone};
 use crate::error::{AppError, AppResult};
 use entity::{department, partner, referent};
 
@@ -108,28 +109,19 @@ async fn check(db: &impl ConnectionTrait, input: &ReferentInput) -> AppResult<pa
         ));
     }
     let email = input.email.trim();
-    let email_ok = email.len() <= 254
-        && !email.contains(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(user, host)| {
-            !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
-        });
-    if !email_ok {
+    if !is_email(email) {
         return Err(AppError::bad_input(
             "input.email",
             format!("'{email}' is not an e-mail address"),
         ));
     }
-    if let Some(phone) = &input.phone {
-        let phone_ok = phone.chars().count() <= 30
-            && phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +.-()".contains(c));
-        if !phone_ok {
-            return Err(AppError::bad_input(
-                "input.phone",
-                format!("'{phone}' is not a phone number"),
-            ));
-        }
+    if let Some(phone) = &input.phone
+        && !is_phone(phone)
+    {
+        return Err(AppError::bad_input(
+            "input.phone",
+            format!("'{phone}' is not a phone number"),
+        ));
     }
     department::Entity::find_by_id(input.department.clone())
         .one(db)

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const DATA_QUERIES: [&str; 15] = [
+const DATA_QUERIES: [&str; 17] = [
     "{ me { email } }",
     "{ departments { code } }",
     "{ department(code: \"59\") { name } }",
@@ -25,6 +25,8 @@ const DATA_QUERIES: [&str; 15] = [
     "{ convention(department: \"59\") { status } }",
     "{ labelAudits { edges { node { id } } } }",
     "{ fundingEnvelopes { code } }",
+    "{ trainingModules { code } }",
+    "{ trainingSessions(department: \"59\") { place } }",
 ];
 
 #[tokio::test]
@@ -44,7 +46,7 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
     }
 }
 
-const MUTATIONS: [&str; 19] = [
+const MUTATIONS: [&str; 23] = [
     "mutation { createLocalPartner(input: { code: \"CD23\", name: \"CD\", department: \"23\" }) { code } }",
     "mutation { loadCriteriaFramework(input: { version: \"2025\", label: \"R\", effectiveFrom: \"2025-06-16\", criteria: [] }) { version } }",
     "mutation { createReferent(input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",
@@ -64,7 +66,30 @@ const MUTATIONS: [&str; 19] = [
     "mutation { labelStructure(structure: \"DEMO-59-04\", expectedVersion: 0, labelDate: \"2026-11-27\") { invitationCode } }",
     "mutation { withdrawLabel(structure: \"DEMO-59-01\", expectedVersion: 0, reason: \"R\") { labelStatus } }",
     "mutation { grantFunding(input: { structure: \"DEMO-59-01\", kind: OPERATING, year: 2026 }) { year } }",
+    "mutation { registerAgent(structure: \"DEMO-59-01\", input: { name: \"N\", email: \"n@m.fr\" }) { id } }",
+    "mutation { organiseTrainingSession(input: { module: \"COMMON_CORE\", department: \"59\", place: \"P\", startsOn: \"2026-12-01\", endsOn: \"2026-12-02\", halfDays: 5, capacity: 3 }) { id } }",
+    "mutation { enrolInTrainingSession(session: \"VHJhaW5pbmdTZXNzaW9uOjE\", agent: \"QWdlbnQ6MQ\") { id } }",
+    "mutation { recordTrainingAttendance(session: \"VHJhaW5pbmdTZXNzaW9uOjE\", agent: \"QWdlbnQ6MQ\", attended: true) { id } }",
 ];
+
+/// Operations open to callers without an account, each with what a wrong credential gets.
+const PUBLIC_MUTATIONS: [(&str, &str); 1] = [(
+    "mutation { onboardStructure(code: \"NOPE-NOPE-NOPE-NOPE-NOPE\", agents: [{ name: \"N\", email: \"n@m.fr\" }]) { registered } }",
+    "BAD_USER_INPUT",
+)];
+
+#[tokio::test]
+async fn public_mutations_need_their_own_credential_and_change_nothing_without_it() {
+    let app = spawn_app().await;
+    for (mutation, code) in PUBLIC_MUTATIONS {
+        let response = app.post(None, mutation, Value::Null).await;
+        assert_eq!(error_codes(&response), [code], "{mutation}: {response}");
+    }
+    let log = app
+        .query_as(ANCT, "{ auditLog { totalCount } }", Value::Null)
+        .await;
+    assert_eq!(data(&log)["auditLog"]["totalCount"], 0);
+}
 
 /// The root fields of `type_name` in the committed schema.
 fn root_fields(type_name: &str) -> Vec<String> {
@@ -90,9 +115,11 @@ fn root_fields(type_name: &str) -> Vec<String> {
 
 #[test]
 fn every_root_field_is_in_the_anonymous_lists() {
+    let public = PUBLIC_MUTATIONS.iter().map(|(m, _)| *m);
+    let mutations: Vec<&str> = MUTATIONS.iter().copied().chain(public).collect();
     for (type_name, list) in [
         ("QueryRoot", &DATA_QUERIES[..]),
-        ("MutationRoot", &MUTATIONS[..]),
+        ("MutationRoot", &mutations[..]),
     ] {
         for field in root_fields(type_name) {
             let covered = list.iter().any(|op| {

@@ -1,6 +1,7 @@
 //! Integration tests of maillage, end to end through HTTP GraphQL. One binary; each test
 //! spawns its own app on port 0 with a fresh database.
 
+mod agents;
 mod audit;
 mod auth;
 mod cli;

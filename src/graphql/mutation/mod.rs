@@ -1,5 +1,6 @@
 //! Mutation roots, one per area, merged into [`MutationRoot`].
 
+mod agents;
 mod conventions;
 mod criteria;
 mod funding;
@@ -18,4 +19,5 @@ pub struct MutationRoot(
     conventions::ConventionMutation,
     labelling::LabelMutation,
     funding::FundingMutation,
+    agents::AgentMutation,
 );

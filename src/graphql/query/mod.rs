@@ -8,6 +8,7 @@ mod node;
 mod partners;
 mod reference;
 mod structures;
+mod training;
 
 use async_graphql::MergedObject;
 
@@ -22,4 +23,5 @@ pub struct QueryRoot(
     audit::AuditQuery,
     criteria::CriteriaQuery,
     labelling::LabellingQuery,
+    training::TrainingQuery,
 );

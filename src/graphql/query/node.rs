@@ -5,9 +5,10 @@ use crate::domain::ids::{NodeType, decode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::types::{
-    Canton, Commune, Department, LabelAudit, Node, Partner, Referent, Structure,
+    Agent, Canton, Commune, Department, LabelAudit, Node, Partner, Referent, Structure,
+    TrainingSession,
 };
-use crate::service::{labelling, partners, reference, referents, structures};
+use crate::service::{agents, labelling, partners, reference, referents, structures, training};
 
 #[derive(Default)]
 pub struct NodeQuery;
@@ -42,6 +43,16 @@ impl NodeQuery {
                 let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
                 Node::Referent(Referent(
                     referents::readable(db, policy, actor, id).await?.0,
+                ))
+            }
+            NodeType::Agent => {
+                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
+                Node::Agent(Agent(agents::readable(db, actor, id).await?))
+            }
+            NodeType::TrainingSession => {
+                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
+                Node::TrainingSession(TrainingSession(
+                    training::readable(db, policy, actor, id).await?,
                 ))
             }
             NodeType::LabelAudit => {

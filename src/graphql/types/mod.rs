@@ -1,6 +1,7 @@
 //! GraphQL object types, one file per type. Each wraps a storage model and resolves its
 //! relations through the request's DataLoaders.
 
+pub mod agent;
 pub mod audit_entry;
 pub mod canton;
 pub mod commune;
@@ -17,8 +18,10 @@ pub mod partner;
 pub mod referent;
 pub mod region;
 pub mod structure;
+pub mod training;
 pub mod user;
 
+pub use agent::Agent;
 pub use audit_entry::AuditEntry;
 pub use canton::Canton;
 pub use commune::Commune;
@@ -33,6 +36,7 @@ pub use partner::Partner;
 pub use referent::Referent;
 pub use region::Region;
 pub use structure::Structure;
+pub use training::{TrainingModule, TrainingSession};
 pub use user::User;
 
 use crate::domain::enums::Carrier;

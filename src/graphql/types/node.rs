@@ -1,7 +1,9 @@
 //! The Relay `Node` interface.
 use async_graphql::{ID, Interface};
 
-use super::{Canton, Commune, Department, LabelAudit, Partner, Referent, Structure};
+use super::{
+    Agent, Canton, Commune, Department, LabelAudit, Partner, Referent, Structure, TrainingSession,
+};
 
 /// An object with a global id, fetchable with `node(id:)`.
 #[expect(
@@ -25,4 +27,8 @@ pub enum Node {
     Referent(Referent),
     /// A labelling audit.
     LabelAudit(LabelAudit),
+    /// An agent.
+    Agent(Agent),
+    /// A training session.
+    TrainingSession(TrainingSession),
 }

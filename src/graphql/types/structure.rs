@@ -5,8 +5,8 @@ use chrono::{NaiveDate, Utc};
 use super::convention::{self, Annex};
 use super::hours::{OpeningDay, week};
 use super::{
-    Canton, Commune, CriterionCompliance, Department, FundingGrant, LabelApplication, Partner,
-    stored,
+    Agent, Canton, Commune, CriterionCompliance, Department, FundingGrant, LabelApplication,
+    Partner, stored,
 };
 use crate::auth::StructureView;
 use crate::domain::enums::{Carrier, LabelStatus, SiteType, StructureFormat, db_name};
@@ -336,6 +336,15 @@ impl Structure {
                 .into_iter()
                 .map(CriterionCompliance::from)
                 .collect(),
+        ))
+    }
+
+    /// Its agents (internal).
+    async fn agents(&self, ctx: &Context<'_>) -> Result<Option<Vec<Agent>>> {
+        self.internal(ctx)?;
+        let agents = ctx.loaders().agents.load_one(self.0.id).await?;
+        Ok(Some(
+            agents.unwrap_or_default().into_iter().map(Agent).collect(),
         ))
     }
 

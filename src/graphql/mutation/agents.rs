@@ -1,0 +1,157 @@
+//! `registerAgent`, `onboardStructure`, `organiseTrainingSession`, `enrolInTrainingSession`,
+//! `recordTrainingAttendance`.
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+
+use crate::domain::ids::{NodeType, internal_id};
+use crate::graphql::context::ContextExt;
+use crate::graphql::types::{Agent, TrainingSession};
+use crate::service::agents::{self, AgentInput};
+use crate::service::training::{self, SessionInput};
+
+#[derive(Default)]
+pub struct AgentMutation;
+
+/// An agent to register.
+#[derive(InputObject)]
+#[graphql(name = "AgentInput")]
+pub struct AgentInputObject {
+    /// Full name.
+    pub name: String,
+    /// Professional e-mail: also their sign-in identity.
+    pub email: String,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+impl From<AgentInputObject> for AgentInput {
+    fn from(a: AgentInputObject) -> Self {
+        Self {
+            name: a.name,
+            email: a.email,
+            phone: a.phone,
+        }
+    }
+}
+
+/// A session to organise.
+#[derive(InputObject)]
+pub struct TrainingSessionInput {
+    /// Module code (`COMMON_CORE`, `PARTNER_TRAINING`, `MANDATORY_WEBINARS`, `TOOLS_WEBINAR`).
+    pub module: String,
+    /// Department; omit for an online session.
+    pub department: Option<String>,
+    /// Place or link.
+    pub place: String,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day.
+    pub ends_on: NaiveDate,
+    /// Half-days in person it counts for (0 for a webinar).
+    pub half_days: i32,
+    /// Code of the partner giving it.
+    pub trainer_partner: Option<String>,
+    /// Seats.
+    pub capacity: i32,
+}
+
+/// What an onboarding registered.
+#[derive(SimpleObject)]
+pub struct OnboardingPayload {
+    /// The structure.
+    pub matricule: String,
+    /// How many agents were registered; each signs in with their e-mail.
+    pub registered: i32,
+}
+
+#[Object]
+impl AgentMutation {
+    /// The department's prefecture registers an agent in a structure (an agent already
+    /// known by e-mail is attached to one more structure).
+    async fn register_agent(
+        &self,
+        ctx: &Context<'_>,
+        structure: String,
+        input: AgentInputObject,
+    ) -> Result<Agent> {
+        let r = ctx.request();
+        let actor = ctx.actor()?;
+        let row = agents::register(&r.db, &r.policy, actor, &structure, input.into()).await?;
+        Ok(Agent(agents::readable(&r.db, actor, row.id).await?))
+    }
+
+    /// A labelled structure registers its agents with the single-use code it received
+    /// . Needs no account; the code works once.
+    async fn onboard_structure(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        agents: Vec<AgentInputObject>,
+    ) -> Result<OnboardingPayload> {
+        let r = ctx.request();
+        let list = agents.into_iter().map(AgentInput::from).collect();
+        let (structure, rows) = agents::onboard(&r.db, &code, list).await?;
+        Ok(OnboardingPayload {
+            matricule: structure.matricule,
+            registered: i32::try_from(rows.len()).unwrap_or(i32::MAX),
+        })
+    }
+
+    /// Organises a training session: ANCT, the department's prefecture, or the trainer
+    /// partner's operators.
+    async fn organise_training_session(
+        &self,
+        ctx: &Context<'_>,
+        input: TrainingSessionInput,
+    ) -> Result<TrainingSession> {
+        let r = ctx.request();
+        let input = SessionInput {
+            module: input.module,
+            department: input.department,
+            place: input.place,
+            starts_on: input.starts_on,
+            ends_on: input.ends_on,
+            half_days: input.half_days,
+            trainer_partner: input.trainer_partner,
+            capacity: input.capacity,
+        };
+        let row = training::organise(&r.db, &r.policy, ctx.actor()?, input).await?;
+        Ok(TrainingSession(row))
+    }
+
+    /// Enrols an agent in a session (their prefecture or their structure's agents); a full
+    /// session refuses with CONFLICT.
+    async fn enrol_in_training_session(
+        &self,
+        ctx: &Context<'_>,
+        session: ID,
+        agent: ID,
+    ) -> Result<TrainingSession> {
+        let r = ctx.request();
+        let actor = ctx.actor()?;
+        let session = internal_id(&session, NodeType::TrainingSession, "training session")?;
+        let agent = internal_id(&agent, NodeType::Agent, "agent")?;
+        let row = training::enrol(&r.db, &r.policy, actor, session, agent).await?;
+        Ok(TrainingSession(row))
+    }
+
+    /// The session's organiser records whether an enrolled agent attended.
+    async fn record_training_attendance(
+        &self,
+        ctx: &Context<'_>,
+        session: ID,
+        agent: ID,
+        attended: bool,
+    ) -> Result<Agent> {
+        let r = ctx.request();
+        let actor = ctx.actor()?;
+        let session = internal_id(&session, NodeType::TrainingSession, "training session")?;
+        let agent = internal_id(&agent, NodeType::Agent, "agent")?;
+        training::record_attendance(&r.db, &r.policy, actor, session, agent, attended).await?;
+        let record = crate::service::agents::by_ids(&r.db, &[agent])
+            .await?
+            .remove(&agent)
+            .ok_or_else(|| crate::error::AppError::not_found("agent", &agent.to_string()))?;
+        Ok(Agent(record))
+    }
+}

@@ -1,0 +1,31 @@
+//! `trainingModules`, `trainingSessions(department)`.
+use async_graphql::{Context, Object, Result};
+
+use crate::graphql::context::ContextExt;
+use crate::graphql::types::{TrainingModule, TrainingSession};
+use crate::service::training;
+
+#[derive(Default)]
+pub struct TrainingQuery;
+
+#[Object]
+impl TrainingQuery {
+    /// The training modules.
+    async fn training_modules(&self, ctx: &Context<'_>) -> Result<Vec<TrainingModule>> {
+        ctx.actor()?;
+        let rows = training::modules(&ctx.request().db).await?;
+        Ok(rows.into_iter().map(TrainingModule::from).collect())
+    }
+
+    /// The sessions of a department and the online ones, by start date: for everyone
+    /// working in the department (NOT_FOUND otherwise).
+    async fn training_sessions(
+        &self,
+        ctx: &Context<'_>,
+        department: String,
+    ) -> Result<Vec<TrainingSession>> {
+        let r = ctx.request();
+        let rows = training::sessions(&r.db, &r.policy, ctx.actor()?, &department).await?;
+        Ok(rows.into_iter().map(TrainingSession).collect())
+    }
+}

@@ -1,0 +1,413 @@
+//! Training: sessions of the modules, enrolment within capacity, attendance, and
+//! each agent's summary. Sessions are organised by ANCT, the department's prefects, or the
+//! trainer partner's operators (policy `organise`), who also record attendance; agents are
+//! enrolled by their prefects or their structure's agents (`enrol`).
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use super::{agents, audit};
+use crate::auth::policy::{PolarDepartment, PolarTrainingSession};
+use crate::auth::{Actor, Policy};
+use crate::domain::training::TrainingSummary;
+use crate::error::{AppError, AppResult};
+use entity::{department, partner, training_enrolment, training_module, training_session};
+
+/// A session to organise.
+#[derive(Clone, Debug)]
+pub struct SessionInput {
+    /// Module code.
+    pub module: String,
+    /// Department; none for an online session.
+    pub department: Option<String>,
+    /// Place or link.
+    pub place: String,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day.
+    pub ends_on: NaiveDate,
+    /// Half-days in person it counts for (0 for a webinar).
+    pub half_days: i32,
+    /// Code of the partner giving it.
+    pub trainer_partner: Option<String>,
+    /// Seats.
+    pub capacity: i32,
+}
+
+/// Largest session accepted.
+const MAX_CAPACITY: i32 = 500;
+
+/// A session as the policy sees it, with its trainer partner's code.
+async fn resource(
+    db: &impl ConnectionTrait,
+    session: &training_session::Model,
+) -> AppResult<PolarTrainingSession> {
+    let partner = match session.trainer_partner_id {
+        Some(id) => partner::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|p| p.code)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(PolarTrainingSession {
+        department: session.department_code.clone().unwrap_or_default(),
+        partner,
+    })
+}
+
+/// Organises a session.
+pub async fn organise(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    input: SessionInput,
+) -> AppResult<training_session::Model> {
+    let module = training_module::Entity::find_by_id(input.module.clone())
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::bad_input("input.module", format!("unknown module '{}'", input.module))
+        })?;
+    if let Some(code) = &input.department {
+        department::Entity::find_by_id(code.clone())
+            .one(db)
+            .await?
+            .ok_or_else(|| {
+                AppError::bad_input("input.department", format!("unknown department '{code}'"))
+            })?;
+    }
+    let place = input.place.trim();
+    if place.is_empty() || place.chars().count() > 300 {
+        return Err(AppError::bad_input(
+            "input.place",
+            "a place is 1 to 300 characters",
+        ));
+    }
+    if input.ends_on < input.starts_on {
+        return Err(AppError::bad_input(
+            "input.endsOn",
+            "a session ends on or after it starts",
+        ));
+    }
+    let half_days_ok = if module.kind == "WEBINAR" {
+        input.half_days == 0
+    } else {
+        (1..=module.half_days).contains(&input.half_days)
+    };
+    if !half_days_ok {
+        return Err(AppError::bad_input(
+            "input.halfDays",
+            format!(
+                "a {} session counts for {} half-days",
+                module.code,
+                if module.kind == "WEBINAR" {
+                    "0".to_owned()
+                } else {
+                    format!("1 to {}", module.half_days)
+                }
+            ),
+        ));
+    }
+    if !(1..=MAX_CAPACITY).contains(&input.capacity) {
+        return Err(AppError::bad_input(
+            "input.capacity",
+            format!("a session has 1 to {MAX_CAPACITY} seats"),
+        ));
+    }
+    let trainer = match &input.trainer_partner {
+        Some(code) => Some(
+            partner::Entity::find()
+                .filter(partner::Column::Code.eq(code.trim().to_uppercase()))
+                .one(db)
+                .await?
+                .ok_or_else(|| {
+                    AppError::bad_input("input.trainerPartner", format!("unknown partner '{code}'"))
+                })?,
+        ),
+        None => None,
+    };
+    policy.authorize(
+        actor,
+        "organise",
+        PolarTrainingSession {
+            department: input.department.clone().unwrap_or_default(),
+            partner: trainer.as_ref().map(|p| p.code.clone()).unwrap_or_default(),
+        },
+        "sessions are organised by ANCT, the department's prefecture or the trainer partner's operators",
+    )?;
+    let txn = db.begin().await?;
+    let row = training_session::ActiveModel {
+        module_code: Set(module.code.clone()),
+        department_code: Set(input.department.clone()),
+        place: Set(place.to_owned()),
+        starts_on: Set(input.starts_on),
+        ends_on: Set(input.ends_on),
+        half_days: Set(input.half_days),
+        trainer_partner_id: Set(trainer.as_ref().map(|p| p.id)),
+        capacity: Set(input.capacity),
+        enrolled: Set(0),
+        organised_by: Set(actor.user_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let key = row.id.to_string();
+    audit::record(
+        &txn,
+        actor,
+        audit::Change {
+            action: "training.organise",
+            target_type: "TrainingSession",
+            target_key: &key,
+            department: row.department_code.as_deref(),
+            before: None,
+            after: Some(json!({ "module": row.module_code, "place": row.place,
+                "startsOn": row.starts_on, "halfDays": row.half_days, "capacity": row.capacity })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Whether the actor may read sessions of `department` (`None`: online sessions, everyone).
+fn can_read(policy: &Policy, actor: &Actor, department: Option<&str>) -> AppResult<bool> {
+    match department {
+        None => Ok(true),
+        Some(code) => policy.is_allowed(
+            actor,
+            "read_training",
+            PolarDepartment {
+                code: code.to_owned(),
+            },
+        ),
+    }
+}
+
+/// The session `id` if the actor may read it; `NOT_FOUND` otherwise.
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<training_session::Model> {
+    match training_session::Entity::find_by_id(id).one(db).await? {
+        Some(row) if can_read(policy, actor, row.department_code.as_deref())? => Ok(row),
+        _ => Err(AppError::not_found("training session", &id.to_string())),
+    }
+}
+
+/// Sessions of `department` and online ones, by start date (`NOT_FOUND` if the actor does
+/// not work in the department).
+pub async fn sessions(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    department: &str,
+) -> AppResult<Vec<training_session::Model>> {
+    if !can_read(policy, actor, Some(department))? {
+        return Err(AppError::not_found("department", department));
+    }
+    Ok(training_session::Entity::find()
+        .filter(
+            Condition::any()
+                .add(training_session::Column::DepartmentCode.eq(department))
+                .add(training_session::Column::DepartmentCode.is_null()),
+        )
+        .order_by_asc(training_session::Column::StartsOn)
+        .order_by_asc(training_session::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Whether the actor organises `session` (and so sees its roster and records attendance).
+pub async fn organises(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    session: &training_session::Model,
+) -> AppResult<bool> {
+    policy.is_allowed(actor, "organise", resource(db, session).await?)
+}
+
+/// Enrols agent `agent_id` in session `session_id`, within its capacity.
+pub async fn enrol(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    session_id: i64,
+    agent_id: i64,
+) -> AppResult<training_session::Model> {
+    let session = readable(db, policy, actor, session_id).await?;
+    let agent = agents::readable(db, actor, agent_id).await?;
+    policy.authorize(
+        actor,
+        "enrol",
+        agent.resource(),
+        "agents are enrolled by their prefecture or their structure's agents",
+    )?;
+    if let Some(code) = &session.department_code
+        && !agent.structures.iter().any(|(_, d)| d == code)
+    {
+        return Err(AppError::bad_input(
+            "session",
+            format!("this session is in department {code}, where the agent does not work"),
+        ));
+    }
+    let txn = db.begin().await?;
+    let seat = training_session::Entity::update_many()
+        .col_expr(
+            training_session::Column::Enrolled,
+            Expr::col(training_session::Column::Enrolled).add(1),
+        )
+        .filter(training_session::Column::Id.eq(session.id))
+        .filter(
+            Expr::col(training_session::Column::Enrolled)
+                .lt(Expr::col(training_session::Column::Capacity)),
+        )
+        .exec(&txn)
+        .await?;
+    if seat.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "session {} is full ({} seats)",
+            session.id, session.capacity
+        )));
+    }
+    training_enrolment::ActiveModel {
+        session_id: Set(session.id),
+        agent_id: Set(agent.agent.id),
+        enrolled_at: Set(Utc::now()),
+        attended: Set(None),
+        attendance_recorded_at: Set(None),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| AppError::on_write(err, || "the agent is already enrolled".to_owned()))?;
+    let key = session.id.to_string();
+    audit::record(
+        &txn,
+        actor,
+        audit::Change {
+            action: "training.enrol",
+            target_type: "TrainingSession",
+            target_key: &key,
+            department: session.department_code.as_deref(),
+            before: None,
+            after: Some(json!({ "agent": agent.agent.id })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    readable(db, policy, actor, session_id).await
+}
+
+/// The organiser records whether an enrolled agent attended.
+pub async fn record_attendance(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    session_id: i64,
+    agent_id: i64,
+    attended: bool,
+) -> AppResult<training_enrolment::Model> {
+    let session = readable(db, policy, actor, session_id).await?;
+    if !organises(db, policy, actor, &session).await? {
+        return Err(AppError::Forbidden(
+            "attendance is recorded by the session's organisers".into(),
+        ));
+    }
+    let enrolment = training_enrolment::Entity::find_by_id((session.id, agent_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("agent", "this agent is not enrolled in the session"))?;
+    let txn = db.begin().await?;
+    let mut row: training_enrolment::ActiveModel = enrolment.clone().into();
+    row.attended = Set(Some(attended));
+    row.attendance_recorded_at = Set(Some(Utc::now()));
+    let after = row.update(&txn).await?;
+    let key = session.id.to_string();
+    audit::record(
+        &txn,
+        actor,
+        audit::Change {
+            action: "training.attendance",
+            target_type: "TrainingSession",
+            target_key: &key,
+            department: session.department_code.as_deref(),
+            before: Some(json!({ "agent": agent_id, "attended": enrolment.attended })),
+            after: Some(json!({ "agent": agent_id, "attended": attended })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Enrolments of each session in `ids`.
+pub async fn enrolments_of(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<training_enrolment::Model>>> {
+    let mut by_session: HashMap<i64, Vec<training_enrolment::Model>> = HashMap::new();
+    for row in training_enrolment::Entity::find()
+        .filter(training_enrolment::Column::SessionId.is_in(ids.to_vec()))
+        .order_by_asc(training_enrolment::Column::AgentId)
+        .all(db)
+        .await?
+    {
+        by_session.entry(row.session_id).or_default().push(row);
+    }
+    Ok(by_session)
+}
+
+/// Training summary of each agent in `ids` (two queries).
+pub async fn summaries(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, TrainingSummary>> {
+    let attended = training_enrolment::Entity::find()
+        .filter(training_enrolment::Column::AgentId.is_in(ids.to_vec()))
+        .filter(training_enrolment::Column::Attended.eq(true))
+        .all(db)
+        .await?;
+    let sessions: HashMap<i64, training_session::Model> = training_session::Entity::find()
+        .filter(training_session::Column::Id.is_in(attended.iter().map(|e| e.session_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut by_agent: HashMap<i64, Vec<(&str, i32)>> = HashMap::new();
+    for enrolment in &attended {
+        if let Some(session) = sessions.get(&enrolment.session_id) {
+            by_agent
+                .entry(enrolment.agent_id)
+                .or_default()
+                .push((session.module_code.as_str(), session.half_days));
+        }
+    }
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let summary = TrainingSummary::of(by_agent.remove(id).unwrap_or_default());
+            (*id, summary)
+        })
+        .collect())
+}
+
+/// Every training module.
+pub async fn modules(db: &impl ConnectionTrait) -> AppResult<Vec<training_module::Model>> {
+    Ok(training_module::Entity::find()
+        .order_by_asc(training_module::Column::Code)
+        .all(db)
+        .await?)
+}
