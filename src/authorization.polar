@@ -258,3 +258,38 @@ allow(user: User, "organise", session: TrainingSession) if
     assignment.role = "OPERATOR" and
     assignment.partner = session.partner and
     (assignment.department = "" or assignment.department = session.department);
+
+# --- Administration+ support requests (R-30..R-33) ----------------------------------------------
+# The content of a request (subject, description, the citizen's details, messages,
+# attachments) is the citizen's private data: the operators of the addressed partner
+# (nationally or in the request's department) and the agents of the structure that sent it.
+allow(user: User, "read_content", request: SupportRequest) if
+    assignment in user.assignments and
+    assignment.role = "OPERATOR" and
+    assignment.partner = request.partner and
+    (assignment.department = "" or assignment.department = request.department);
+
+allow(user: User, "read_content", request: SupportRequest) if
+    assignment in user.assignments and
+    assignment.role = "AGENT" and
+    assignment.structure = request.structure;
+
+# Its metadata and delays: those, plus ANCT and the department's prefects (never the
+# content).
+allow(user: User, "read", request: SupportRequest) if
+    allow(user, "read_content", request) or
+    steers_code(user, request.department);
+
+# The structure's agents send requests and reopen them; both sides write messages and
+# close an answered request.
+allow(user: User, "send", request: SupportRequest) if
+    assignment in user.assignments and
+    assignment.role = "AGENT" and
+    assignment.structure = request.structure;
+
+allow(user: User, "reopen", request: SupportRequest) if
+    allow(user, "send", request);
+
+allow(user: User, action: String, request: SupportRequest) if
+    action in ["write", "close"] and
+    allow(user, "read_content", request);

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::auth::token::{SecretSource, resolve_secret};
 use crate::auth::{Policy, TokenKeys};
@@ -17,6 +18,10 @@ use crate::config::{Config, ServeConfig};
 use crate::graphql::{self, MaillageSchema};
 use crate::service::demo;
 use crate::service::reference_cache::ReferenceCache;
+
+/// Largest request body accepted (413 beyond): room for a few attachments of at most
+/// `domain::attachment::MAX_ATTACHMENT_BYTES` each, base64-encoded.
+pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 
 /// What every request handler shares.
 pub struct AppState {
@@ -84,6 +89,7 @@ impl Application {
             )
             .route("/health", get(health))
             .route("/ready", get(ready))
+            .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
             .with_state(state);
         let listener = TcpListener::bind(listen)
             .await

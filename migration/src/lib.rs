@@ -15,6 +15,7 @@ mod m20261127_000009_create_convention;
 mod m20261127_000010_create_labelling;
 mod m20261127_000011_create_funding;
 mod m20261127_000012_create_agent_training;
+mod m20261127_000013_create_support_request;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_create_labelling::Migration),
             Box::new(m20261127_000011_create_funding::Migration),
             Box::new(m20261127_000012_create_agent_training::Migration),
+            Box::new(m20261127_000013_create_support_request::Migration),
         ]
     }
 }

@@ -112,6 +112,21 @@ pub struct PolarTrainingSession {
     pub partner: String,
 }
 
+/// An Administration+ support request as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "SupportRequest")]
+pub struct PolarSupportRequest {
+    /// Id of the structure that sent it.
+    #[polar(attribute)]
+    pub structure: i64,
+    /// That structure's department.
+    #[polar(attribute)]
+    pub department: String,
+    /// Code of the partner addressed.
+    #[polar(attribute)]
+    pub partner: String,
+}
+
 /// A departmental convention as the policy sees it.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "Convention")]
@@ -228,6 +243,7 @@ impl Policy {
         oso.register_class(PolarFundingEnvelope::get_polar_class())?;
         oso.register_class(PolarAgent::get_polar_class())?;
         oso.register_class(PolarTrainingSession::get_polar_class())?;
+        oso.register_class(PolarSupportRequest::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
         Ok(Self { oso })

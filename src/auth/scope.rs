@@ -76,29 +76,10 @@ pub struct PartnerReach {
     pub departments: Option<Vec<String>>,
 }
 
-/// The structures an actor may read, as the policy's `read` rules on `Structure` decide.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StructureScope {
-    /// Every structure (ANCT).
-    All,
-    /// Some structures; possibly none.
-    Only {
-        /// Seen in full (prefects' departments, agents' structures).
-        view: StructureView,
-        /// Operators: where their partner is an effective partner.
-        partners: Vec<PartnerReach>,
-        /// Auditors: the structures of the audits assigned to this user.
-        auditor: Option<i64>,
-    },
-}
-
-impl StructureScope {
-    /// The scope of `actor`. Keep in step with `src/authorization.polar`.
-    pub fn of(actor: &Actor) -> Self {
-        let view = StructureView::internal(actor);
-        if view.all {
-            return Self::All;
-        }
+impl PartnerReach {
+    /// The partners `actor` operates for, each with their departments (merged per partner;
+    /// a national assignment wins).
+    pub fn of(actor: &Actor) -> Vec<Self> {
         let mut partners: Vec<PartnerReach> = Vec::new();
         for assignment in actor
             .assignments
@@ -127,6 +108,43 @@ impl StructureScope {
                 (Some(_), None) => {}
             }
         }
+        partners
+    }
+
+    /// Whether this reach covers `partner` in `department`.
+    pub fn covers(&self, partner: &str, department: &str) -> bool {
+        self.partner == partner
+            && self
+                .departments
+                .as_ref()
+                .is_none_or(|d| d.iter().any(|c| c == department))
+    }
+}
+
+/// The structures an actor may read, as the policy's `read` rules on `Structure` decide.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StructureScope {
+    /// Every structure (ANCT).
+    All,
+    /// Some structures; possibly none.
+    Only {
+        /// Seen in full (prefects' departments, agents' structures).
+        view: StructureView,
+        /// Operators: where their partner is an effective partner.
+        partners: Vec<PartnerReach>,
+        /// Auditors: the structures of the audits assigned to this user.
+        auditor: Option<i64>,
+    },
+}
+
+impl StructureScope {
+    /// The scope of `actor`. Keep in step with `src/authorization.polar`.
+    pub fn of(actor: &Actor) -> Self {
+        let view = StructureView::internal(actor);
+        if view.all {
+            return Self::All;
+        }
+        let partners = PartnerReach::of(actor);
         let auditor = actor.has_role(Role::Auditor).then_some(actor.user_id);
         Self::Only {
             view,

@@ -24,6 +24,8 @@ pub enum NodeType {
     Agent,
     /// A training session, keyed by internal id.
     TrainingSession,
+    /// An Administration+ support request, keyed by internal id.
+    SupportRequest,
 }
 
 /// The global id of the object of type `node` with key `key`.

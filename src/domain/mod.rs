@@ -1,6 +1,7 @@
 //! Rules that are not storage: opening-hours maths, label dates, enumerations, global ids.
 //! Nothing here touches the database.
 
+pub mod attachment;
 pub mod compliance;
 pub mod enums;
 pub mod hours;

@@ -20,5 +20,6 @@ pub mod reference_cache;
 pub mod referents;
 pub mod sql;
 pub mod structures;
+pub mod support;
 pub mod training;
 pub mod users;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const DATA_QUERIES: [&str; 17] = [
+const DATA_QUERIES: [&str; 18] = [
     "{ me { email } }",
     "{ departments { code } }",
     "{ department(code: \"59\") { name } }",
@@ -27,6 +27,7 @@ const DATA_QUERIES: [&str; 17] = [
     "{ fundingEnvelopes { code } }",
     "{ trainingModules { code } }",
     "{ trainingSessions(department: \"59\") { place } }",
+    "{ supportRequests { totalCount } }",
 ];
 
 #[tokio::test]
@@ -46,7 +47,7 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
     }
 }
 
-const MUTATIONS: [&str; 23] = [
+const MUTATIONS: [&str; 27] = [
     "mutation { createLocalPartner(input: { code: \"CD23\", name: \"CD\", department: \"23\" }) { code } }",
     "mutation { loadCriteriaFramework(input: { version: \"2025\", label: \"R\", effectiveFrom: \"2025-06-16\", criteria: [] }) { version } }",
     "mutation { createReferent(input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",
@@ -70,6 +71,10 @@ const MUTATIONS: [&str; 23] = [
     "mutation { organiseTrainingSession(input: { module: \"COMMON_CORE\", department: \"59\", place: \"P\", startsOn: \"2026-12-01\", endsOn: \"2026-12-02\", halfDays: 5, capacity: 3 }) { id } }",
     "mutation { enrolInTrainingSession(session: \"VHJhaW5pbmdTZXNzaW9uOjE\", agent: \"QWdlbnQ6MQ\") { id } }",
     "mutation { recordTrainingAttendance(session: \"VHJhaW5pbmdTZXNzaW9uOjE\", agent: \"QWdlbnQ6MQ\", attended: true) { id } }",
+    "mutation { sendSupportRequest(input: { structure: \"DEMO-59-01\", partner: \"CAF\", subject: \"S\", description: \"D\", citizenName: \"C\" }) { id } }",
+    "mutation { writeSupportMessage(request: \"U3VwcG9ydFJlcXVlc3Q6MQ\", body: \"B\") { id } }",
+    "mutation { closeSupportRequest(request: \"U3VwcG9ydFJlcXVlc3Q6MQ\") { id } }",
+    "mutation { reopenSupportRequest(request: \"U3VwcG9ydFJlcXVlc3Q6MQ\") { id } }",
 ];
 
 /// Operations open to callers without an account, each with what a wrong credential gets.

@@ -20,4 +20,5 @@ mod referents;
 mod schema;
 mod server;
 mod structures;
+mod support;
 mod workflow;

@@ -7,6 +7,7 @@ mod funding;
 mod labelling;
 mod partners;
 mod referents;
+mod support;
 
 use async_graphql::MergedObject;
 
@@ -20,4 +21,5 @@ pub struct MutationRoot(
     labelling::LabelMutation,
     funding::FundingMutation,
     agents::AgentMutation,
+    support::SupportMutation,
 );

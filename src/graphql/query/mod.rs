@@ -8,6 +8,7 @@ mod node;
 mod partners;
 mod reference;
 mod structures;
+mod support;
 mod training;
 
 use async_graphql::MergedObject;
@@ -24,4 +25,5 @@ pub struct QueryRoot(
     criteria::CriteriaQuery,
     labelling::LabellingQuery,
     training::TrainingQuery,
+    support::SupportQuery,
 );

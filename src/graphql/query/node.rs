@@ -6,9 +6,11 @@ use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::types::{
     Agent, Canton, Commune, Department, LabelAudit, Node, Partner, Referent, Structure,
-    TrainingSession,
+    SupportRequest, TrainingSession,
 };
-use crate::service::{agents, labelling, partners, reference, referents, structures, training};
+use crate::service::{
+    agents, labelling, partners, reference, referents, structures, support, training,
+};
 
 #[derive(Default)]
 pub struct NodeQuery;
@@ -54,6 +56,11 @@ impl NodeQuery {
                 Node::TrainingSession(TrainingSession(
                     training::readable(db, policy, actor, id).await?,
                 ))
+            }
+            NodeType::SupportRequest => {
+                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
+                let (row, partner) = support::readable(db, policy, actor, id).await?;
+                Node::SupportRequest(SupportRequest { row, partner })
             }
             NodeType::LabelAudit => {
                 let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;

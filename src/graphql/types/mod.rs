@@ -18,6 +18,7 @@ pub mod partner;
 pub mod referent;
 pub mod region;
 pub mod structure;
+pub mod support;
 pub mod training;
 pub mod user;
 
@@ -36,6 +37,7 @@ pub use partner::Partner;
 pub use referent::Referent;
 pub use region::Region;
 pub use structure::Structure;
+pub use support::SupportRequest;
 pub use training::{TrainingModule, TrainingSession};
 pub use user::User;
 

@@ -2,7 +2,8 @@
 use async_graphql::{ID, Interface};
 
 use super::{
-    Agent, Canton, Commune, Department, LabelAudit, Partner, Referent, Structure, TrainingSession,
+    Agent, Canton, Commune, Department, LabelAudit, Partner, Referent, Structure, SupportRequest,
+    TrainingSession,
 };
 
 /// An object with a global id, fetchable with `node(id:)`.
@@ -31,4 +32,6 @@ pub enum Node {
     Agent(Agent),
     /// A training session.
     TrainingSession(TrainingSession),
+    /// An Administration+ support request.
+    SupportRequest(SupportRequest),
 }

@@ -1,0 +1,57 @@
+//! `supportRequests`: Administration+ requests the caller may read.
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, Object, Result};
+
+use crate::graphql::context::ContextExt;
+use crate::graphql::pagination::PageRequest;
+use crate::graphql::types::SupportRequest;
+use crate::service::support;
+
+#[derive(Default)]
+pub struct SupportQuery;
+
+const CONNECTION: &str = "supportRequests";
+
+/// Extra fields of the support requests connection.
+pub struct SupportConnectionFields {
+    late: bool,
+}
+
+#[Object]
+impl SupportConnectionFields {
+    /// Number of requests matching (all pages).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(support::count(&ctx.request().db, ctx.actor()?, self.late).await?)
+    }
+}
+
+#[Object]
+impl SupportQuery {
+    /// Support requests the caller may read, newest first: ANCT all, a prefecture its
+    /// departments' (metadata only), a partner's operators those addressed to it in their
+    /// departments, agents their structures'. `late` keeps those not answered in time.
+    async fn support_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default)] late: bool,
+    ) -> Result<Connection<String, SupportRequest, SupportConnectionFields, EmptyFields>> {
+        let page = PageRequest::parse(CONNECTION, first, after)?;
+        let db = &ctx.request().db;
+        let (rows, has_next) =
+            support::page(db, ctx.actor()?, late, page.after, page.limit).await?;
+        let codes = support::partner_codes(db).await?;
+        let fields = SupportConnectionFields { late };
+        Ok(page.connection(
+            rows,
+            has_next,
+            fields,
+            |r| r.id,
+            |row| SupportRequest {
+                partner: codes.get(&row.partner_id).cloned().unwrap_or_default(),
+                row,
+            },
+        ))
+    }
+}
