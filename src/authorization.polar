@@ -293,3 +293,14 @@ allow(user: User, "reopen", request: SupportRequest) if
 allow(user: User, action: String, request: SupportRequest) if
     action in ["write", "close"] and
     allow(user, "read_content", request);
+
+# --- Reporting ("saisie unitaire") --------------------------------------------------------------
+# The structure's agents record and correct its entries; ANCT, the department's prefects and
+# the structure's agents read them. Operators get aggregates only (dashboards).
+allow(user: User, "record_report", structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "AGENT" and
+    assignment.structure = structure.id;
+
+allow(user: User, "read_reports", structure: Structure) if
+    allow(user, "read_internal", structure);

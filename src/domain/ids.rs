@@ -26,6 +26,8 @@ pub enum NodeType {
     TrainingSession,
     /// An Administration+ support request, keyed by internal id.
     SupportRequest,
+    /// A report entry, keyed by internal id.
+    ReportEntry,
 }
 
 /// The global id of the object of type `node` with key `key`.

@@ -18,6 +18,7 @@ pub mod partners;
 pub mod reference;
 pub mod reference_cache;
 pub mod referents;
+pub mod reporting;
 pub mod sql;
 pub mod structures;
 pub mod support;

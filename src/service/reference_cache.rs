@@ -102,6 +102,17 @@ impl Snapshot {
             .get(&id)
             .and_then(|code| self.partners.get(code))
     }
+
+    /// The national partners (no home department), by code.
+    pub fn national_partners(&self) -> Vec<&partner::Model> {
+        let mut national: Vec<&partner::Model> = self
+            .partners
+            .values()
+            .filter(|p| p.department_code.is_none())
+            .collect();
+        national.sort_by(|a, b| a.code.cmp(&b.code));
+        national
+    }
 }
 
 struct Loaded {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const DATA_QUERIES: [&str; 18] = [
+const DATA_QUERIES: [&str; 20] = [
     "{ me { email } }",
     "{ departments { code } }",
     "{ department(code: \"59\") { name } }",
@@ -28,6 +28,8 @@ const DATA_QUERIES: [&str; 18] = [
     "{ trainingModules { code } }",
     "{ trainingSessions(department: \"59\") { place } }",
     "{ supportRequests { totalCount } }",
+    "{ reportEntries { totalCount } }",
+    "{ reportingSuggestions(structure: \"DEMO-59-01\") { themes } }",
 ];
 
 #[tokio::test]
@@ -47,7 +49,7 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
     }
 }
 
-const MUTATIONS: [&str; 27] = [
+const MUTATIONS: [&str; 29] = [
     "mutation { createLocalPartner(input: { code: \"CD23\", name: \"CD\", department: \"23\" }) { code } }",
     "mutation { loadCriteriaFramework(input: { version: \"2025\", label: \"R\", effectiveFrom: \"2025-06-16\", criteria: [] }) { version } }",
     "mutation { createReferent(input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",
@@ -75,6 +77,8 @@ const MUTATIONS: [&str; 27] = [
     "mutation { writeSupportMessage(request: \"U3VwcG9ydFJlcXVlc3Q6MQ\", body: \"B\") { id } }",
     "mutation { closeSupportRequest(request: \"U3VwcG9ydFJlcXVlc3Q6MQ\") { id } }",
     "mutation { reopenSupportRequest(request: \"U3VwcG9ydFJlcXVlc3Q6MQ\") { id } }",
+    "mutation { recordReportEntry(input: { structure: \"DEMO-59-01\", occurredOn: \"2026-11-20\", partner: \"CAF\", theme: FAMILY, helpKind: INFORMATION, resolvedOnSite: true, durationMinutes: 10 }) { id } }",
+    "mutation { correctReportEntry(entry: \"UmVwb3J0RW50cnk6MQ\", input: { structure: \"DEMO-59-01\", occurredOn: \"2026-11-20\", partner: \"CAF\", theme: FAMILY, helpKind: INFORMATION, resolvedOnSite: true, durationMinutes: 10 }, reason: \"R\") { id } }",
 ];
 
 /// Operations open to callers without an account, each with what a wrong credential gets.

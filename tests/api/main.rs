@@ -17,6 +17,7 @@ mod policy;
 mod queries;
 mod reference;
 mod referents;
+mod reporting;
 mod schema;
 mod server;
 mod structures;

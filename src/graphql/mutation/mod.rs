@@ -7,6 +7,7 @@ mod funding;
 mod labelling;
 mod partners;
 mod referents;
+mod reporting;
 mod support;
 
 use async_graphql::MergedObject;
@@ -22,4 +23,5 @@ pub struct MutationRoot(
     funding::FundingMutation,
     agents::AgentMutation,
     support::SupportMutation,
+    reporting::ReportingMutation,
 );

@@ -7,6 +7,7 @@ mod me;
 mod node;
 mod partners;
 mod reference;
+mod reporting;
 mod structures;
 mod support;
 mod training;
@@ -26,4 +27,5 @@ pub struct QueryRoot(
     labelling::LabellingQuery,
     training::TrainingQuery,
     support::SupportQuery,
+    reporting::ReportingQuery,
 );

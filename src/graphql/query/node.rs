@@ -5,11 +5,11 @@ use crate::domain::ids::{NodeType, decode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::types::{
-    Agent, Canton, Commune, Department, LabelAudit, Node, Partner, Referent, Structure,
-    SupportRequest, TrainingSession,
+    Agent, Canton, Commune, Department, LabelAudit, Node, Partner, Referent, ReportEntry,
+    Structure, SupportRequest, TrainingSession,
 };
 use crate::service::{
-    agents, labelling, partners, reference, referents, structures, support, training,
+    agents, labelling, partners, reference, referents, reporting, structures, support, training,
 };
 
 #[derive(Default)]
@@ -61,6 +61,10 @@ impl NodeQuery {
                 let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
                 let (row, partner) = support::readable(db, policy, actor, id).await?;
                 Node::SupportRequest(SupportRequest { row, partner })
+            }
+            NodeType::ReportEntry => {
+                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
+                Node::ReportEntry(ReportEntry(reporting::readable(db, actor, id).await?))
             }
             NodeType::LabelAudit => {
                 let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;

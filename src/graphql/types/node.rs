@@ -2,8 +2,8 @@
 use async_graphql::{ID, Interface};
 
 use super::{
-    Agent, Canton, Commune, Department, LabelAudit, Partner, Referent, Structure, SupportRequest,
-    TrainingSession,
+    Agent, Canton, Commune, Department, LabelAudit, Partner, Referent, ReportEntry, Structure,
+    SupportRequest, TrainingSession,
 };
 
 /// An object with a global id, fetchable with `node(id:)`.
@@ -34,4 +34,6 @@ pub enum Node {
     TrainingSession(TrainingSession),
     /// An Administration+ support request.
     SupportRequest(SupportRequest),
+    /// A report entry.
+    ReportEntry(ReportEntry),
 }

@@ -1,0 +1,326 @@
+//! The reporting tool ("saisie unitaire"): an agent records each user request handled in
+//! one call; entries are never edited in place — a correction is a new entry that
+//! supersedes the old one, with its reason. The structure's agents record (policy
+//! `record_report`); ANCT, the prefects and the structure's agents read (`read_reports`,
+//! mirrored in SQL by the internal view).
+
+use chrono::{Days, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, Select, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use super::paging::{self, Direction};
+use super::{audit, structures};
+use crate::auth::policy::PolarStructure;
+use crate::auth::{Actor, Policy, StructureView};
+use crate::domain::reporting::{HelpKind, LifeSituation, ReportTheme};
+use crate::error::{AppError, AppResult};
+use entity::{partner, report_entry, structure};
+
+/// An entry as entered.
+#[derive(Clone, Debug)]
+pub struct EntryInput {
+    /// Structure matricule.
+    pub structure: String,
+    /// When the request was handled.
+    pub occurred_on: NaiveDate,
+    /// Partner code.
+    pub partner: String,
+    /// Theme.
+    pub theme: ReportTheme,
+    /// Life situation, if any.
+    pub life_situation: Option<LifeSituation>,
+    /// Kind of help.
+    pub help_kind: HelpKind,
+    /// Resolved on site.
+    pub resolved_on_site: bool,
+    /// Minutes spent.
+    pub duration_minutes: i32,
+}
+
+/// Longest a request is recorded as taking (a working day).
+const MAX_MINUTES: i32 = 480;
+/// How far back an entry may be dated.
+const MAX_AGE_DAYS: u64 = 366;
+
+/// Filters of the entries list.
+#[derive(Clone, Debug, Default)]
+pub struct EntryFilter {
+    /// Of this structure.
+    pub structure_id: Option<i64>,
+    /// Handled on or after.
+    pub from: Option<NaiveDate>,
+    /// Handled on or before.
+    pub to: Option<NaiveDate>,
+    /// Include entries replaced by a correction.
+    pub include_superseded: bool,
+}
+
+async fn checked(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    input: &EntryInput,
+) -> AppResult<(structure::Model, partner::Model)> {
+    let structure = structures::by_matricule(db, policy, actor, &input.structure).await?;
+    policy.authorize(
+        actor,
+        "record_report",
+        PolarStructure::bare(&structure),
+        "entries are recorded by the structure's agents",
+    )?;
+    let today = Utc::now().date_naive();
+    let earliest = today
+        .checked_sub_days(Days::new(MAX_AGE_DAYS))
+        .unwrap_or(today);
+    if input.occurred_on > today || input.occurred_on < earliest {
+        return Err(AppError::bad_input(
+            "input.occurredOn",
+            format!("an entry is dated between {earliest} and today"),
+        ));
+    }
+    if !(1..=MAX_MINUTES).contains(&input.duration_minutes) {
+        return Err(AppError::bad_input(
+            "input.durationMinutes",
+            format!("a duration is 1 to {MAX_MINUTES} minutes"),
+        ));
+    }
+    let partner = partner::Entity::find()
+        .filter(partner::Column::Code.eq(input.partner.trim().to_uppercase()))
+        .one(db)
+        .await?
+        .filter(|p| {
+            p.department_code
+                .as_ref()
+                .is_none_or(|d| d == &structure.department_code)
+        })
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "input.partner",
+                format!(
+                    "no partner '{}' in department {}",
+                    input.partner, structure.department_code
+                ),
+            )
+        })?;
+    Ok((structure, partner))
+}
+
+fn model(
+    actor: &Actor,
+    structure: &structure::Model,
+    partner: &partner::Model,
+    input: &EntryInput,
+) -> report_entry::ActiveModel {
+    report_entry::ActiveModel {
+        structure_id: Set(structure.id),
+        department_code: Set(structure.department_code.clone()),
+        recorded_by: Set(actor.user_id),
+        occurred_on: Set(input.occurred_on),
+        partner_id: Set(partner.id),
+        theme: Set(<&str>::from(input.theme).to_owned()),
+        life_situation: Set(input.life_situation.map(|l| <&str>::from(l).to_owned())),
+        help_kind: Set(<&str>::from(input.help_kind).to_owned()),
+        resolved_on_site: Set(input.resolved_on_site),
+        duration_minutes: Set(input.duration_minutes),
+        corrects_id: Set(None),
+        superseded_by_id: Set(None),
+        correction_reason: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+}
+
+fn snapshot(row: &report_entry::Model, partner: &str) -> serde_json::Value {
+    json!({ "structureId": row.structure_id, "occurredOn": row.occurred_on, "partner": partner,
+        "theme": row.theme, "lifeSituation": row.life_situation, "helpKind": row.help_kind,
+        "resolvedOnSite": row.resolved_on_site, "durationMinutes": row.duration_minutes,
+        "corrects": row.corrects_id })
+}
+
+/// Records one handled request.
+pub async fn record(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    input: EntryInput,
+) -> AppResult<report_entry::Model> {
+    let (structure, partner) = checked(db, policy, actor, &input).await?;
+    let txn = db.begin().await?;
+    let row = model(actor, &structure, &partner, &input)
+        .insert(&txn)
+        .await?;
+    let key = row.id.to_string();
+    audit::record(
+        &txn,
+        actor,
+        audit::Change {
+            action: "report.record",
+            target_type: "ReportEntry",
+            target_key: &key,
+            department: Some(&structure.department_code),
+            before: None,
+            after: Some(snapshot(&row, &partner.code)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Corrects entry `id`: a new entry replaces it, which says why; the old one stays, marked
+/// superseded.
+pub async fn correct(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    id: i64,
+    input: EntryInput,
+    reason: &str,
+) -> AppResult<report_entry::Model> {
+    let old = readable(db, actor, id).await?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::bad_input(
+            "reason",
+            "a correction says why, in 1 to 500 characters",
+        ));
+    }
+    let (structure, partner) = checked(db, policy, actor, &input).await?;
+    if structure.id != old.structure_id {
+        return Err(AppError::bad_input(
+            "input.structure",
+            "a correction stays in the entry's structure",
+        ));
+    }
+    if old.superseded_by_id.is_some() {
+        return Err(AppError::Conflict(format!(
+            "entry {id} was already corrected"
+        )));
+    }
+    let txn = db.begin().await?;
+    let mut new = model(actor, &structure, &partner, &input);
+    new.corrects_id = Set(Some(old.id));
+    new.correction_reason = Set(Some(reason.to_owned()));
+    let row = new
+        .insert(&txn)
+        .await
+        .map_err(|err| AppError::on_write(err, || format!("entry {id} was already corrected")))?;
+    let marked = report_entry::Entity::update_many()
+        .col_expr(report_entry::Column::SupersededById, row.id.into())
+        .filter(report_entry::Column::Id.eq(old.id))
+        .filter(report_entry::Column::SupersededById.is_null())
+        .exec(&txn)
+        .await?;
+    if marked.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "entry {id} was already corrected"
+        )));
+    }
+    let key = old.id.to_string();
+    let old_partner = partner::Entity::find_by_id(old.partner_id)
+        .one(&txn)
+        .await?
+        .map(|p| p.code)
+        .unwrap_or_default();
+    audit::record(
+        &txn,
+        actor,
+        audit::Change {
+            action: "report.correct",
+            target_type: "ReportEntry",
+            target_key: &key,
+            department: Some(&structure.department_code),
+            before: Some(snapshot(&old, &old_partner)),
+            after: Some(json!({ "replacement": row.id, "reason": reason,
+                "entry": snapshot(&row, &partner.code) })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// The entries `actor` may read (`None` when none can be).
+fn scoped(actor: &Actor, filter: &EntryFilter) -> Option<Select<report_entry::Entity>> {
+    let view = StructureView::internal(actor);
+    let mut select = report_entry::Entity::find();
+    if !view.all {
+        let mut any = Condition::any();
+        if !view.departments.is_empty() {
+            any = any.add(report_entry::Column::DepartmentCode.is_in(view.departments));
+        }
+        if !view.structure_ids.is_empty() {
+            any = any.add(report_entry::Column::StructureId.is_in(view.structure_ids));
+        }
+        if any.is_empty() {
+            return None;
+        }
+        select = select.filter(any);
+    }
+    if let Some(id) = filter.structure_id {
+        select = select.filter(report_entry::Column::StructureId.eq(id));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(report_entry::Column::OccurredOn.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(report_entry::Column::OccurredOn.lte(to));
+    }
+    if !filter.include_superseded {
+        select = select.filter(report_entry::Column::SupersededById.is_null());
+    }
+    Some(select)
+}
+
+/// Entry `id` if the actor may read it (`NOT_FOUND` otherwise).
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<report_entry::Model> {
+    let filter = EntryFilter {
+        include_superseded: true,
+        ..Default::default()
+    };
+    let found = match scoped(actor, &filter) {
+        Some(select) => {
+            select
+                .filter(report_entry::Column::Id.eq(id))
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    found.ok_or_else(|| AppError::not_found("report entry", &id.to_string()))
+}
+
+/// One page of entries, newest first.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &EntryFilter,
+    after: Option<i64>,
+    limit: u64,
+) -> AppResult<(Vec<report_entry::Model>, bool)> {
+    paging::keyset_page(
+        db,
+        scoped(actor, filter),
+        report_entry::Column::Id,
+        Direction::Descending,
+        after,
+        limit,
+    )
+    .await
+}
+
+/// How many entries match.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &EntryFilter,
+) -> AppResult<u64> {
+    paging::count(db, scoped(actor, filter)).await
+}

@@ -1,0 +1,192 @@
+//! The reporting tool ("saisie unitaire"): an agent records a handled request in one call,
+//! corrections are recorded as such, and each role reads its slice.
+use chrono::{Days, Utc};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::workflow::refused;
+
+const RECORD: &str = "mutation($input: ReportEntryInput!) {
+    recordReportEntry(input: $input) { id occurredOn partner { code } theme lifeSituation helpKind resolvedOnSite durationMinutes }
+}";
+const CORRECT: &str = "mutation($e: ID!, $input: ReportEntryInput!, $r: String!) {
+    correctReportEntry(entry: $e, input: $input, reason: $r) { id corrects correctionReason partner { code } }
+}";
+const LIST: &str = "query($all: Boolean!) { reportEntries(filter: { includeSuperseded: $all }) {
+    totalCount edges { node { id supersededBy partner { code } } } } }";
+
+fn entry(structure: &str, partner: &str, days_ago: u64, minutes: i32) -> Value {
+    let date = Utc::now()
+        .date_naive()
+        .checked_sub_days(Days::new(days_ago))
+        .expect("date");
+    json!({ "input": { "structure": structure, "occurredOn": date.to_string(), "partner": partner,
+        "theme": "FAMILY", "lifeSituation": "HAVING_A_CHILD", "helpKind": "ONLINE_PROCEDURE",
+        "resolvedOnSite": true, "durationMinutes": minutes } })
+}
+
+async fn total(app: &TestApp, email: &str, all: bool) -> Value {
+    let response = app.query_as(email, LIST, json!({ "all": all })).await;
+    data(&response)["reportEntries"]["totalCount"].clone()
+}
+
+#[tokio::test]
+async fn an_agent_records_a_handled_request_and_each_role_reads_its_slice() {
+    let app = spawn_app().await;
+    let vars = entry("DEMO-59-01", "CAF", 1, 20);
+    refused(
+        &app.query_as(PREFECT_59, RECORD, vars.clone()).await,
+        "FORBIDDEN",
+    );
+    refused(&app.query_as(ANCT, RECORD, vars.clone()).await, "FORBIDDEN");
+    refused(
+        &app.query_as(OPERATOR_CAF, RECORD, vars.clone()).await,
+        "FORBIDDEN",
+    );
+    refused(
+        &app.query_as(PREFECT_23, RECORD, vars.clone()).await,
+        "NOT_FOUND",
+    );
+    refused(
+        &app.post(None, RECORD, vars.clone()).await,
+        "UNAUTHENTICATED",
+    );
+    refused(
+        &app.query_as(AGENT_LILLE, RECORD, entry("DEMO-59-02", "CAF", 1, 20))
+            .await,
+        "NOT_FOUND",
+    );
+    for (bad, field) in [
+        (entry("DEMO-59-01", "CAF", 400, 20), "input.occurredOn"),
+        (entry("DEMO-59-01", "CAF", 1, 0), "input.durationMinutes"),
+        (entry("DEMO-59-01", "NOPE", 1, 20), "input.partner"),
+    ] {
+        let response = app.query_as(AGENT_LILLE, RECORD, bad).await;
+        refused(&response, "BAD_USER_INPUT");
+        assert_eq!(response["errors"][0]["extensions"]["field"], field);
+    }
+    let tomorrow = Utc::now()
+        .date_naive()
+        .checked_add_days(Days::new(1))
+        .expect("date");
+    let mut future = entry("DEMO-59-01", "CAF", 0, 20);
+    future["input"]["occurredOn"] = json!(tomorrow.to_string());
+    refused(
+        &app.query_as(AGENT_LILLE, RECORD, future).await,
+        "BAD_USER_INPUT",
+    );
+
+    let recorded = app.query_as(AGENT_LILLE, RECORD, vars).await;
+    let recorded = &data(&recorded)["recordReportEntry"];
+    assert_eq!(recorded["partner"]["code"], "CAF");
+    assert_eq!(recorded["lifeSituation"], "HAVING_A_CHILD");
+    for (email, expected) in [
+        (AGENT_LILLE, 1),
+        (PREFECT_59, 1),
+        (ANCT, 1),
+        (PREFECT_23, 0),
+        (OPERATOR_CAF, 0),
+        (AUDITOR, 0),
+    ] {
+        assert_eq!(total(&app, email, true).await, expected, "{email}");
+    }
+    refused(
+        &app.post(None, LIST, json!({ "all": true })).await,
+        "UNAUTHENTICATED",
+    );
+}
+
+#[tokio::test]
+async fn a_correction_is_a_new_entry_and_the_old_one_is_kept() {
+    let app = spawn_app().await;
+    let recorded = app
+        .query_as(AGENT_LILLE, RECORD, entry("DEMO-59-01", "CAF", 2, 20))
+        .await;
+    let old = data(&recorded)["recordReportEntry"]["id"].clone();
+    let fixed = entry("DEMO-59-01", "DGFIP", 2, 25)["input"].clone();
+    let vars = json!({ "e": old, "input": fixed, "r": "Wrong partner: it was a tax question" });
+    refused(
+        &app.query_as(PREFECT_59, CORRECT, vars.clone()).await,
+        "FORBIDDEN",
+    );
+    refused(
+        &app.query_as(PREFECT_23, CORRECT, vars.clone()).await,
+        "NOT_FOUND",
+    );
+    refused(
+        &app.post(None, CORRECT, vars.clone()).await,
+        "UNAUTHENTICATED",
+    );
+    let no_reason = json!({ "e": old, "input": fixed, "r": " " });
+    refused(
+        &app.query_as(AGENT_LILLE, CORRECT, no_reason).await,
+        "BAD_USER_INPUT",
+    );
+    let corrected = app.query_as(AGENT_LILLE, CORRECT, vars.clone()).await;
+    let corrected = &data(&corrected)["correctReportEntry"];
+    assert_eq!(corrected["corrects"], old);
+    assert_eq!(corrected["partner"]["code"], "DGFIP");
+    refused(&app.query_as(AGENT_LILLE, CORRECT, vars).await, "CONFLICT");
+    // The current view counts one request; the full history keeps both.
+    assert_eq!(total(&app, PREFECT_59, false).await, 1);
+    assert_eq!(total(&app, PREFECT_59, true).await, 2);
+    let history = app.query_as(PREFECT_59, LIST, json!({ "all": true })).await;
+    let edges = data(&history)["reportEntries"]["edges"]
+        .as_array()
+        .expect("edges")
+        .clone();
+    let original = edges
+        .iter()
+        .find(|e| e["node"]["id"] == old)
+        .expect("old entry");
+    assert_eq!(original["node"]["supersededBy"], corrected["id"]);
+    assert_eq!(
+        original["node"]["partner"]["code"], "CAF",
+        "never edited in place"
+    );
+    let log = app
+        .query_as(
+            ANCT,
+            "{ auditLog(filter: { targetType: \"ReportEntry\" }) { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
+    let actions: Vec<&str> = data(&log)["auditLog"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(actions, ["report.correct", "report.record"]);
+}
+
+#[tokio::test]
+async fn suggestions_follow_the_structure_and_the_chosen_partner() {
+    let app = spawn_app().await;
+    let query =
+        "query($s: String!, $p: String) { reportingSuggestions(structure: $s, partner: $p) {
+        partners { code } themes lifeSituations helpKinds } }";
+    let response = app
+        .query_as(AGENT_LILLE, query, json!({ "s": "DEMO-59-01", "p": "CAF" }))
+        .await;
+    let s = &data(&response)["reportingSuggestions"];
+    // Nord's signed convention: the nine core partners.
+    assert_eq!(s["partners"].as_array().expect("partners").len(), 9);
+    assert_eq!(s["themes"][0], "FAMILY");
+    assert_eq!(s["themes"][1], "HOUSING_ENERGY");
+    assert_eq!(s["themes"].as_array().expect("themes").len(), 13);
+    assert_eq!(
+        s["helpKinds"],
+        json!(["INFORMATION", "ONLINE_PROCEDURE", "REFERRAL"])
+    );
+    refused(
+        &app.query_as(PREFECT_23, query, json!({ "s": "DEMO-59-01", "p": null }))
+            .await,
+        "NOT_FOUND",
+    );
+    refused(
+        &app.post(None, query, json!({ "s": "DEMO-59-01", "p": null }))
+            .await,
+        "UNAUTHENTICATED",
+    );
+}
