@@ -304,3 +304,48 @@ allow(user: User, "record_report", structure: Structure) if
 
 allow(user: User, "read_reports", structure: Structure) if
     allow(user, "read_internal", structure);
+
+# --- Surveys and mystery visits (R-18) ----------------------------------------------------------
+# ANCT runs the quality programme: survey campaigns, mystery-visit campaigns and their
+# visitors, publication.
+allow(user: User, "manage", _programme: QualityProgramme) if
+    assignment in user.assignments and
+    assignment.role = "ANCT";
+
+# Campaigns themselves are public to signed-in users.
+allow(_user: User, "read", _programme: QualityProgramme);
+
+# A structure's users'-survey code: issued to those who see its internal data.
+allow(user: User, "issue_survey_code", structure: Structure) if
+    allow(user, "read_internal", structure);
+
+# Survey results of a structure: ANCT, its prefects and its agents; the free comments only
+# to ANCT and its prefects (agents get aggregates).
+allow(user: User, "read_survey_results", structure: Structure) if
+    allow(user, "read_internal", structure);
+
+allow(user: User, "read_survey_comments", structure: Structure) if
+    steers_code(user, structure.department);
+
+# The agents' survey: answered by the structure's agents.
+allow(user: User, "answer_agent_survey", structure: Structure) if
+    assignment in user.assignments and
+    assignment.role = "AGENT" and
+    assignment.structure = structure.id;
+
+# A mystery visit: its assigned visitor records it; ANCT and the department's prefects read
+# it; the structure's agents once ANCT has published the campaign.
+allow(user: User, "record", visit: MysteryVisit) if
+    assignment in user.assignments and
+    assignment.role = "AUDITOR" and
+    visit.visitor = user.id;
+
+allow(user: User, "read", visit: MysteryVisit) if
+    allow(user, "record", visit) or
+    steers_code(user, visit.department);
+
+allow(user: User, "read", visit: MysteryVisit) if
+    visit.published and
+    assignment in user.assignments and
+    assignment.role = "AGENT" and
+    assignment.structure = visit.structure;

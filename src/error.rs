@@ -28,6 +28,8 @@ pub enum AppError {
     },
     /// The change conflicts with the current state.
     Conflict(String),
+    /// Too many attempts in a short time (anonymous endpoints); retry later.
+    RateLimited(String),
     /// Anything else: logged with a correlation id, never described to the client.
     Internal(anyhow::Error),
 }
@@ -52,7 +54,8 @@ impl AppError {
             Self::Unauthenticated(m)
             | Self::Forbidden(m)
             | Self::NotFound(m)
-            | Self::Conflict(m) => m.clone(),
+            | Self::Conflict(m)
+            | Self::RateLimited(m) => m.clone(),
             Self::BadUserInput { message, .. } => message.clone(),
             Self::Internal(_) => "internal error".to_owned(),
         }
@@ -66,6 +69,7 @@ impl AppError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
+            Self::RateLimited(_) => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL",
         }
     }

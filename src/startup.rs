@@ -18,6 +18,7 @@ use crate::config::{Config, ServeConfig};
 use crate::graphql::{self, MaillageSchema};
 use crate::service::demo;
 use crate::service::reference_cache::ReferenceCache;
+use crate::service::surveys::AnswerLimiter;
 
 /// Largest request body accepted (413 beyond): room for a few attachments of at most
 /// `domain::attachment::MAX_ATTACHMENT_BYTES` each, base64-encoded.
@@ -37,6 +38,8 @@ pub struct AppState {
     pub demo: bool,
     /// Reference data in memory.
     pub reference: ReferenceCache,
+    /// Per-code limit on anonymous survey answers.
+    pub survey_limiter: AnswerLimiter,
 }
 
 /// A bound, ready-to-run server.
@@ -76,6 +79,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let state = Arc::new(AppState {
             reference: ReferenceCache::new(db.clone()),
+            survey_limiter: AnswerLimiter::new(),
             db,
             schema: graphql::schema(),
             policy: Policy::load()?,

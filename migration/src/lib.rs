@@ -17,6 +17,7 @@ mod m20261127_000011_create_funding;
 mod m20261127_000012_create_agent_training;
 mod m20261127_000013_create_support_request;
 mod m20261127_000014_create_report_entry;
+mod m20261127_000015_create_survey_mystery;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_create_agent_training::Migration),
             Box::new(m20261127_000013_create_support_request::Migration),
             Box::new(m20261127_000014_create_report_entry::Migration),
+            Box::new(m20261127_000015_create_survey_mystery::Migration),
         ]
     }
 }

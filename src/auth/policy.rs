@@ -127,6 +127,29 @@ pub struct PolarSupportRequest {
     pub partner: String,
 }
 
+/// ANCT's quality programme (survey and mystery-visit campaigns), one resource for all.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "QualityProgramme")]
+pub struct PolarQualityProgramme {}
+
+/// A mystery visit as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "MysteryVisit")]
+pub struct PolarMysteryVisit {
+    /// Id of the visited structure.
+    #[polar(attribute)]
+    pub structure: i64,
+    /// Its department.
+    #[polar(attribute)]
+    pub department: String,
+    /// User id of the assigned visitor, 0 if none.
+    #[polar(attribute)]
+    pub visitor: i64,
+    /// Whether its campaign is published.
+    #[polar(attribute)]
+    pub published: bool,
+}
+
 /// A departmental convention as the policy sees it.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "Convention")]
@@ -244,6 +267,8 @@ impl Policy {
         oso.register_class(PolarAgent::get_polar_class())?;
         oso.register_class(PolarTrainingSession::get_polar_class())?;
         oso.register_class(PolarSupportRequest::get_polar_class())?;
+        oso.register_class(PolarQualityProgramme::get_polar_class())?;
+        oso.register_class(PolarMysteryVisit::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
         Ok(Self { oso })

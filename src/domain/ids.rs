@@ -28,6 +28,12 @@ pub enum NodeType {
     SupportRequest,
     /// A report entry, keyed by internal id.
     ReportEntry,
+    /// A survey campaign, keyed by internal id.
+    SurveyCampaign,
+    /// A mystery-visit campaign, keyed by internal id.
+    MysteryCampaign,
+    /// A mystery visit, keyed by internal id.
+    MysteryVisit,
 }
 
 /// The global id of the object of type `node` with key `key`.

@@ -8,6 +8,7 @@ pub mod hours;
 pub mod ids;
 pub mod label;
 pub mod label_workflow;
+pub mod mystery;
 pub mod reporting;
 pub mod text;
 pub mod training;

@@ -10,6 +10,7 @@ use super::loaders::Loaders;
 use crate::auth::{Actor, Policy};
 use crate::error::AppError;
 use crate::service::reference_cache::ReferenceCache;
+use crate::service::surveys::AnswerLimiter;
 
 /// Per-request data attached to every GraphQL request.
 pub struct RequestData {
@@ -21,6 +22,8 @@ pub struct RequestData {
     pub actor: Option<Arc<Actor>>,
     /// Reference data in memory (departments, communes…).
     pub reference: ReferenceCache,
+    /// Per-code limit on anonymous survey answers.
+    pub survey_limiter: AnswerLimiter,
 }
 
 /// Access to the request data from a resolver.

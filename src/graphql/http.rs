@@ -56,6 +56,7 @@ pub async fn graphql(
             policy: state.policy.clone(),
             actor,
             reference: state.reference.clone(),
+            survey_limiter: state.survey_limiter.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
     if let Some(id) = user_id {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const DATA_QUERIES: [&str; 20] = [
+const DATA_QUERIES: [&str; 22] = [
     "{ me { email } }",
     "{ departments { code } }",
     "{ department(code: \"59\") { name } }",
@@ -30,6 +30,8 @@ const DATA_QUERIES: [&str; 20] = [
     "{ supportRequests { totalCount } }",
     "{ reportEntries { totalCount } }",
     "{ reportingSuggestions(structure: \"DEMO-59-01\") { themes } }",
+    "{ surveyCampaigns { year } }",
+    "{ mysteryCampaigns { year } }",
 ];
 
 #[tokio::test]
@@ -49,7 +51,7 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
     }
 }
 
-const MUTATIONS: [&str; 29] = [
+const MUTATIONS: [&str; 36] = [
     "mutation { createLocalPartner(input: { code: \"CD23\", name: \"CD\", department: \"23\" }) { code } }",
     "mutation { loadCriteriaFramework(input: { version: \"2025\", label: \"R\", effectiveFrom: \"2025-06-16\", criteria: [] }) { version } }",
     "mutation { createReferent(input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",
@@ -79,13 +81,26 @@ const MUTATIONS: [&str; 29] = [
     "mutation { reopenSupportRequest(request: \"U3VwcG9ydFJlcXVlc3Q6MQ\") { id } }",
     "mutation { recordReportEntry(input: { structure: \"DEMO-59-01\", occurredOn: \"2026-11-20\", partner: \"CAF\", theme: FAMILY, helpKind: INFORMATION, resolvedOnSite: true, durationMinutes: 10 }) { id } }",
     "mutation { correctReportEntry(entry: \"UmVwb3J0RW50cnk6MQ\", input: { structure: \"DEMO-59-01\", occurredOn: \"2026-11-20\", partner: \"CAF\", theme: FAMILY, helpKind: INFORMATION, resolvedOnSite: true, durationMinutes: 10 }, reason: \"R\") { id } }",
+    "mutation { createSurveyCampaign(input: { year: 2026, audience: \"USERS\", title: \"T\", opensOn: \"2026-01-01\", closesOn: \"2026-12-31\" }) { id } }",
+    "mutation { issueSurveyCode(campaign: \"U3VydmV5Q2FtcGFpZ246MQ\", structure: \"DEMO-59-01\") }",
+    "mutation { answerAgentSurvey(campaign: \"U3VydmV5Q2FtcGFpZ246MQ\", structure: \"DEMO-59-01\", satisfaction: 3) }",
+    "mutation { createMysteryCampaign(input: { year: 2026, label: \"L\", perDepartment: 1, seed: 1 }) { id } }",
+    "mutation { assignMysteryVisitor(visit: \"TXlzdGVyeVZpc2l0OjE\", visitor: \"auditeur@demo.maillage.fr\") { id } }",
+    "mutation { recordMysteryVisit(visit: \"TXlzdGVyeVZpc2l0OjE\", visitedOn: \"2026-11-20\", scores: []) { id } }",
+    "mutation { publishMysteryCampaign(campaign: \"TXlzdGVyeUNhbXBhaWduOjE\") { id } }",
 ];
 
 /// Operations open to callers without an account, each with what a wrong credential gets.
-const PUBLIC_MUTATIONS: [(&str, &str); 1] = [(
-    "mutation { onboardStructure(code: \"NOPE-NOPE-NOPE-NOPE-NOPE\", agents: [{ name: \"N\", email: \"n@m.fr\" }]) { registered } }",
-    "BAD_USER_INPUT",
-)];
+const PUBLIC_MUTATIONS: [(&str, &str); 2] = [
+    (
+        "mutation { answerSurvey(code: \"NOPE0-NOPE0\", satisfaction: 3) }",
+        "BAD_USER_INPUT",
+    ),
+    (
+        "mutation { onboardStructure(code: \"NOPE-NOPE-NOPE-NOPE-NOPE\", agents: [{ name: \"N\", email: \"n@m.fr\" }]) { registered } }",
+        "BAD_USER_INPUT",
+    ),
+];
 
 #[tokio::test]
 async fn public_mutations_need_their_own_credential_and_change_nothing_without_it() {

@@ -14,6 +14,7 @@ mod import;
 mod labelling;
 mod partners;
 mod policy;
+mod quality;
 mod queries;
 mod reference;
 mod referents;

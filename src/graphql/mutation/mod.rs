@@ -6,6 +6,7 @@ mod criteria;
 mod funding;
 mod labelling;
 mod partners;
+mod quality;
 mod referents;
 mod reporting;
 mod support;
@@ -24,4 +25,5 @@ pub struct MutationRoot(
     agents::AgentMutation,
     support::SupportMutation,
     reporting::ReportingMutation,
+    quality::QualityMutation,
 );

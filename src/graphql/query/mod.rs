@@ -6,6 +6,7 @@ mod labelling;
 mod me;
 mod node;
 mod partners;
+mod quality;
 mod reference;
 mod reporting;
 mod structures;
@@ -28,4 +29,5 @@ pub struct QueryRoot(
     training::TrainingQuery,
     support::SupportQuery,
     reporting::ReportingQuery,
+    quality::QualityQuery,
 );

@@ -5,11 +5,12 @@ use crate::domain::ids::{NodeType, decode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::types::{
-    Agent, Canton, Commune, Department, LabelAudit, Node, Partner, Referent, ReportEntry,
-    Structure, SupportRequest, TrainingSession,
+    Agent, Canton, Commune, Department, LabelAudit, MysteryCampaign, MysteryVisit, Node, Partner,
+    Referent, ReportEntry, Structure, SupportRequest, SurveyCampaign, TrainingSession,
 };
 use crate::service::{
-    agents, labelling, partners, reference, referents, reporting, structures, support, training,
+    agents, labelling, mystery, partners, reference, referents, reporting, structures, support,
+    surveys, training,
 };
 
 #[derive(Default)]
@@ -65,6 +66,20 @@ impl NodeQuery {
             NodeType::ReportEntry => {
                 let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
                 Node::ReportEntry(ReportEntry(reporting::readable(db, actor, id).await?))
+            }
+            NodeType::SurveyCampaign => {
+                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
+                Node::SurveyCampaign(SurveyCampaign(surveys::campaign(db, id).await?))
+            }
+            NodeType::MysteryCampaign => {
+                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
+                Node::MysteryCampaign(MysteryCampaign(mystery::campaign(db, id).await?))
+            }
+            NodeType::MysteryVisit => {
+                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
+                Node::MysteryVisit(MysteryVisit(
+                    mystery::readable(db, policy, actor, id).await?.0,
+                ))
             }
             NodeType::LabelAudit => {
                 let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;

@@ -2,8 +2,8 @@
 use async_graphql::{ID, Interface};
 
 use super::{
-    Agent, Canton, Commune, Department, LabelAudit, Partner, Referent, ReportEntry, Structure,
-    SupportRequest, TrainingSession,
+    Agent, Canton, Commune, Department, LabelAudit, MysteryCampaign, MysteryVisit, Partner,
+    Referent, ReportEntry, Structure, SupportRequest, SurveyCampaign, TrainingSession,
 };
 
 /// An object with a global id, fetchable with `node(id:)`.
@@ -36,4 +36,10 @@ pub enum Node {
     SupportRequest(SupportRequest),
     /// A report entry.
     ReportEntry(ReportEntry),
+    /// A survey campaign.
+    SurveyCampaign(SurveyCampaign),
+    /// A mystery-visit campaign.
+    MysteryCampaign(MysteryCampaign),
+    /// A mystery visit.
+    MysteryVisit(MysteryVisit),
 }

@@ -6,7 +6,7 @@ use super::convention::{self, Annex};
 use super::hours::{OpeningDay, week};
 use super::{
     Agent, Canton, Commune, CriterionCompliance, Department, FundingGrant, LabelApplication,
-    Partner, stored,
+    Partner, SurveyResults, stored,
 };
 use crate::auth::StructureView;
 use crate::domain::enums::{Carrier, LabelStatus, SiteType, StructureFormat, db_name};
@@ -15,6 +15,7 @@ use crate::domain::ids::{NodeType, encode};
 use crate::domain::label_workflow;
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
+use crate::service::surveys;
 
 /// A France Services structure.
 #[derive(Clone)]
@@ -335,6 +336,23 @@ impl Structure {
             list.unwrap_or_default()
                 .into_iter()
                 .map(CriterionCompliance::from)
+                .collect(),
+        ))
+    }
+
+    /// Its satisfaction survey results per campaign (ANCT, its prefecture and its agents;
+    /// free comments for ANCT and the prefecture only).
+    async fn survey_results(&self, ctx: &Context<'_>) -> Result<Option<Vec<SurveyResults>>> {
+        self.internal(ctx)?;
+        let comments_visible = StructureView::funding(ctx.actor()?).contains(&self.0);
+        let results = surveys::results(&ctx.request().db, self.0.id).await?;
+        Ok(Some(
+            results
+                .into_iter()
+                .map(|results| SurveyResults {
+                    results,
+                    comments_visible,
+                })
                 .collect(),
         ))
     }

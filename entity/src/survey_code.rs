@@ -1,0 +1,25 @@
+//! A structure's code for a users' survey campaign.
+use sea_orm::entity::prelude::*;
+
+/// The code users enter (or scan) to answer anonymously.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "survey_code")]
+pub struct Model {
+    /// Internal id.
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The campaign.
+    pub campaign_id: i64,
+    /// The structure.
+    pub structure_id: i64,
+    /// The code.
+    pub code: String,
+    /// When issued.
+    pub created_at: DateTimeUtc,
+}
+
+/// No navigable relation: joins are written in the service layer.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,189 @@
+//! Surveys and mystery visits: `createSurveyCampaign`, `issueSurveyCode`,
+//! `answerSurvey` (public, with a code), `answerAgentSurvey`, `createMysteryCampaign`,
+//! `assignMysteryVisitor`, `recordMysteryVisit`, `publishMysteryCampaign`.
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::NaiveDate;
+
+use crate::domain::ids::{NodeType, internal_id};
+use crate::graphql::context::ContextExt;
+use crate::graphql::types::{MysteryCampaign, MysteryVisit, SurveyCampaign};
+use crate::service::mystery;
+use crate::service::surveys::{self, Answer};
+
+#[derive(Default)]
+pub struct QualityMutation;
+
+/// A survey campaign to create.
+#[derive(InputObject)]
+pub struct SurveyCampaignInput {
+    /// Year.
+    pub year: i32,
+    /// `USERS` or `AGENTS`.
+    pub audience: String,
+    /// Title.
+    pub title: String,
+    /// First day answers are taken.
+    pub opens_on: NaiveDate,
+    /// Last day.
+    pub closes_on: NaiveDate,
+}
+
+/// A mystery-visit campaign to draw.
+#[derive(InputObject)]
+pub struct MysteryCampaignInput {
+    /// Year.
+    pub year: i32,
+    /// Label.
+    pub label: String,
+    /// Labelled structures drawn per department (1 to 20).
+    pub per_department: i32,
+    /// Seed of the draw: the same seed draws the same sample.
+    pub seed: i64,
+}
+
+/// One scored item.
+#[derive(InputObject)]
+pub struct MysteryScoreInput {
+    /// Item.
+    pub item: String,
+    /// 0 to 10.
+    pub score: i32,
+}
+
+#[Object]
+impl QualityMutation {
+    /// ANCT creates a yearly survey campaign (users or agents).
+    async fn create_survey_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: SurveyCampaignInput,
+    ) -> Result<SurveyCampaign> {
+        let r = ctx.request();
+        let new = surveys::NewCampaign {
+            year: input.year,
+            audience: input.audience,
+            title: input.title,
+            opens_on: input.opens_on,
+            closes_on: input.closes_on,
+        };
+        let row = surveys::create_campaign(&r.db, &r.policy, ctx.actor()?, new).await?;
+        Ok(SurveyCampaign(row))
+    }
+
+    /// The structure's code for a users' survey (issued once, then the same): for the
+    /// structure's agents, its prefecture and ANCT.
+    async fn issue_survey_code(
+        &self,
+        ctx: &Context<'_>,
+        campaign: ID,
+        structure: String,
+    ) -> Result<String> {
+        let r = ctx.request();
+        let actor = ctx.actor()?;
+        let id = internal_id(&campaign, NodeType::SurveyCampaign, "survey campaign")?;
+        Ok(surveys::code_for(&r.db, &r.policy, actor, id, &structure).await?)
+    }
+
+    /// A user answers a structure's survey with its code: no account; rate-limited per code.
+    async fn answer_survey(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        satisfaction: i32,
+        recommend: Option<bool>,
+        comment: Option<String>,
+    ) -> Result<bool> {
+        let r = ctx.request();
+        let answer = Answer {
+            satisfaction,
+            recommend,
+            comment,
+        };
+        surveys::answer_with_code(&r.db, &r.survey_limiter, &code, answer).await?;
+        Ok(true)
+    }
+
+    /// An agent answers the agents' survey for a structure they work in, once.
+    async fn answer_agent_survey(
+        &self,
+        ctx: &Context<'_>,
+        campaign: ID,
+        structure: String,
+        satisfaction: i32,
+        comment: Option<String>,
+    ) -> Result<bool> {
+        let r = ctx.request();
+        let actor = ctx.actor()?;
+        let id = internal_id(&campaign, NodeType::SurveyCampaign, "survey campaign")?;
+        let answer = Answer {
+            satisfaction,
+            recommend: None,
+            comment,
+        };
+        surveys::answer_as_agent(&r.db, &r.policy, actor, id, &structure, answer).await?;
+        Ok(true)
+    }
+
+    /// ANCT draws a mystery-visit campaign among the labelled structures.
+    async fn create_mystery_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: MysteryCampaignInput,
+    ) -> Result<MysteryCampaign> {
+        let r = ctx.request();
+        let new = mystery::NewCampaign {
+            year: input.year,
+            label: input.label,
+            per_department: input.per_department,
+            seed: input.seed,
+        };
+        let (row, _) = mystery::create_campaign(&r.db, &r.policy, ctx.actor()?, new).await?;
+        Ok(MysteryCampaign(row))
+    }
+
+    /// ANCT assigns a visitor (by e-mail; the AUDITOR role) to a visit.
+    async fn assign_mystery_visitor(
+        &self,
+        ctx: &Context<'_>,
+        visit: ID,
+        visitor: String,
+    ) -> Result<MysteryVisit> {
+        let r = ctx.request();
+        let actor = ctx.actor()?;
+        let id = internal_id(&visit, NodeType::MysteryVisit, "mystery visit")?;
+        Ok(MysteryVisit(
+            mystery::assign(&r.db, &r.policy, actor, id, &visitor).await?,
+        ))
+    }
+
+    /// The assigned visitor records the visit: every item scored 0 to 10, and a comment.
+    async fn record_mystery_visit(
+        &self,
+        ctx: &Context<'_>,
+        visit: ID,
+        visited_on: NaiveDate,
+        scores: Vec<MysteryScoreInput>,
+        comment: Option<String>,
+    ) -> Result<MysteryVisit> {
+        let r = ctx.request();
+        let actor = ctx.actor()?;
+        let id = internal_id(&visit, NodeType::MysteryVisit, "mystery visit")?;
+        let scores = scores.into_iter().map(|s| (s.item, s.score)).collect();
+        let row = mystery::record(&r.db, &r.policy, actor, id, visited_on, scores, comment).await?;
+        Ok(MysteryVisit(row))
+    }
+
+    /// ANCT publishes a campaign: the visited structures' agents then see their results.
+    async fn publish_mystery_campaign(
+        &self,
+        ctx: &Context<'_>,
+        campaign: ID,
+    ) -> Result<MysteryCampaign> {
+        let r = ctx.request();
+        let actor = ctx.actor()?;
+        let id = internal_id(&campaign, NodeType::MysteryCampaign, "mystery campaign")?;
+        Ok(MysteryCampaign(
+            mystery::publish(&r.db, &r.policy, actor, id).await?,
+        ))
+    }
+}

@@ -1,0 +1,476 @@
+//! Yearly satisfaction surveys (R-18). ANCT creates a campaign per year and audience
+//! (policy `manage` on `QualityProgramme`). Users answer anonymously with their structure's
+//! code for the campaign (one per structure and campaign, rate-limited, no account); agents
+//! answer the agents' survey once each. Results per structure: ANCT and its prefects in full,
+//! its agents as aggregates.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use super::{audit, structures};
+use crate::auth::policy::{PolarQualityProgramme, PolarStructure};
+use crate::auth::{Actor, Policy};
+use crate::error::{AppError, AppResult};
+use entity::{agent, structure, survey_answer, survey_campaign, survey_code};
+
+/// Who a campaign asks.
+pub mod audience {
+    /// The structures' users (anonymous, with the structure's code).
+    pub const USERS: &str = "USERS";
+    /// The agents.
+    pub const AGENTS: &str = "AGENTS";
+}
+
+/// Anonymous answers accepted per survey code and minute.
+pub const ANSWERS_PER_CODE_PER_MINUTE: u32 = 20;
+
+/// Per-code limit on anonymous answers, shared by the whole server.
+#[derive(Clone)]
+pub struct AnswerLimiter(Arc<DefaultKeyedRateLimiter<String>>);
+
+impl AnswerLimiter {
+    /// [`ANSWERS_PER_CODE_PER_MINUTE`] per code.
+    pub fn new() -> Self {
+        let per_minute = NonZeroU32::new(ANSWERS_PER_CODE_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+        Self(Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))))
+    }
+
+    fn check(&self, code: &str) -> AppResult<()> {
+        self.0.check_key(&code.to_owned()).map_err(|_| {
+            AppError::RateLimited(
+                "too many answers with this code just now; try again in a minute".into(),
+            )
+        })
+    }
+}
+
+impl Default for AnswerLimiter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A campaign to create.
+#[derive(Clone, Debug)]
+pub struct NewCampaign {
+    /// Year.
+    pub year: i32,
+    /// `USERS` or `AGENTS`.
+    pub audience: String,
+    /// Title.
+    pub title: String,
+    /// First day.
+    pub opens_on: NaiveDate,
+    /// Last day.
+    pub closes_on: NaiveDate,
+}
+
+/// An answer.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// 1 (poor) to 5 (excellent).
+    pub satisfaction: i32,
+    /// Would recommend.
+    pub recommend: Option<bool>,
+    /// Free comment.
+    pub comment: Option<String>,
+}
+
+/// ANCT creates a campaign.
+pub async fn create_campaign(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    new: NewCampaign,
+) -> AppResult<survey_campaign::Model> {
+    policy.authorize(
+        actor,
+        "manage",
+        PolarQualityProgramme {},
+        "survey campaigns are created by ANCT",
+    )?;
+    if ![audience::USERS, audience::AGENTS].contains(&new.audience.as_str()) {
+        return Err(AppError::bad_input("input.audience", "USERS or AGENTS"));
+    }
+    let title = new.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(AppError::bad_input(
+            "input.title",
+            "a title is 1 to 200 characters",
+        ));
+    }
+    if new.closes_on < new.opens_on {
+        return Err(AppError::bad_input(
+            "input.closesOn",
+            "a campaign closes on or after it opens",
+        ));
+    }
+    let txn = db.begin().await?;
+    let row = survey_campaign::ActiveModel {
+        year: Set(new.year),
+        audience: Set(new.audience.clone()),
+        title: Set(title.to_owned()),
+        opens_on: Set(new.opens_on),
+        closes_on: Set(new.closes_on),
+        created_by: Set(actor.user_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| {
+        AppError::on_write(err, || {
+            format!("a {} survey for {} already exists", new.audience, new.year)
+        })
+    })?;
+    let key = row.id.to_string();
+    audit::record(
+        &txn,
+        actor,
+        audit::Change {
+            action: "survey.create_campaign",
+            target_type: "SurveyCampaign",
+            target_key: &key,
+            department: None,
+            before: None,
+            after: Some(
+                json!({ "year": row.year, "audience": row.audience, "title": row.title,
+                "opensOn": row.opens_on, "closesOn": row.closes_on }),
+            ),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Every campaign, newest first.
+pub async fn campaigns(db: &impl ConnectionTrait) -> AppResult<Vec<survey_campaign::Model>> {
+    Ok(survey_campaign::Entity::find()
+        .order_by_desc(survey_campaign::Column::Year)
+        .order_by_asc(survey_campaign::Column::Audience)
+        .all(db)
+        .await?)
+}
+
+/// The campaign `id` (campaigns are readable by every signed-in user).
+pub async fn campaign(db: &impl ConnectionTrait, id: i64) -> AppResult<survey_campaign::Model> {
+    survey_campaign::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("survey campaign", &id.to_string()))
+}
+
+fn open(campaign: &survey_campaign::Model) -> AppResult<()> {
+    let today = Utc::now().date_naive();
+    if today < campaign.opens_on || today > campaign.closes_on {
+        return Err(AppError::Conflict(format!(
+            "the survey \"{}\" takes answers from {} to {}",
+            campaign.title, campaign.opens_on, campaign.closes_on
+        )));
+    }
+    Ok(())
+}
+
+fn checked(answer: &Answer) -> AppResult<Answer> {
+    if !(1..=5).contains(&answer.satisfaction) {
+        return Err(AppError::bad_input(
+            "satisfaction",
+            "satisfaction is 1 to 5",
+        ));
+    }
+    let comment = answer
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if comment.is_some_and(|c| c.chars().count() > 2000) {
+        return Err(AppError::bad_input(
+            "comment",
+            "a comment is at most 2,000 characters",
+        ));
+    }
+    Ok(Answer {
+        comment: comment.map(str::to_owned),
+        ..answer.clone()
+    })
+}
+
+/// The users'-survey code of a structure for a campaign, issued on first request.
+pub async fn code_for(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    campaign_id: i64,
+    matricule: &str,
+) -> AppResult<String> {
+    let campaign = campaign(db, campaign_id).await?;
+    let structure = structures::by_matricule(db, policy, actor, matricule).await?;
+    policy.authorize(
+        actor,
+        "issue_survey_code",
+        PolarStructure::bare(&structure),
+        "survey codes are issued to the structure, its prefecture and ANCT",
+    )?;
+    if campaign.audience != audience::USERS {
+        return Err(AppError::bad_input(
+            "campaign",
+            "codes are for users' surveys",
+        ));
+    }
+    let existing = survey_code::Entity::find()
+        .filter(survey_code::Column::CampaignId.eq(campaign.id))
+        .filter(survey_code::Column::StructureId.eq(structure.id))
+        .one(db)
+        .await?;
+    if let Some(row) = existing {
+        return Ok(row.code);
+    }
+    let code = new_code();
+    let txn = db.begin().await?;
+    let inserted = survey_code::ActiveModel {
+        campaign_id: Set(campaign.id),
+        structure_id: Set(structure.id),
+        code: Set(code.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    match inserted {
+        Ok(_) => {
+            audit::record(
+                &txn,
+                actor,
+                audit::Change {
+                    action: "survey.issue_code",
+                    target_type: "Structure",
+                    target_key: &structure.matricule,
+                    department: Some(&structure.department_code),
+                    before: None,
+                    after: Some(json!({ "campaign": campaign.id })),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(code)
+        }
+        // Issued by someone else meanwhile: theirs stands.
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            drop(txn);
+            survey_code::Entity::find()
+                .filter(survey_code::Column::CampaignId.eq(campaign.id))
+                .filter(survey_code::Column::StructureId.eq(structure.id))
+                .one(db)
+                .await?
+                .map(|r| r.code)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey code vanished")))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A survey code: 10 characters without look-alikes, in two groups.
+fn new_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let chars: String = (0..10)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{}-{}", &chars[..5], &chars[5..])
+}
+
+/// A user answers anonymously with a structure's code.
+pub async fn answer_with_code(
+    db: &DatabaseConnection,
+    limiter: &AnswerLimiter,
+    code: &str,
+    answer: Answer,
+) -> AppResult<()> {
+    let answer = checked(&answer)?;
+    let code = code.trim().to_uppercase();
+    let row = survey_code::Entity::find()
+        .filter(survey_code::Column::Code.eq(code.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("code", "this survey code is not valid"))?;
+    let campaign = campaign(db, row.campaign_id).await?;
+    open(&campaign)?;
+    limiter.check(&code)?;
+    let structure = structure::Entity::find_by_id(row.structure_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey code without structure")))?;
+    let txn = db.begin().await?;
+    let saved = survey_answer::ActiveModel {
+        campaign_id: Set(campaign.id),
+        structure_id: Set(row.structure_id),
+        respondent_agent_id: Set(None),
+        satisfaction: Set(answer.satisfaction),
+        recommend: Set(answer.recommend),
+        comment: Set(answer.comment),
+        answered_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let key = saved.id.to_string();
+    audit::record_without_account(
+        &txn,
+        "survey code",
+        audit::Change {
+            action: "survey.answer",
+            target_type: "SurveyAnswer",
+            target_key: &key,
+            department: Some(&structure.department_code),
+            before: None,
+            after: Some(json!({ "campaign": campaign.id, "structure": structure.matricule })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An agent answers the agents' survey for a structure they work in, once per campaign.
+pub async fn answer_as_agent(
+    db: &DatabaseConnection,
+    policy: &Policy,
+    actor: &Actor,
+    campaign_id: i64,
+    matricule: &str,
+    answer: Answer,
+) -> AppResult<()> {
+    let campaign = campaign(db, campaign_id).await?;
+    let structure = structures::by_matricule(db, policy, actor, matricule).await?;
+    policy.authorize(
+        actor,
+        "answer_agent_survey",
+        PolarStructure::bare(&structure),
+        "the agents' survey is answered by the structure's agents",
+    )?;
+    if campaign.audience != audience::AGENTS {
+        return Err(AppError::bad_input(
+            "campaign",
+            "this campaign is the users' survey",
+        ));
+    }
+    open(&campaign)?;
+    let answer = checked(&answer)?;
+    let me = agent::Entity::find()
+        .filter(agent::Column::UserId.eq(actor.user_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Forbidden("you are not registered as an agent".into()))?;
+    let txn = db.begin().await?;
+    let saved = survey_answer::ActiveModel {
+        campaign_id: Set(campaign.id),
+        structure_id: Set(structure.id),
+        respondent_agent_id: Set(Some(me.id)),
+        satisfaction: Set(answer.satisfaction),
+        recommend: Set(answer.recommend),
+        comment: Set(answer.comment),
+        answered_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| AppError::on_write(err, || "you already answered this survey".to_owned()))?;
+    let key = saved.id.to_string();
+    audit::record(
+        &txn,
+        actor,
+        audit::Change {
+            action: "survey.answer",
+            target_type: "SurveyAnswer",
+            target_key: &key,
+            department: Some(&structure.department_code),
+            before: None,
+            after: Some(json!({ "campaign": campaign.id, "structure": structure.matricule })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A structure's results for one campaign.
+#[derive(Clone, Debug)]
+pub struct Results {
+    /// The campaign.
+    pub campaign: survey_campaign::Model,
+    /// Answers.
+    pub answers: i64,
+    /// Mean satisfaction (1-5), if any answer.
+    pub mean_satisfaction: Option<f64>,
+    /// Share of those who said whether they would recommend who would.
+    pub recommend_share: Option<f64>,
+    /// Free comments, newest first.
+    pub comments: Vec<String>,
+}
+
+/// Results of `structure_id` for each campaign it has answers in (aggregated by the
+/// database).
+pub async fn results(db: &impl ConnectionTrait, structure_id: i64) -> AppResult<Vec<Results>> {
+    use sea_orm::{FromQueryResult, QuerySelect};
+    #[derive(FromQueryResult)]
+    struct Row {
+        campaign_id: i64,
+        answers: i64,
+        mean: Option<f64>,
+        recommend_yes: Option<i64>,
+        recommend_known: Option<i64>,
+    }
+    let backend = db.get_database_backend();
+    let statement = super::sql::statement(
+        backend,
+        "SELECT campaign_id, COUNT(*) AS answers, AVG(CAST(satisfaction AS DOUBLE PRECISION)) AS mean, \
+                SUM(CASE WHEN recommend THEN 1 ELSE 0 END) AS recommend_yes, \
+                COUNT(recommend) AS recommend_known \
+         FROM survey_answer WHERE structure_id = ? GROUP BY campaign_id",
+        vec![structure_id.into()],
+    );
+    let rows = Row::find_by_statement(statement).all(db).await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let campaign = campaign(db, row.campaign_id).await?;
+        let comments = survey_answer::Entity::find()
+            .select_only()
+            .column(survey_answer::Column::Comment)
+            .filter(survey_answer::Column::StructureId.eq(structure_id))
+            .filter(survey_answer::Column::CampaignId.eq(row.campaign_id))
+            .filter(survey_answer::Column::Comment.is_not_null())
+            .order_by_desc(survey_answer::Column::Id)
+            .into_tuple::<Option<String>>()
+            .all(db)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        let known = row.recommend_known.unwrap_or(0);
+        out.push(Results {
+            campaign,
+            answers: row.answers,
+            mean_satisfaction: row.mean,
+            recommend_share: (known > 0)
+                .then(|| row.recommend_yes.unwrap_or(0) as f64 / known as f64),
+            comments,
+        });
+    }
+    out.sort_by_key(|r| std::cmp::Reverse((r.campaign.year, r.campaign.id)));
+    Ok(out)
+}
