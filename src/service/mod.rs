@@ -8,6 +8,7 @@ pub mod conventions;
 pub mod coverage;
 pub mod criteria;
 pub mod csv_file;
+pub mod dashboard;
 pub mod demo;
 pub mod funding;
 pub mod import_reference;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const DATA_QUERIES: [&str; 22] = [
+const DATA_QUERIES: [&str; 23] = [
     "{ me { email } }",
     "{ departments { code } }",
     "{ department(code: \"59\") { name } }",
@@ -32,6 +32,7 @@ const DATA_QUERIES: [&str; 22] = [
     "{ reportingSuggestions(structure: \"DEMO-59-01\") { themes } }",
     "{ surveyCampaigns { year } }",
     "{ mysteryCampaigns { year } }",
+    "{ dashboard { departments } }",
 ];
 
 #[tokio::test]

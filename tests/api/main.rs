@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod conventions;
 mod criteria;
+mod dashboard;
 mod first_run;
 mod funding;
 mod helpers;

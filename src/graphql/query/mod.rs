@@ -2,6 +2,7 @@
 
 mod audit;
 mod criteria;
+mod dashboard;
 mod labelling;
 mod me;
 mod node;
@@ -30,4 +31,5 @@ pub struct QueryRoot(
     support::SupportQuery,
     reporting::ReportingQuery,
     quality::QualityQuery,
+    dashboard::DashboardQuery,
 );

@@ -1,0 +1,228 @@
+//! `dashboard`: figures of the caller's slice of the network, computed by the database.
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+
+use crate::error::AppError;
+use crate::graphql::context::ContextExt;
+use crate::service::dashboard::{self, Count, DashboardFilter, DashboardScope};
+use crate::service::reference_cache::Snapshot;
+
+#[derive(Default)]
+pub struct DashboardQuery;
+
+/// Filters of a dashboard; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct DashboardFilterInput {
+    /// From this day (inclusive).
+    pub from: Option<NaiveDate>,
+    /// To this day (inclusive).
+    pub to: Option<NaiveDate>,
+    /// In these departments (within your slice).
+    pub departments: Option<Vec<String>>,
+    /// About this partner (code).
+    pub partner: Option<String>,
+}
+
+/// A key and a count.
+#[derive(SimpleObject)]
+pub struct DashboardCount {
+    /// What is counted.
+    pub key: String,
+    /// How many (euros for funding).
+    pub count: i64,
+}
+
+fn keyed(counts: Vec<Count>) -> Vec<DashboardCount> {
+    counts
+        .into_iter()
+        .map(|c| DashboardCount {
+            key: c.key,
+            count: c.count,
+        })
+        .collect()
+}
+
+/// Partner ids as codes.
+fn by_code(counts: Vec<Count>, reference: &Snapshot) -> Vec<DashboardCount> {
+    counts
+        .into_iter()
+        .map(|c| DashboardCount {
+            key: c
+                .key
+                .parse()
+                .ok()
+                .and_then(|id| reference.partner_by_id(id))
+                .map_or(c.key.clone(), |p| p.code.clone()),
+            count: c.count,
+        })
+        .collect()
+}
+
+/// The figures of the caller's slice.
+pub struct Dashboard {
+    scope: DashboardScope,
+    filter: DashboardFilter,
+}
+
+/// Reporting figures (R: the "saisie unitaire").
+#[derive(SimpleObject)]
+pub struct ReportingFigures {
+    /// Requests handled.
+    pub total: i64,
+    /// Of which resolved on site.
+    pub resolved_on_site: i64,
+    /// Share resolved on site (0 to 1), when any.
+    pub resolved_on_site_share: Option<f64>,
+    /// Per month (`YYYY-MM`), in order.
+    pub by_month: Vec<DashboardCount>,
+    /// Per partner (code), most first.
+    pub by_partner: Vec<DashboardCount>,
+    /// Per theme, most first.
+    pub by_theme: Vec<DashboardCount>,
+}
+
+/// Administration+ figures.
+#[derive(SimpleObject)]
+pub struct SupportFigures {
+    /// Requests sent.
+    pub total: i64,
+    /// Of which late.
+    pub late: i64,
+    /// Sent per partner (code).
+    pub by_partner: Vec<DashboardCount>,
+    /// Late per partner (code).
+    pub late_by_partner: Vec<DashboardCount>,
+}
+
+/// Label pipeline figures.
+#[derive(SimpleObject)]
+pub struct PipelineFigures {
+    /// Structures per label status.
+    pub by_status: Vec<DashboardCount>,
+    /// Audits submitted in the period that passed.
+    pub audits_passed: i64,
+    /// And failed.
+    pub audits_failed: i64,
+    /// Criteria most often unmet in failed audits (code), most first, at most 10.
+    pub failed_criteria: Vec<DashboardCount>,
+    /// Labels due for their 3-yearly re-audit.
+    pub reaudits_due: i64,
+    /// Legacy MSAPs not labelled by 31 December 2021.
+    pub msaps_losing_funding: i64,
+}
+
+#[Object]
+impl Dashboard {
+    /// Departments of the slice; null for the whole country.
+    async fn departments(&self) -> Option<&[String]> {
+        self.scope.departments.as_deref()
+    }
+
+    /// The only partner the figures are about (operators).
+    async fn partner(&self) -> Option<&str> {
+        self.scope.partner.as_deref()
+    }
+
+    /// Requests handled, from the reporting tool.
+    async fn reporting(&self, ctx: &Context<'_>) -> Result<ReportingFigures> {
+        let r = ctx.request();
+        let reference = r.reference.snapshot().await?;
+        let figures = dashboard::reporting(&r.db, &self.scope, &self.filter, &reference).await?;
+        Ok(ReportingFigures {
+            total: figures.total,
+            resolved_on_site: figures.resolved_on_site,
+            resolved_on_site_share: (figures.total > 0)
+                .then(|| figures.resolved_on_site as f64 / figures.total as f64),
+            by_month: keyed(figures.by_month),
+            by_partner: by_code(figures.by_partner, &reference),
+            by_theme: keyed(figures.by_theme),
+        })
+    }
+
+    /// Administration+ volume and lateness.
+    async fn support_requests(&self, ctx: &Context<'_>) -> Result<SupportFigures> {
+        let r = ctx.request();
+        let reference = r.reference.snapshot().await?;
+        let figures = dashboard::support(&r.db, &self.scope, &self.filter, &reference).await?;
+        Ok(SupportFigures {
+            total: figures.total,
+            late: figures.late,
+            by_partner: by_code(figures.by_partner, &reference),
+            late_by_partner: by_code(figures.late_by_partner, &reference),
+        })
+    }
+
+    /// The label pipeline (not for operators).
+    async fn label_pipeline(&self, ctx: &Context<'_>) -> Result<Option<PipelineFigures>> {
+        if !self.scope.labelling {
+            return Err(
+                AppError::Forbidden("the label pipeline is not in your slice".into()).into(),
+            );
+        }
+        let r = ctx.request();
+        let reference = r.reference.snapshot().await?;
+        let p = dashboard::pipeline(&r.db, &self.scope, &self.filter, &reference).await?;
+        Ok(Some(PipelineFigures {
+            by_status: keyed(p.by_status),
+            audits_passed: p.audits_passed,
+            audits_failed: p.audits_failed,
+            failed_criteria: keyed(p.failed_criteria),
+            reaudits_due: p.reaudits_due,
+            msaps_losing_funding: p.msaps_losing_funding,
+        }))
+    }
+
+    /// Funding granted per kind, in euros (ANCT and prefectures only, R-42).
+    async fn funding(&self, ctx: &Context<'_>) -> Result<Option<Vec<DashboardCount>>> {
+        if !self.scope.funding {
+            return Err(AppError::Forbidden(
+                "funding is visible to ANCT and the prefectures only".into(),
+            )
+            .into());
+        }
+        let r = ctx.request();
+        let reference = r.reference.snapshot().await?;
+        Ok(Some(keyed(
+            dashboard::funding(&r.db, &self.scope, &self.filter, &reference).await?,
+        )))
+    }
+}
+
+#[Object]
+impl DashboardQuery {
+    /// The figures of the caller's slice: ANCT the country, a prefecture its departments,
+    /// an operator its partner in its departments, an agent its structure.
+    async fn dashboard(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DashboardFilterInput>,
+    ) -> Result<Dashboard> {
+        let actor = ctx.actor()?;
+        let scope = DashboardScope::of(actor)?;
+        let input = filter.unwrap_or_default();
+        if let (Some(from), Some(to)) = (input.from, input.to)
+            && to < from
+        {
+            return Err(
+                AppError::bad_input("filter.to", "the period ends on or after it starts").into(),
+            );
+        }
+        let partner = match &input.partner {
+            Some(code) => {
+                let reference = ctx.request().reference.snapshot().await?;
+                let found = reference.partner(&code.trim().to_uppercase()).map(|p| p.id);
+                Some(found.ok_or_else(|| {
+                    AppError::bad_input("filter.partner", format!("unknown partner '{code}'"))
+                })?)
+            }
+            None => None,
+        };
+        let filter = DashboardFilter {
+            from: input.from,
+            to: input.to,
+            departments: input.departments,
+            partner,
+        };
+        Ok(Dashboard { scope, filter })
+    }
+}

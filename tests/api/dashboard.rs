@@ -1,0 +1,224 @@
+//! Dashboards (issue 5, first slice): the figures are computed by the database over each
+//! role's slice; the tests compute the same numbers independently from what they created.
+use std::collections::BTreeMap;
+
+use chrono::{Days, Utc};
+use maillage::domain::enums::Role;
+use maillage::service::users::{self, ScopeArgs};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::workflow::refused;
+
+const DASHBOARD: &str = "query($f: DashboardFilterInput) { dashboard(filter: $f) {
+    departments partner
+    reporting { total resolvedOnSite resolvedOnSiteShare byMonth { key count } byPartner { key count } byTheme { key count } }
+    supportRequests { total late byPartner { key count } }
+} }";
+const PIPELINE: &str = "{ dashboard { labelPipeline { byStatus { key count } auditsPassed auditsFailed reauditsDue msapsLosingFunding } funding { key count } } }";
+
+/// One recorded entry: (department, partner, resolved on site, days ago).
+type Made = (&'static str, &'static str, bool, u64);
+
+/// Which entries a role's slice keeps.
+type Keep = Box<dyn Fn(&Made) -> bool>;
+
+const ENTRIES: [(&str, &str, &str, bool, u64); 7] = [
+    (AGENT_LILLE, "DEMO-59-01", "CAF", true, 1),
+    (AGENT_LILLE, "DEMO-59-01", "CAF", false, 2),
+    (AGENT_LILLE, "DEMO-59-01", "DGFIP", true, 3),
+    (AGENT_LILLE, "DEMO-59-01", "DGFIP", true, 45),
+    (AGENT_LILLE, "DEMO-59-01", "CAF", true, 46),
+    ("agent.gueret@t.fr", "DEMO-23-01", "CAF", false, 5),
+    ("agent.gueret@t.fr", "DEMO-23-01", "MSA", true, 6),
+];
+
+async fn seed(app: &TestApp) -> Vec<Made> {
+    let scope = ScopeArgs {
+        structure: Some("DEMO-23-01".into()),
+        ..Default::default()
+    };
+    users::grant(&app.db, "agent.gueret@t.fr", Role::Agent, &scope)
+        .await
+        .expect("grant");
+    let record = "mutation($input: ReportEntryInput!) { recordReportEntry(input: $input) { id } }";
+    let mut made = Vec::new();
+    let mut first = Value::Null;
+    for (email, structure, partner, resolved, days) in ENTRIES {
+        let date = Utc::now()
+            .date_naive()
+            .checked_sub_days(Days::new(days))
+            .expect("date");
+        let input = json!({ "structure": structure, "occurredOn": date.to_string(), "partner": partner,
+            "theme": "OTHER", "helpKind": "INFORMATION", "resolvedOnSite": resolved, "durationMinutes": 15 });
+        let response = app.query_as(email, record, json!({ "input": input })).await;
+        if first.is_null() {
+            first = data(&response)["recordReportEntry"]["id"].clone();
+        }
+        let department = if structure == "DEMO-59-01" {
+            "59"
+        } else {
+            "23"
+        };
+        made.push((department, partner, resolved, days));
+    }
+    // The first entry was about DGFIP: its correction replaces it, and counts once.
+    let date = Utc::now()
+        .date_naive()
+        .checked_sub_days(Days::new(1))
+        .expect("date");
+    let fixed = json!({ "structure": "DEMO-59-01", "occurredOn": date.to_string(), "partner": "DGFIP",
+        "theme": "TAXES", "helpKind": "INFORMATION", "resolvedOnSite": true, "durationMinutes": 15 });
+    let correct = "mutation($e: ID!, $input: ReportEntryInput!) { correctReportEntry(entry: $e, input: $input, reason: \"partner\") { id } }";
+    data(
+        &app.query_as(AGENT_LILLE, correct, json!({ "e": first, "input": fixed }))
+            .await,
+    );
+    made[0] = ("59", "DGFIP", true, 1);
+    made
+}
+
+fn expected(
+    made: &[Made],
+    keep: impl Fn(&Made) -> bool,
+) -> (usize, usize, BTreeMap<String, usize>) {
+    let kept: Vec<&Made> = made.iter().filter(|m| keep(m)).collect();
+    let mut by_partner = BTreeMap::new();
+    for m in &kept {
+        *by_partner.entry(m.1.to_owned()).or_insert(0) += 1;
+    }
+    (kept.len(), kept.iter().filter(|m| m.2).count(), by_partner)
+}
+
+fn partners(list: &Value) -> BTreeMap<String, usize> {
+    list.as_array()
+        .expect("list")
+        .iter()
+        .map(|c| {
+            (
+                c["key"].as_str().expect("key").to_owned(),
+                c["count"].as_u64().expect("n") as usize,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn reporting_figures_follow_each_roles_slice() {
+    let app = spawn_app().await;
+    let made = seed(&app).await;
+    let referent = "mutation { createReferent(input: { partner: \"CAF\", department: \"59\",
+        kind: BACK_OFFICE, name: \"Paul Martin\", email: \"paul@caf.fr\" }) { id } }";
+    data(&app.query_as(PREFECT_59, referent, json!({})).await);
+    let send = "mutation { sendSupportRequest(input: { structure: \"DEMO-59-01\", partner: \"CAF\",
+        subject: \"S\", description: \"D\", citizenName: \"C\" }) { id } }";
+    data(&app.query_as(AGENT_LILLE, send, json!({})).await);
+    for (email, sent) in [
+        (ANCT, 1),
+        (PREFECT_59, 1),
+        (PREFECT_23, 0),
+        (OPERATOR_CAF, 1),
+        (AGENT_LILLE, 1),
+    ] {
+        let response = app.query_as(email, DASHBOARD, json!({ "f": null })).await;
+        let support = &data(&response)["dashboard"]["supportRequests"];
+        assert_eq!(support["total"], sent, "{email}");
+        assert_eq!(support["late"], 0, "{email}");
+        if sent > 0 {
+            assert_eq!(support["byPartner"], json!([{ "key": "CAF", "count": 1 }]));
+        }
+    }
+    let cases: [(&str, Keep); 5] = [
+        (ANCT, Box::new(|_| true)),
+        (PREFECT_59, Box::new(|m| m.0 == "59")),
+        (PREFECT_23, Box::new(|m| m.0 == "23")),
+        (OPERATOR_CAF, Box::new(|m| m.1 == "CAF")),
+        (AGENT_LILLE, Box::new(|m| m.0 == "59")),
+    ];
+    for (email, keep) in cases {
+        let response = app.query_as(email, DASHBOARD, json!({ "f": null })).await;
+        let reporting = &data(&response)["dashboard"]["reporting"];
+        let (total, resolved, by_partner) = expected(&made, keep);
+        assert_eq!(reporting["total"], total, "{email}");
+        assert_eq!(reporting["resolvedOnSite"], resolved, "{email}");
+        assert_eq!(partners(&reporting["byPartner"]), by_partner, "{email}");
+        let months: usize = reporting["byMonth"]
+            .as_array()
+            .expect("months")
+            .iter()
+            .map(|m| m["count"].as_u64().expect("n") as usize)
+            .sum();
+        assert_eq!(months, total, "{email}: the months add up");
+    }
+    // The operator's slice is about their partner only.
+    let operator = app
+        .query_as(OPERATOR_CAF, DASHBOARD, json!({ "f": null }))
+        .await;
+    assert_eq!(data(&operator)["dashboard"]["partner"], "CAF");
+    // Filters: the last month, one department, one partner.
+    let since = Utc::now()
+        .date_naive()
+        .checked_sub_days(Days::new(30))
+        .expect("date");
+    let filtered = app
+        .query_as(ANCT, DASHBOARD, json!({ "f": { "from": since.to_string(), "departments": ["59"], "partner": "DGFIP" } }))
+        .await;
+    let (total, _, _) = expected(&made, |m| m.0 == "59" && m.1 == "DGFIP" && m.3 <= 30);
+    assert_eq!(data(&filtered)["dashboard"]["reporting"]["total"], total);
+    // A prefect cannot widen their slice with a filter.
+    let widened = app
+        .query_as(
+            PREFECT_23,
+            DASHBOARD,
+            json!({ "f": { "departments": ["59"] } }),
+        )
+        .await;
+    assert_eq!(data(&widened)["dashboard"]["reporting"]["total"], 0);
+    let bad = app
+        .query_as(ANCT, DASHBOARD, json!({ "f": { "partner": "NOPE" } }))
+        .await;
+    refused(&bad, "BAD_USER_INPUT");
+    refused(
+        &app.query_as(AUDITOR, DASHBOARD, json!({ "f": null })).await,
+        "FORBIDDEN",
+    );
+    refused(
+        &app.post(None, DASHBOARD, json!({ "f": null })).await,
+        "UNAUTHENTICATED",
+    );
+}
+
+#[tokio::test]
+async fn pipeline_and_funding_figures_are_for_those_who_steer() {
+    let app = spawn_app().await;
+    let grant = "mutation { grantFunding(input: { structure: \"DEMO-59-01\", kind: OPERATING, year: 2026 }) { year } }";
+    data(&app.query_as(ANCT, grant, json!({})).await);
+    let anct = app.query_as(ANCT, PIPELINE, json!({})).await;
+    let pipeline = &data(&anct)["dashboard"]["labelPipeline"];
+    // The demo: 6 labelled structures (2020-2022 labels, all 3 years old now) and one candidate.
+    assert_eq!(
+        partners(&pipeline["byStatus"]),
+        BTreeMap::from([("LABELLED".into(), 6), ("CANDIDATE".into(), 1)])
+    );
+    assert_eq!(pipeline["reauditsDue"], 6);
+    assert_eq!(
+        data(&anct)["dashboard"]["funding"],
+        json!([{ "key": "OPERATING", "count": 30000 }])
+    );
+    let prefect = app.query_as(PREFECT_23, PIPELINE, json!({})).await;
+    assert_eq!(
+        partners(&data(&prefect)["dashboard"]["labelPipeline"]["byStatus"]),
+        BTreeMap::from([("LABELLED".into(), 2)])
+    );
+    assert_eq!(data(&prefect)["dashboard"]["funding"], json!([]));
+    let operator = app.query_as(OPERATOR_CAF, PIPELINE, json!({})).await;
+    assert!(operator["data"]["dashboard"]["labelPipeline"].is_null());
+    assert!(operator["data"]["dashboard"]["funding"].is_null());
+    assert_eq!(error_codes(&operator), ["FORBIDDEN", "FORBIDDEN"]);
+    let agent = app.query_as(AGENT_LILLE, PIPELINE, json!({})).await;
+    assert_eq!(
+        partners(&agent["data"]["dashboard"]["labelPipeline"]["byStatus"]),
+        BTreeMap::from([("LABELLED".into(), 1)])
+    );
+    assert_eq!(error_codes(&agent), ["FORBIDDEN"], "no funding for agents");
+}
