@@ -42,8 +42,9 @@ pub struct DashboardScope {
     pub partner: Option<String>,
     /// Whether funding amounts are in the slice.
     pub funding: bool,
-    /// Whether the label pipeline is in the slice.
-    pub labelling: bool,
+    /// Whether figures about the structures themselves (label pipeline, audits, training,
+    /// surveys) are in the slice: not for operators, whose figures are about their partner.
+    pub structure_figures: bool,
 }
 
 impl DashboardScope {
@@ -54,7 +55,7 @@ impl DashboardScope {
             structures: None,
             partner: None,
             funding: true,
-            labelling: true,
+            structure_figures: true,
         };
         if actor.has_role(Role::Anct) {
             return Ok(whole(None));
@@ -77,7 +78,7 @@ impl DashboardScope {
                 structures: None,
                 partner: Some(reach.partner.clone()),
                 funding: false,
-                labelling: false,
+                structure_figures: false,
             });
         }
         if reaches.len() > 1 {
@@ -98,7 +99,7 @@ impl DashboardScope {
                 structures: Some(structures),
                 partner: None,
                 funding: false,
-                labelling: true,
+                structure_figures: true,
             });
         }
         Err(AppError::Forbidden(
@@ -133,6 +134,14 @@ impl Where {
             self.clauses
                 .push(format!("{column} IN ({})", sql::placeholders(list.len())));
             self.values.extend(list.iter().cloned().map(Into::into));
+        }
+    }
+
+    /// A copy to add clauses to.
+    fn and(&self) -> Self {
+        Self {
+            clauses: self.clauses.clone(),
+            values: self.values.clone(),
         }
     }
 
@@ -306,22 +315,10 @@ pub async fn support(
         "structure_id",
         Some("partner_id"),
     )?;
-    if let Some(from) = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
-        w.push("sent_at >= ?", [from.and_utc().into()]);
-    }
-    if let Some(to) = filter
-        .to
-        .and_then(|d| d.succ_opt())
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-    {
-        w.push("sent_at < ?", [to.and_utc().into()]);
-    }
+    period(&mut w, "sent_at", filter);
     let partner = as_key("partner_id");
     let by_partner = counts(db, &partner, "support_request", &w).await?;
-    let mut late = Where {
-        clauses: w.clauses.clone(),
-        values: w.values.clone(),
-    };
+    let mut late = w.and();
     late.push(
         "((first_answered_at IS NULL AND due_at < ?) OR first_answered_at > due_at)",
         [Utc::now().into()],
@@ -374,21 +371,9 @@ pub async fn pipeline(
 ) -> AppResult<Pipeline> {
     let structures = scoped(scope, filter, reference, "s.", "id", None)?;
     let by_status = counts(db, "s.label_status", "structure s", &structures).await?;
-    let mut audits = Where {
-        clauses: structures.clauses.clone(),
-        values: structures.values.clone(),
-    };
+    let mut audits = structures.and();
     audits.push("a.submitted_at IS NOT NULL", []);
-    if let Some(from) = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
-        audits.push("a.submitted_at >= ?", [from.and_utc().into()]);
-    }
-    if let Some(to) = filter
-        .to
-        .and_then(|d| d.succ_opt())
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-    {
-        audits.push("a.submitted_at < ?", [to.and_utc().into()]);
-    }
+    period(&mut audits, "a.submitted_at", filter);
     let outcomes = counts(
         db,
         "a.outcome",
@@ -402,10 +387,7 @@ pub async fn pipeline(
             .find(|c| c.key == name)
             .map_or(0, |c| c.count)
     };
-    let mut failed = Where {
-        clauses: audits.clauses.clone(),
-        values: audits.values.clone(),
-    };
+    let mut failed = audits.and();
     failed.push("a.outcome = 'FAILED' AND r.met = ?", [false.into()]);
     let mut failed_criteria = counts(
         db,
@@ -417,10 +399,7 @@ pub async fn pipeline(
     .await?;
     failed_criteria.truncate(10);
     let today = Utc::now().date_naive();
-    let mut due = Where {
-        clauses: structures.clauses.clone(),
-        values: structures.values.clone(),
-    };
+    let mut due = structures.and();
     due.push(
         "s.label_status = 'LABELLED' AND s.label_date <= ?",
         [label_workflow::due_for_reaudit_if_labelled_by(today).into()],
@@ -431,10 +410,7 @@ pub async fn pipeline(
         due.values,
     )
     .await?;
-    let mut msaps = Where {
-        clauses: structures.clauses.clone(),
-        values: structures.values.clone(),
-    };
+    let mut msaps = structures.and();
     msaps.push(
         "s.legacy_msap = ? AND NOT (s.label_status = 'LABELLED' AND s.label_date <= ?)",
         [true.into(), label_workflow::legacy_msap_deadline().into()],
@@ -482,4 +458,236 @@ pub async fn funding(
         w.values,
     );
     Ok(Count::find_by_statement(statement).all(db).await?)
+}
+
+/// Per criterion: how many audited applications declared it met, and how many audits found
+/// it met (R-04: self-assessments were found skewed).
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct AssessmentGap {
+    /// Criterion code.
+    pub code: String,
+    /// Audited applications.
+    pub audited: i64,
+    /// Of which declared met.
+    pub declared_met: i64,
+    /// Of which found met.
+    pub found_met: i64,
+}
+
+/// The self-assessment vs audit gap of the slice, per criterion (audits submitted in the
+/// period).
+pub async fn assessment_gap(
+    db: &impl ConnectionTrait,
+    scope: &DashboardScope,
+    filter: &DashboardFilter,
+    reference: &Snapshot,
+) -> AppResult<Vec<AssessmentGap>> {
+    let mut w = scoped(scope, filter, reference, "s.", "id", None)?;
+    w.push("a.submitted_at IS NOT NULL", []);
+    period(&mut w, "a.submitted_at", filter);
+    let statement = sql::statement(
+        db.get_database_backend(),
+        &format!(
+            "SELECT c.code AS code, COUNT(*) AS audited, \
+                    SUM(CASE WHEN sa.met THEN 1 ELSE 0 END) AS declared_met, \
+                    SUM(CASE WHEN r.met THEN 1 ELSE 0 END) AS found_met \
+             FROM audit_result r \
+             JOIN label_audit a ON a.id = r.audit_id \
+             JOIN self_assessment sa ON sa.application_id = a.application_id \
+                                    AND sa.criterion_id = r.criterion_id \
+             JOIN criterion c ON c.id = r.criterion_id \
+             JOIN structure s ON s.id = a.structure_id \
+             WHERE {} GROUP BY c.code ORDER BY c.code",
+            w.sql()
+        ),
+        w.values,
+    );
+    Ok(AssessmentGap::find_by_statement(statement).all(db).await?)
+}
+
+/// A timestamp column within the period's days.
+fn period(w: &mut Where, column: &str, filter: &DashboardFilter) {
+    if let Some(from) = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        w.push(&format!("{column} >= ?"), [from.and_utc().into()]);
+    }
+    if let Some(to) = filter
+        .to
+        .and_then(|d| d.succ_opt())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+    {
+        w.push(&format!("{column} < ?"), [to.and_utc().into()]);
+    }
+}
+
+/// Core partners without a back-office referent, counted per department of the slice (R-10).
+pub async fn missing_referents(
+    db: &impl ConnectionTrait,
+    scope: &DashboardScope,
+    filter: &DashboardFilter,
+) -> AppResult<Vec<Count>> {
+    let mut w = Where::new();
+    w.push("p.core = ? AND p.department_code IS NULL", [true.into()]);
+    if let Some(departments) = &scope.departments {
+        w.within("d.code", departments);
+    }
+    if let Some(departments) = &filter.departments {
+        w.within("d.code", departments);
+    }
+    if let Some(structures) = &scope.structures {
+        w.push(
+            &format!(
+                "d.code IN (SELECT department_code FROM structure WHERE id IN ({}))",
+                sql::placeholders(structures.len().max(1))
+            ),
+            if structures.is_empty() {
+                vec![Value::from(0i64)]
+            } else {
+                structures.iter().map(|id| Value::from(*id)).collect()
+            },
+        );
+    }
+    if let Some(code) = &scope.partner {
+        w.push("p.code = ?", [code.clone().into()]);
+    }
+    if let Some(id) = filter.partner {
+        w.push("p.id = ?", [id.into()]);
+    }
+    w.push(
+        "NOT EXISTS (SELECT 1 FROM referent r WHERE r.department_code = d.code \
+         AND r.partner_id = p.id AND r.kind = 'BACK_OFFICE')",
+        [],
+    );
+    counts(db, "d.code", "department d CROSS JOIN partner p", &w).await
+}
+
+/// Agents of the slice and how many are qualified (R-14), computed by the database.
+#[derive(Clone, Debug, Default, PartialEq, Eq, FromQueryResult)]
+pub struct TrainingCompletion {
+    /// Agents.
+    pub agents: i64,
+    /// Of whom qualified.
+    pub qualified: Option<i64>,
+}
+
+/// Training completion of the slice's agents.
+pub async fn training(
+    db: &impl ConnectionTrait,
+    scope: &DashboardScope,
+    filter: &DashboardFilter,
+    reference: &Snapshot,
+) -> AppResult<TrainingCompletion> {
+    let w = scoped(scope, filter, reference, "s.", "id", None)?;
+    let mut values = vec![Value::from(true)];
+    values.extend(w.values.clone());
+    let statement = sql::statement(
+        db.get_database_backend(),
+        &format!(
+            "SELECT COUNT(*) AS agents, \
+                    SUM(CASE WHEN q.cc >= 5 AND q.pt >= 6 AND q.web > 0 THEN 1 ELSE 0 END) AS qualified \
+             FROM (SELECT g.id, \
+                     SUM(CASE WHEN t.module_code = 'COMMON_CORE' THEN t.half_days ELSE 0 END) AS cc, \
+                     SUM(CASE WHEN t.module_code = 'PARTNER_TRAINING' THEN t.half_days ELSE 0 END) AS pt, \
+                     SUM(CASE WHEN t.module_code = 'MANDATORY_WEBINARS' THEN 1 ELSE 0 END) AS web \
+                   FROM agent g \
+                   LEFT JOIN training_enrolment e ON e.agent_id = g.id AND e.attended = ? \
+                   LEFT JOIN training_session t ON t.id = e.session_id \
+                   WHERE g.id IN (SELECT x.agent_id FROM agent_structure x \
+                                  JOIN structure s ON s.id = x.structure_id WHERE {}) \
+                   GROUP BY g.id) q",
+            w.sql()
+        ),
+        values,
+    );
+    Ok(TrainingCompletion::find_by_statement(statement)
+        .one(db)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Answer delays of one partner, in hours (nearest-rank percentiles).
+#[derive(Clone, Debug, PartialEq, FromQueryResult)]
+pub struct Delays {
+    /// Partner id.
+    pub partner_id: i64,
+    /// Answered requests.
+    pub answered: i64,
+    /// Median hours to the first answer.
+    pub median_hours: Option<f64>,
+    /// 90th percentile.
+    pub p90_hours: Option<f64>,
+}
+
+/// Answer delays per partner over the slice (answered requests sent in the period).
+pub async fn delays(
+    db: &impl ConnectionTrait,
+    scope: &DashboardScope,
+    filter: &DashboardFilter,
+    reference: &Snapshot,
+) -> AppResult<Vec<Delays>> {
+    let mut w = scoped(
+        scope,
+        filter,
+        reference,
+        "",
+        "structure_id",
+        Some("partner_id"),
+    )?;
+    w.push("first_answered_at IS NOT NULL", []);
+    period(&mut w, "sent_at", filter);
+    let backend = db.get_database_backend();
+    let delay = match backend {
+        DbBackend::Postgres => "EXTRACT(EPOCH FROM (first_answered_at - sent_at)) / 3600.0",
+        _ => "(julianday(first_answered_at) - julianday(sent_at)) * 24.0",
+    };
+    let statement = sql::statement(
+        backend,
+        &format!(
+            "SELECT partner_id, MAX(n) AS answered, \
+                    CAST(MAX(CASE WHEN rn = (n + 1) / 2 THEN delay END) AS DOUBLE PRECISION) AS median_hours, \
+                    CAST(MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN delay END) AS DOUBLE PRECISION) AS p90_hours \
+             FROM (SELECT partner_id, delay, \
+                          ROW_NUMBER() OVER (PARTITION BY partner_id ORDER BY delay) AS rn, \
+                          COUNT(*) OVER (PARTITION BY partner_id) AS n \
+                   FROM (SELECT partner_id, {delay} AS delay FROM support_request WHERE {}) x) d \
+             GROUP BY partner_id ORDER BY partner_id",
+            w.sql()
+        ),
+        w.values,
+    );
+    Ok(Delays::find_by_statement(statement).all(db).await?)
+}
+
+/// Survey satisfaction of the slice per audience (answers in the period).
+#[derive(Clone, Debug, PartialEq, FromQueryResult)]
+pub struct Satisfaction {
+    /// `USERS` or `AGENTS`.
+    pub audience: String,
+    /// Answers.
+    pub answers: i64,
+    /// Mean satisfaction, 1 to 5.
+    pub mean: Option<f64>,
+}
+
+/// Survey satisfaction of the slice.
+pub async fn satisfaction(
+    db: &impl ConnectionTrait,
+    scope: &DashboardScope,
+    filter: &DashboardFilter,
+    reference: &Snapshot,
+) -> AppResult<Vec<Satisfaction>> {
+    let mut w = scoped(scope, filter, reference, "s.", "id", None)?;
+    period(&mut w, "x.answered_at", filter);
+    let statement = sql::statement(
+        db.get_database_backend(),
+        &format!(
+            "SELECT c.audience AS audience, COUNT(*) AS answers, \
+                    AVG(CAST(x.satisfaction AS DOUBLE PRECISION)) AS mean \
+             FROM survey_answer x JOIN survey_campaign c ON c.id = x.campaign_id \
+             JOIN structure s ON s.id = x.structure_id WHERE {} \
+             GROUP BY c.audience ORDER BY c.audience",
+            w.sql()
+        ),
+        w.values,
+    );
+    Ok(Satisfaction::find_by_statement(statement).all(db).await?)
 }

@@ -222,3 +222,153 @@ async fn pipeline_and_funding_figures_are_for_those_who_steer() {
     );
     assert_eq!(error_codes(&agent), ["FORBIDDEN"], "no funding for agents");
 }
+
+#[tokio::test]
+async fn assessment_gap_referents_training_delays_and_satisfaction_come_from_the_database() {
+    use crate::workflow::{PROPOSE, RECORD, SCHEDULE, SUBMIT, self_assessment};
+    let app = spawn_app().await;
+    // A failed audit whose self-assessment declared everything met.
+    let m = "DEMO-59-04";
+    data(
+        &app.query_as(
+            PREFECT_59,
+            PROPOSE,
+            json!({ "m": m, "v": 0, "sa": self_assessment(&[]) }),
+        )
+        .await,
+    );
+    let scheduled = app
+        .query_as(ANCT, SCHEDULE, json!({ "m": m, "v": 1, "a": AUDITOR }))
+        .await;
+    let audit =
+        data(&scheduled)["scheduleLabelAudit"]["labelApplications"][0]["audit"]["id"].clone();
+    for i in 1..=30 {
+        let code = format!("C{i:02}");
+        let met = code != "C15" && code != "C16";
+        data(
+            &app.query_as(
+                AUDITOR,
+                RECORD,
+                json!({ "a": audit, "c": code, "met": met, "r": null }),
+            )
+            .await,
+        );
+    }
+    data(&app.query_as(AUDITOR, SUBMIT, json!({ "a": audit })).await);
+    // Referents: CAF in 59 only.
+    let referent = "mutation { createReferent(input: { partner: \"CAF\", department: \"59\",
+        kind: BACK_OFFICE, name: \"Paul Martin\", email: \"paul@caf.fr\" }) { id } }";
+    data(&app.query_as(PREFECT_59, referent, json!({})).await);
+    // Three answered requests: 2, 10 and 30 hours.
+    let send = "mutation { sendSupportRequest(input: { structure: \"DEMO-59-01\", partner: \"CAF\",
+        subject: \"S\", description: \"D\", citizenName: \"C\" }) { id } }";
+    for hours in [30, 2, 10] {
+        data(&app.query_as(AGENT_LILLE, send, json!({})).await);
+        let rows = <entity::support_request::Entity as sea_orm::EntityTrait>::find()
+            .all(&app.db)
+            .await
+            .expect("rows");
+        let row = rows.into_iter().max_by_key(|r| r.id).expect("row");
+        let mut row: entity::support_request::ActiveModel = row.into();
+        let sent = Utc::now() - chrono::TimeDelta::hours(40);
+        row.sent_at = sea_orm::Set(sent);
+        row.first_answered_at = sea_orm::Set(Some(sent + chrono::TimeDelta::hours(hours)));
+        sea_orm::ActiveModelTrait::update(row, &app.db)
+            .await
+            .expect("update");
+    }
+    // Survey answers 5 and 3.
+    let today = Utc::now().date_naive();
+    let create =
+        "mutation($o: NaiveDate!, $c: NaiveDate!) { createSurveyCampaign(input: { year: 2026,
+        audience: \"USERS\", title: \"T\", opensOn: $o, closesOn: $c }) { id } }";
+    let window = json!({ "o": today.to_string(), "c": today.checked_add_days(Days::new(1)).expect("d").to_string() });
+    let campaign =
+        data(&app.query_as(ANCT, create, window).await)["createSurveyCampaign"]["id"].clone();
+    let issue = "mutation($c: ID!) { issueSurveyCode(campaign: $c, structure: \"DEMO-59-01\") }";
+    let code = data(
+        &app.query_as(AGENT_LILLE, issue, json!({ "c": campaign }))
+            .await,
+    )["issueSurveyCode"]
+        .clone();
+    for s in [5, 3] {
+        data(
+            &app.post(
+                None,
+                "mutation($k: String!, $s: Int!) { answerSurvey(code: $k, satisfaction: $s) }",
+                json!({ "k": code, "s": s }),
+            )
+            .await,
+        );
+    }
+
+    let query = "{ dashboard {
+        assessmentGap { criterion audited declaredMet foundMet gap }
+        missingReferents { key count }
+        training { agents qualified }
+        answerDelays { partner answered medianHours p90Hours }
+        satisfaction { audience answers mean } } }";
+    let prefect = app.query_as(PREFECT_59, query, json!({})).await;
+    let d = &data(&prefect)["dashboard"];
+    let gap: Vec<&Value> = d["assessmentGap"]
+        .as_array()
+        .expect("gap")
+        .iter()
+        .filter(|g| g["gap"] != 0)
+        .collect();
+    assert_eq!(gap.len(), 2);
+    assert_eq!(
+        *gap[0],
+        json!({ "criterion": "C15", "audited": 1, "declaredMet": 1, "foundMet": 0, "gap": 1 })
+    );
+    assert_eq!(d["missingReferents"], json!([{ "key": "59", "count": 8 }]));
+    assert_eq!(d["training"], json!({ "agents": 1, "qualified": 0 }));
+    let delays = &d["answerDelays"][0];
+    assert_eq!(delays["partner"], "CAF");
+    assert_eq!(delays["answered"], 3);
+    // Nearest rank: median of (2, 10, 30) is 10; the 90th percentile 30.
+    assert!(
+        (delays["medianHours"].as_f64().expect("h") - 10.0).abs() < 0.01,
+        "{delays}"
+    );
+    assert!(
+        (delays["p90Hours"].as_f64().expect("h") - 30.0).abs() < 0.01,
+        "{delays}"
+    );
+    assert_eq!(
+        d["satisfaction"],
+        json!([{ "audience": "USERS", "answers": 2, "mean": 4.0 }])
+    );
+    // ANCT: every department's missing referents.
+    let anct = app.query_as(ANCT, query, json!({})).await;
+    let missing = data(&anct)["dashboard"]["missingReferents"]
+        .as_array()
+        .expect("missing")
+        .clone();
+    assert_eq!(missing.len(), 101);
+    assert_eq!(
+        missing
+            .iter()
+            .map(|c| c["count"].as_i64().expect("n"))
+            .sum::<i64>(),
+        101 * 9 - 1
+    );
+    // The CAF operator: only CAF, which lacks a referent everywhere but in 59; no structure
+    // figures.
+    let operator = app.query_as(OPERATOR_CAF, query, json!({})).await;
+    let missing = operator["data"]["dashboard"]["missingReferents"]
+        .as_array()
+        .expect("missing")
+        .clone();
+    assert_eq!(missing.len(), 100);
+    assert!(missing.iter().all(|c| c["count"] == 1 && c["key"] != "59"));
+    assert_eq!(
+        operator["data"]["dashboard"]["answerDelays"][0]["answered"],
+        3
+    );
+    assert!(operator["data"]["dashboard"]["training"].is_null());
+    assert_eq!(
+        error_codes(&operator),
+        ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]
+    );
+}

@@ -111,6 +111,67 @@ pub struct PipelineFigures {
     pub msaps_losing_funding: i64,
 }
 
+/// A criterion's self-assessment against what audits found.
+#[derive(SimpleObject)]
+pub struct AssessmentGapFigure {
+    /// Criterion code.
+    pub criterion: String,
+    /// Audited applications.
+    pub audited: i64,
+    /// Of which declared met by the prefecture.
+    pub declared_met: i64,
+    /// Of which found met by the auditor.
+    pub found_met: i64,
+    /// Declared met minus found met: the skew.
+    pub gap: i64,
+}
+
+/// Training completion.
+#[derive(SimpleObject)]
+pub struct TrainingFigures {
+    /// Agents.
+    pub agents: i64,
+    /// Of whom qualified (5.5 days in person and the mandatory webinars).
+    pub qualified: i64,
+}
+
+/// A partner's answer delays (Administration+), in hours.
+#[derive(SimpleObject)]
+pub struct DelayFigure {
+    /// Partner code.
+    pub partner: String,
+    /// Answered requests.
+    pub answered: i64,
+    /// Median hours to the first answer.
+    pub median_hours: Option<f64>,
+    /// 90th percentile (nearest rank).
+    pub p90_hours: Option<f64>,
+}
+
+/// Survey satisfaction of one audience.
+#[derive(SimpleObject)]
+pub struct SatisfactionFigure {
+    /// `USERS` or `AGENTS`.
+    pub audience: String,
+    /// Answers.
+    pub answers: i64,
+    /// Mean satisfaction, 1 to 5.
+    pub mean: Option<f64>,
+}
+
+impl Dashboard {
+    /// `FORBIDDEN` for operators, whose figures are about their partner only.
+    fn structure_figures(&self) -> Result<(), AppError> {
+        if self.scope.structure_figures {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "an operator's dashboard holds figures about their partner only".into(),
+            ))
+        }
+    }
+}
+
 #[Object]
 impl Dashboard {
     /// Departments of the slice; null for the whole country.
@@ -154,11 +215,7 @@ impl Dashboard {
 
     /// The label pipeline (not for operators).
     async fn label_pipeline(&self, ctx: &Context<'_>) -> Result<Option<PipelineFigures>> {
-        if !self.scope.labelling {
-            return Err(
-                AppError::Forbidden("the label pipeline is not in your slice".into()).into(),
-            );
-        }
+        self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
         let p = dashboard::pipeline(&r.db, &self.scope, &self.filter, &reference).await?;
@@ -170,6 +227,79 @@ impl Dashboard {
             reaudits_due: p.reaudits_due,
             msaps_losing_funding: p.msaps_losing_funding,
         }))
+    }
+
+    /// Self-assessment against audit findings per criterion (not for operators).
+    async fn assessment_gap(&self, ctx: &Context<'_>) -> Result<Option<Vec<AssessmentGapFigure>>> {
+        self.structure_figures()?;
+        let r = ctx.request();
+        let reference = r.reference.snapshot().await?;
+        let rows = dashboard::assessment_gap(&r.db, &self.scope, &self.filter, &reference).await?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|g| AssessmentGapFigure {
+                    gap: g.declared_met - g.found_met,
+                    criterion: g.code,
+                    audited: g.audited,
+                    declared_met: g.declared_met,
+                    found_met: g.found_met,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Core partners lacking a back-office referent, counted per department.
+    async fn missing_referents(&self, ctx: &Context<'_>) -> Result<Vec<DashboardCount>> {
+        let rows =
+            dashboard::missing_referents(&ctx.request().db, &self.scope, &self.filter).await?;
+        Ok(keyed(rows))
+    }
+
+    /// Agents and how many are qualified (not for operators).
+    async fn training(&self, ctx: &Context<'_>) -> Result<Option<TrainingFigures>> {
+        self.structure_figures()?;
+        let r = ctx.request();
+        let reference = r.reference.snapshot().await?;
+        let t = dashboard::training(&r.db, &self.scope, &self.filter, &reference).await?;
+        Ok(Some(TrainingFigures {
+            agents: t.agents,
+            qualified: t.qualified.unwrap_or(0),
+        }))
+    }
+
+    /// Administration+ answer delays per partner.
+    async fn answer_delays(&self, ctx: &Context<'_>) -> Result<Vec<DelayFigure>> {
+        let r = ctx.request();
+        let reference = r.reference.snapshot().await?;
+        let rows = dashboard::delays(&r.db, &self.scope, &self.filter, &reference).await?;
+        Ok(rows
+            .into_iter()
+            .map(|d| DelayFigure {
+                partner: reference
+                    .partner_by_id(d.partner_id)
+                    .map_or_else(|| d.partner_id.to_string(), |p| p.code.clone()),
+                answered: d.answered,
+                median_hours: d.median_hours,
+                p90_hours: d.p90_hours,
+            })
+            .collect())
+    }
+
+    /// Survey satisfaction per audience (not for operators).
+    async fn satisfaction(&self, ctx: &Context<'_>) -> Result<Option<Vec<SatisfactionFigure>>> {
+        self.structure_figures()?;
+        let r = ctx.request();
+        let reference = r.reference.snapshot().await?;
+        let rows = dashboard::satisfaction(&r.db, &self.scope, &self.filter, &reference).await?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|s| SatisfactionFigure {
+                    audience: s.audience,
+                    answers: s.answers,
+                    mean: s.mean,
+                })
+                .collect(),
+        ))
     }
 
     /// Funding granted per kind, in euros (ANCT and prefectures only, R-42).
