@@ -11,7 +11,7 @@ use crate::auth::token::resolve_secret;
 use crate::config::{Config, ServeConfig};
 use crate::domain::enums::Role;
 use crate::service::users::{self, GrantOutcome, ScopeArgs};
-use crate::service::{import_reference, import_sites};
+use crate::service::{import_reference, import_sites, synthetic};
 use crate::startup::Application;
 
 /// maillage: the GraphQL platform of the France Services network.
@@ -38,6 +38,9 @@ enum Command {
     /// Manage users and their role assignments.
     #[command(subcommand)]
     User(UserCommand),
+    /// Generate data.
+    #[command(subcommand)]
+    Seed(SeedCommand),
     /// Print a bearer token for a user.
     Token {
         /// The user's e-mail.
@@ -60,6 +63,24 @@ enum ImportCommand {
     Sites {
         /// The CSV file.
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SeedCommand {
+    /// A realistic national dataset on the imported sites: agents, conventions, referents,
+    /// ~9 million report entries over twelve months, Administration+ requests, survey answers.
+    /// Deterministic for a given seed.
+    Synthetic {
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Multiplies every count: 1 is national scale, 0.01 a hundredth.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Last day of the twelve months of activity (default: today).
+        #[arg(long)]
+        until: Option<chrono::NaiveDate>,
     },
 }
 
@@ -135,6 +156,29 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Some(Command::Import(command)) => import(&config, command).await,
         Some(Command::User(command)) => user(&config, command).await,
+        Some(Command::Seed(SeedCommand::Synthetic { seed, scale, until })) => {
+            let db = crate::db::connect_and_migrate(&config.database_url, 4).await?;
+            let options = synthetic::Options {
+                seed,
+                scale,
+                until: until.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+            };
+            let bar = indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:<18} [{bar:40}] {pos}/{len} ({per_sec}, {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let progress = |step: &str, done: u64, total: u64| {
+                bar.set_message(step.to_owned());
+                bar.set_length(total);
+                bar.set_position(done);
+            };
+            let report = synthetic::seed(&db, options, &progress).await?;
+            bar.finish_and_clear();
+            emit(&report.to_string())?;
+            Ok(())
+        }
         Some(Command::Token { email, ttl }) => {
             let db = crate::db::connect_and_migrate(&config.database_url, 1).await?;
             let user = users::find_by_email(&db, &email).await?.with_context(|| {

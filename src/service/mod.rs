@@ -25,5 +25,6 @@ pub mod sql;
 pub mod structures;
 pub mod support;
 pub mod surveys;
+pub mod synthetic;
 pub mod training;
 pub mod users;

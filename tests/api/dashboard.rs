@@ -372,3 +372,137 @@ async fn assessment_gap_referents_training_delays_and_satisfaction_come_from_the
         ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]
     );
 }
+
+async fn synthetic(app: &TestApp, seed: u64) {
+    let options = maillage::service::synthetic::Options {
+        seed,
+        scale: 0.001,
+        until: Utc::now().date_naive(),
+    };
+    maillage::service::synthetic::seed(&app.db, options, &|_: &str, _: u64, _: u64| {})
+        .await
+        .expect("synthetic dataset");
+}
+
+#[tokio::test]
+async fn on_a_generated_dataset_every_roles_figures_match_an_independent_count() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    synthetic(&app, 7).await;
+    let entries = entity::report_entry::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("entries");
+    assert_eq!(entries.len(), 9_000);
+    let requests = entity::support_request::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("requests");
+    let partners: BTreeMap<i64, String> = entity::partner::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("partners")
+        .into_iter()
+        .map(|p| (p.id, p.code))
+        .collect();
+    let structures: BTreeMap<i64, String> = entity::structure::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("structures")
+        .into_iter()
+        .map(|s| (s.id, s.matricule))
+        .collect();
+    let now = Utc::now();
+    let late = |r: &entity::support_request::Model| r.first_answered_at.unwrap_or(now) > r.due_at;
+    type Slice = Box<dyn Fn(&str, i64, &str) -> bool>;
+    let cases: [(&str, Slice); 5] = [
+        (ANCT, Box::new(|_, _, _| true)),
+        (PREFECT_59, Box::new(|d, _, _| d == "59")),
+        (PREFECT_23, Box::new(|d, _, _| d == "23")),
+        (OPERATOR_CAF, Box::new(|_, _, p| p == "CAF")),
+        (AGENT_LILLE, Box::new(|_, s, _| s == 0)),
+    ];
+    let lille = structures
+        .iter()
+        .find(|(_, m)| m.as_str() == "DEMO-59-01")
+        .map(|(id, _)| *id)
+        .expect("lille");
+    let query = "{ dashboard { reporting { total resolvedOnSite byPartner { key count } byMonth { key count } }
+        supportRequests { total late } } }";
+    for (email, keep) in cases {
+        let in_slice =
+            |d: &str, s: i64, p: i64| keep(d, if s == lille { 0 } else { s }, &partners[&p]);
+        let kept: Vec<&entity::report_entry::Model> = entries
+            .iter()
+            .filter(|e| in_slice(&e.department_code, e.structure_id, e.partner_id))
+            .collect();
+        let mut by_partner: BTreeMap<String, usize> = BTreeMap::new();
+        let mut by_month: BTreeMap<String, usize> = BTreeMap::new();
+        for e in &kept {
+            *by_partner
+                .entry(partners[&e.partner_id].clone())
+                .or_default() += 1;
+            *by_month
+                .entry(e.occurred_on.format("%Y-%m").to_string())
+                .or_default() += 1;
+        }
+        let sent: Vec<&entity::support_request::Model> = requests
+            .iter()
+            .filter(|r| in_slice(&r.department_code, r.structure_id, r.partner_id))
+            .collect();
+        let response = app.query_as(email, query, json!({})).await;
+        let d = &data(&response)["dashboard"];
+        assert_eq!(d["reporting"]["total"], kept.len(), "{email}");
+        assert_eq!(
+            d["reporting"]["resolvedOnSite"],
+            kept.iter().filter(|e| e.resolved_on_site).count(),
+            "{email}"
+        );
+        assert_eq!(
+            partners_of(&d["reporting"]["byPartner"]),
+            by_partner,
+            "{email}"
+        );
+        assert_eq!(partners_of(&d["reporting"]["byMonth"]), by_month, "{email}");
+        assert_eq!(d["supportRequests"]["total"], sent.len(), "{email}");
+        assert_eq!(
+            d["supportRequests"]["late"],
+            sent.iter().filter(|r| late(r)).count(),
+            "{email}"
+        );
+    }
+}
+
+fn partners_of(list: &Value) -> BTreeMap<String, usize> {
+    partners(list)
+}
+
+#[tokio::test]
+async fn the_generated_dataset_is_the_same_for_the_same_seed() {
+    use sea_orm::EntityTrait;
+    async fn digest(seed: u64) -> Vec<(i64, String, i64, String, bool, i32)> {
+        let app = spawn_app().await;
+        synthetic(&app, seed).await;
+        let mut rows: Vec<_> = entity::report_entry::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("entries")
+            .into_iter()
+            .map(|e| {
+                (
+                    e.structure_id,
+                    e.occurred_on.to_string(),
+                    e.partner_id,
+                    e.theme,
+                    e.resolved_on_site,
+                    e.duration_minutes,
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+    let first = digest(11).await;
+    assert_eq!(first, digest(11).await);
+    assert_ne!(first, digest(12).await);
+}

@@ -1,0 +1,668 @@
+//! `maillage seed synthetic`: a realistic national dataset built on the imported sites, for
+//! dashboards and benchmarks (issue 5). Deterministic for a given seed (ChaCha8); `scale`
+//! shrinks every count (tests use a small one). Rows go in with multi-row INSERTs, in
+//! transactions of at most [`TRANSACTION_ROWS`] rows.
+//!
+//! Made: departmental conventions (a few left as drafts on purpose), back-office referents
+//! (a few missing on purpose), agents with their accounts, report entries with the real
+//! partner shares (France Titres 19 %, CAF 16 %, Assurance Maladie 16 %, DGFiP 15 %…) and
+//! ~82 % resolved on site, Administration+ requests with their delays, users' survey
+//! answers. Not yet: training records, audits, mystery visits.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+
+use crate::domain::enums::{ConventionStatus, LabelStatus, ReferentKind, Role, db_name};
+use crate::domain::reporting::{self, HelpKind, LifeSituation};
+use crate::domain::working_time;
+use entity::{
+    agent, agent_structure, app_user, convention, convention_signatory, partner, referent,
+    report_entry, role_assignment, structure, support_request, survey_answer, survey_campaign,
+};
+
+/// Rows per transaction.
+pub const TRANSACTION_ROWS: usize = 100_000;
+/// Rows per INSERT statement (15 columns × 1,000 stays under SQLite's 32,766 parameters).
+const STATEMENT_ROWS: usize = 1_000;
+/// E-mail domain of the synthetic accounts.
+pub const DOMAIN: &str = "synthetic.maillage.fr";
+
+/// National counts at scale 1 (DOMAIN.md "Scale").
+const AGENTS: f64 = 7_000.0;
+const REPORT_ENTRIES: f64 = 9_000_000.0;
+const SUPPORT_REQUESTS: f64 = 250_000.0;
+const SURVEY_ANSWERS: f64 = 100_000.0;
+
+/// Partner shares of the report entries.
+const SHARES: [(&str, f64); 9] = [
+    ("INTERIEUR", 0.19),
+    ("CAF", 0.16),
+    ("ASSURANCE_MALADIE", 0.16),
+    ("DGFIP", 0.15),
+    ("FRANCE_TRAVAIL", 0.10),
+    ("ASSURANCE_RETRAITE", 0.09),
+    ("MSA", 0.06),
+    ("LA_POSTE", 0.05),
+    ("JUSTICE", 0.04),
+];
+
+/// What to build.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Multiplies every count (1.0 = national scale).
+    pub scale: f64,
+    /// The last day of the twelve months of activity.
+    pub until: NaiveDate,
+}
+
+/// Rows written per table, and how fast.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// `(table, rows, time)`.
+    pub tables: Vec<(&'static str, u64, Duration)>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (table, rows, time) in &self.tables {
+            let per_second = *rows as f64 / time.as_secs_f64().max(1e-9);
+            writeln!(
+                f,
+                "{table:<22} {rows:>10} rows  {:>8.1} s  {per_second:>10.0} rows/s",
+                time.as_secs_f64()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Progress of a step: `(step, done, total)`.
+pub trait Progress {
+    /// Called after each batch.
+    fn update(&self, step: &str, done: u64, total: u64);
+}
+
+impl<F: Fn(&str, u64, u64)> Progress for F {
+    fn update(&self, step: &str, done: u64, total: u64) {
+        self(step, done, total);
+    }
+}
+
+fn scaled(national: f64, scale: f64) -> usize {
+    (national * scale).round().max(0.0) as usize
+}
+
+/// Builds the dataset on the imported structures.
+pub async fn seed(
+    db: &DatabaseConnection,
+    options: Options,
+    progress: &impl Progress,
+) -> anyhow::Result<Report> {
+    if !(options.scale > 0.0 && options.scale <= 10.0) {
+        bail!("--scale is between 0 and 10 (1 = national scale)");
+    }
+    let structures: Vec<structure::Model> = structure::Entity::find()
+        .all(db)
+        .await
+        .context("Failed to read the structures")?;
+    if structures.is_empty() {
+        bail!("no structure: run `maillage import reference` and `maillage import sites` first");
+    }
+    let already = app_user::Entity::find()
+        .filter(app_user::Column::Email.like(format!("%@{DOMAIN}")))
+        .one(db)
+        .await?;
+    if already.is_some() {
+        bail!("the synthetic dataset is already there (users @{DOMAIN})");
+    }
+    let partners = partner::Entity::find().all(db).await?;
+    let core: Vec<&partner::Model> = partners
+        .iter()
+        .filter(|p| p.core && p.department_code.is_none())
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let mut report = Report::default();
+    let labelled: Vec<&structure::Model> = structures
+        .iter()
+        .filter(|s| s.label_status == db_name(LabelStatus::Labelled))
+        .collect();
+    let active = if labelled.is_empty() {
+        structures.iter().collect()
+    } else {
+        labelled
+    };
+
+    let started = Instant::now();
+    let rows = conventions(db, &structures, &core, &mut rng).await?;
+    report.tables.push(("conventions", rows, started.elapsed()));
+    progress.update("conventions", rows, rows);
+
+    let started = Instant::now();
+    let rows = referents(db, &structures, &core, &mut rng).await?;
+    report.tables.push(("referents", rows, started.elapsed()));
+    progress.update("referents", rows, rows);
+
+    let started = Instant::now();
+    let agents = agents(
+        db,
+        &active,
+        scaled(AGENTS, options.scale),
+        &mut rng,
+        progress,
+    )
+    .await?;
+    report
+        .tables
+        .push(("agents", agents.len() as u64, started.elapsed()));
+
+    let weights: Vec<(i64, f64, &str)> = SHARES
+        .iter()
+        .filter_map(|(code, share)| {
+            partners
+                .iter()
+                .find(|p| p.code == *code)
+                .map(|p| (p.id, *share, *code))
+        })
+        .collect();
+    let started = Instant::now();
+    let total = scaled(REPORT_ENTRIES, options.scale);
+    let rows = report_entries(
+        db,
+        &active,
+        &agents,
+        &weights,
+        total,
+        options.until,
+        &mut rng,
+        progress,
+    )
+    .await?;
+    report
+        .tables
+        .push(("report_entry", rows, started.elapsed()));
+
+    let started = Instant::now();
+    let total = scaled(SUPPORT_REQUESTS, options.scale);
+    let rows = support_requests(
+        db,
+        &active,
+        &agents,
+        &weights,
+        total,
+        options.until,
+        &mut rng,
+        progress,
+    )
+    .await?;
+    report
+        .tables
+        .push(("support_request", rows, started.elapsed()));
+
+    let started = Instant::now();
+    let total = scaled(SURVEY_ANSWERS, options.scale);
+    let rows = survey_answers(db, &active, total, options.until, &mut rng, progress).await?;
+    report
+        .tables
+        .push(("survey_answer", rows, started.elapsed()));
+    Ok(report)
+}
+
+/// Inserts `models` in statements of [`STATEMENT_ROWS`] within `db` (a transaction).
+async fn insert<A>(db: &impl ConnectionTrait, models: Vec<A>) -> anyhow::Result<()>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    let mut models = models.into_iter().peekable();
+    while models.peek().is_some() {
+        let chunk: Vec<A> = models.by_ref().take(STATEMENT_ROWS).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn conventions(
+    db: &DatabaseConnection,
+    structures: &[structure::Model],
+    core: &[&partner::Model],
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<u64> {
+    let mut departments: Vec<&str> = structures
+        .iter()
+        .map(|s| s.department_code.as_str())
+        .collect();
+    departments.sort_unstable();
+    departments.dedup();
+    let existing: Vec<String> = convention::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.department_code)
+        .collect();
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let mut rows = 0;
+    for department in departments
+        .into_iter()
+        .filter(|d| !existing.iter().any(|e| e == d))
+    {
+        // One convention in twenty still waits for a signature: a gap on purpose.
+        let draft = rng.random_bool(0.05);
+        let status = if draft {
+            ConventionStatus::Draft
+        } else {
+            ConventionStatus::Signed
+        };
+        let row = sea_orm::ActiveModelTrait::insert(
+            convention::ActiveModel {
+                department_code: Set(department.to_owned()),
+                title: Set(format!("Convention-cadre France services ({department})")),
+                status: Set(db_name(status).to_owned()),
+                signed_on: Set((!draft).then(|| now.date_naive())),
+                created_by: Set(0),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+            &txn,
+        )
+        .await?;
+        let unsigned = draft.then(|| rng.random_range(0..core.len()));
+        let signatories: Vec<convention_signatory::ActiveModel> = core
+            .iter()
+            .enumerate()
+            .map(|(i, p)| convention_signatory::ActiveModel {
+                convention_id: Set(row.id),
+                partner_id: Set(p.id),
+                signed_at: Set((unsigned != Some(i)).then_some(now)),
+                signed_by: Set(None),
+                added_at: Set(now),
+            })
+            .collect();
+        insert(&txn, signatories).await?;
+        rows += 1;
+    }
+    txn.commit().await?;
+    Ok(rows)
+}
+
+async fn referents(
+    db: &DatabaseConnection,
+    structures: &[structure::Model],
+    core: &[&partner::Model],
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<u64> {
+    let mut departments: Vec<&str> = structures
+        .iter()
+        .map(|s| s.department_code.as_str())
+        .collect();
+    departments.sort_unstable();
+    departments.dedup();
+    let now = Utc::now();
+    let mut models = Vec::new();
+    for department in departments {
+        for p in core {
+            // About 3 % missing: R-10 gaps for the dashboards to find.
+            if rng.random_bool(0.03) {
+                continue;
+            }
+            let code = p.code.to_lowercase().replace('_', "-");
+            models.push(referent::ActiveModel {
+                partner_id: Set(p.id),
+                department_code: Set(department.to_owned()),
+                kind: Set(db_name(ReferentKind::BackOffice).to_owned()),
+                name: Set(format!("Référent {} {department}", p.code)),
+                email: Set(format!("referent.{department}@{code}.{DOMAIN}")),
+                phone: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            });
+        }
+    }
+    let rows = models.len() as u64;
+    let txn = db.begin().await?;
+    insert(&txn, models).await?;
+    txn.commit().await?;
+    Ok(rows)
+}
+
+/// A synthetic agent: `(structure id, user id, agent id)`.
+type Made = (i64, i64, i64);
+
+async fn agents(
+    db: &DatabaseConnection,
+    structures: &[&structure::Model],
+    total: usize,
+    rng: &mut ChaCha8Rng,
+    progress: &impl Progress,
+) -> anyhow::Result<Vec<Made>> {
+    let now = Utc::now();
+    // Every structure gets one agent when there are enough; the rest at random.
+    let homes: Vec<&structure::Model> = (0..total)
+        .map(|i| {
+            if i < structures.len() {
+                structures[i]
+            } else {
+                structures[rng.random_range(0..structures.len())]
+            }
+        })
+        .collect();
+    let txn = db.begin().await?;
+    let users: Vec<app_user::ActiveModel> = (0..total)
+        .map(|i| app_user::ActiveModel {
+            email: Set(format!("agent{i}@{DOMAIN}")),
+            disabled: Set(false),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    insert(&txn, users).await?;
+    let mut ids: Vec<(String, i64)> = app_user::Entity::find()
+        .filter(app_user::Column::Email.like(format!("%@{DOMAIN}")))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|u| (u.email, u.id))
+        .collect();
+    ids.sort();
+    let user_id = |i: usize| -> anyhow::Result<i64> {
+        let email = format!("agent{i}@{DOMAIN}");
+        ids.binary_search_by(|(e, _)| e.as_str().cmp(&email))
+            .map(|at| ids[at].1)
+            .map_err(|_| anyhow::anyhow!("synthetic user {email} missing"))
+    };
+    let mut assignments = Vec::with_capacity(total);
+    let mut people = Vec::with_capacity(total);
+    for (i, home) in homes.iter().enumerate() {
+        let user = user_id(i)?;
+        assignments.push(role_assignment::ActiveModel {
+            user_id: Set(user),
+            role: Set(db_name(Role::Agent).to_owned()),
+            department_code: Set(None),
+            partner_id: Set(None),
+            structure_id: Set(Some(home.id)),
+            created_at: Set(now),
+            ..Default::default()
+        });
+        people.push(agent::ActiveModel {
+            user_id: Set(user),
+            full_name: Set(format!("Agent {i}")),
+            email: Set(format!("agent{i}@{DOMAIN}")),
+            phone: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        });
+    }
+    insert(&txn, assignments).await?;
+    insert(&txn, people).await?;
+    let agent_ids: std::collections::HashMap<i64, i64> = agent::Entity::find()
+        .filter(agent::Column::Email.like(format!("%@{DOMAIN}")))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.user_id, a.id))
+        .collect();
+    let mut made = Vec::with_capacity(total);
+    let mut links = Vec::with_capacity(total);
+    for (i, home) in homes.iter().enumerate() {
+        let user = user_id(i)?;
+        let agent = *agent_ids
+            .get(&user)
+            .ok_or_else(|| anyhow::anyhow!("synthetic agent {i} missing"))?;
+        links.push(agent_structure::ActiveModel {
+            agent_id: Set(agent),
+            structure_id: Set(home.id),
+            since: Set(now),
+        });
+        made.push((home.id, user, agent));
+    }
+    insert(&txn, links).await?;
+    txn.commit().await?;
+    progress.update("agents", total as u64, total as u64);
+    Ok(made)
+}
+
+fn pick_partner<'a>(weights: &'a [(i64, f64, &'a str)], rng: &mut ChaCha8Rng) -> (i64, &'a str) {
+    let total: f64 = weights.iter().map(|w| w.1).sum();
+    let mut x = rng.random_range(0.0..total);
+    for (id, share, code) in weights {
+        if x < *share {
+            return (*id, code);
+        }
+        x -= share;
+    }
+    weights.last().map_or((0, ""), |w| (w.0, w.2))
+}
+
+fn day_within_year(until: NaiveDate, rng: &mut ChaCha8Rng) -> NaiveDate {
+    until
+        .checked_sub_days(Days::new(rng.random_range(0..365)))
+        .unwrap_or(until)
+}
+
+/// The agents of each structure (user ids), for `recorded_by`.
+fn agents_by_structure(agents: &[Made]) -> std::collections::HashMap<i64, Vec<i64>> {
+    let mut map: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for (structure, user, _) in agents {
+        map.entry(*structure).or_default().push(*user);
+    }
+    map
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the steps share the generator"
+)]
+async fn report_entries(
+    db: &DatabaseConnection,
+    structures: &[&structure::Model],
+    agents: &[Made],
+    weights: &[(i64, f64, &str)],
+    total: usize,
+    until: NaiveDate,
+    rng: &mut ChaCha8Rng,
+    progress: &impl Progress,
+) -> anyhow::Result<u64> {
+    let by_structure = agents_by_structure(agents);
+    let now = Utc::now();
+    let help = [
+        HelpKind::Information,
+        HelpKind::OnlineProcedure,
+        HelpKind::Referral,
+    ];
+    let situations: Vec<LifeSituation> =
+        <LifeSituation as strum::IntoEnumIterator>::iter().collect();
+    let mut done = 0;
+    while done < total {
+        let batch = TRANSACTION_ROWS.min(total - done);
+        let mut models = Vec::with_capacity(batch);
+        for _ in 0..batch {
+            let s = structures[rng.random_range(0..structures.len())];
+            let (partner_id, code) = pick_partner(weights, rng);
+            let themes = reporting::themes_of(code);
+            let recorder = by_structure
+                .get(&s.id)
+                .and_then(|users| users.choose(rng).copied())
+                .unwrap_or(0);
+            models.push(report_entry::ActiveModel {
+                structure_id: Set(s.id),
+                department_code: Set(s.department_code.clone()),
+                recorded_by: Set(recorder),
+                occurred_on: Set(day_within_year(until, rng)),
+                partner_id: Set(partner_id),
+                theme: Set(<&str>::from(themes[rng.random_range(0..themes.len())]).to_owned()),
+                life_situation: Set(rng.random_bool(0.3).then(|| {
+                    <&str>::from(situations[rng.random_range(0..situations.len())]).to_owned()
+                })),
+                help_kind: Set(<&str>::from(help[rng.random_range(0..help.len())]).to_owned()),
+                resolved_on_site: Set(rng.random_bool(0.82)),
+                duration_minutes: Set(rng.random_range(5..=60)),
+                corrects_id: Set(None),
+                superseded_by_id: Set(None),
+                correction_reason: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            });
+        }
+        let txn = db.begin().await?;
+        insert(&txn, models).await?;
+        txn.commit().await?;
+        done += batch;
+        progress.update("report entries", done as u64, total as u64);
+    }
+    Ok(total as u64)
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the steps share the generator"
+)]
+async fn support_requests(
+    db: &DatabaseConnection,
+    structures: &[&structure::Model],
+    agents: &[Made],
+    weights: &[(i64, f64, &str)],
+    total: usize,
+    until: NaiveDate,
+    rng: &mut ChaCha8Rng,
+    progress: &impl Progress,
+) -> anyhow::Result<u64> {
+    let by_structure = agents_by_structure(agents);
+    let mut done = 0;
+    while done < total {
+        let batch = TRANSACTION_ROWS.min(total - done);
+        let mut models = Vec::with_capacity(batch);
+        for _ in 0..batch {
+            let s = structures[rng.random_range(0..structures.len())];
+            let (partner_id, _) = pick_partner(weights, rng);
+            let day = day_within_year(until, rng);
+            let sent: DateTime<Utc> = day
+                .and_hms_opt(rng.random_range(8..18), rng.random_range(0..60), 0)
+                .unwrap_or_default()
+                .and_utc();
+            let due = working_time::due_at(sent);
+            // Nine in ten answered, most within the delay, a tail beyond it.
+            let answered = rng
+                .random_bool(0.9)
+                .then(|| sent + TimeDelta::minutes(rng.random_range(30..60 * 24 * 6)));
+            let closed = answered.filter(|_| rng.random_bool(0.7));
+            let status = match (answered, closed) {
+                (_, Some(_)) => "CLOSED",
+                (Some(_), None) => "ANSWERED",
+                (None, _) => "OPEN",
+            };
+            models.push(support_request::ActiveModel {
+                structure_id: Set(s.id),
+                department_code: Set(s.department_code.clone()),
+                partner_id: Set(partner_id),
+                opened_by: Set(by_structure
+                    .get(&s.id)
+                    .and_then(|u| u.first().copied())
+                    .unwrap_or(0)),
+                subject: Set("Demande synthétique".into()),
+                description: Set("Situation complexe (données synthétiques)".into()),
+                citizen_name: Set("Usager synthétique".into()),
+                citizen_details: Set(None),
+                status: Set(status.into()),
+                sent_at: Set(sent),
+                due_at: Set(due),
+                first_answered_at: Set(answered),
+                closed_at: Set(closed.map(|a| a + TimeDelta::hours(2))),
+                reopened_count: Set(0),
+                updated_at: Set(sent),
+                ..Default::default()
+            });
+        }
+        let txn = db.begin().await?;
+        insert(&txn, models).await?;
+        txn.commit().await?;
+        done += batch;
+        progress.update("support requests", done as u64, total as u64);
+    }
+    Ok(total as u64)
+}
+
+async fn survey_answers(
+    db: &DatabaseConnection,
+    structures: &[&structure::Model],
+    total: usize,
+    until: NaiveDate,
+    rng: &mut ChaCha8Rng,
+    progress: &impl Progress,
+) -> anyhow::Result<u64> {
+    use chrono::Datelike;
+    let year = until.year();
+    let campaign = match survey_campaign::Entity::find()
+        .filter(survey_campaign::Column::Year.eq(year))
+        .filter(survey_campaign::Column::Audience.eq("USERS"))
+        .one(db)
+        .await?
+    {
+        Some(c) => c,
+        None => {
+            sea_orm::ActiveModelTrait::insert(
+                survey_campaign::ActiveModel {
+                    year: Set(year),
+                    audience: Set("USERS".into()),
+                    title: Set(format!("Enquête de satisfaction des usagers {year}")),
+                    opens_on: Set(until.checked_sub_days(Days::new(364)).unwrap_or(until)),
+                    closes_on: Set(until),
+                    created_by: Set(0),
+                    created_at: Set(Utc::now()),
+                    ..Default::default()
+                },
+                db,
+            )
+            .await?
+        }
+    };
+    let scores = [(5, 0.45), (4, 0.35), (3, 0.12), (2, 0.05), (1, 0.03)];
+    let mut done = 0;
+    while done < total {
+        let batch = TRANSACTION_ROWS.min(total - done);
+        let mut models = Vec::with_capacity(batch);
+        for _ in 0..batch {
+            let s = structures[rng.random_range(0..structures.len())];
+            let mut x: f64 = rng.random();
+            let mut satisfaction = 5;
+            for (score, share) in scores {
+                if x < share {
+                    satisfaction = score;
+                    break;
+                }
+                x -= share;
+            }
+            let day = day_within_year(until, rng);
+            models.push(survey_answer::ActiveModel {
+                campaign_id: Set(campaign.id),
+                structure_id: Set(s.id),
+                respondent_agent_id: Set(None),
+                satisfaction: Set(satisfaction),
+                recommend: Set(Some(satisfaction >= 4)),
+                comment: Set(None),
+                answered_at: Set(day.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc()),
+                ..Default::default()
+            });
+        }
+        let txn = db.begin().await?;
+        insert(&txn, models).await?;
+        txn.commit().await?;
+        done += batch;
+        progress.update("survey answers", done as u64, total as u64);
+    }
+    Ok(total as u64)
+}
