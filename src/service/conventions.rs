@@ -51,18 +51,28 @@ pub async fn of_department(
     actor: &Actor,
     department: &str,
 ) -> AppResult<ConventionRecord> {
+    let row = readable(db, policy, actor, department).await?;
+    load_record(db, row).await
+}
+
+/// The convention row of `department` if the actor may read it; `NOT_FOUND` otherwise.
+async fn readable(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    department: &str,
+) -> AppResult<convention::Model> {
     let row = convention::Entity::find()
         .filter(convention::Column::DepartmentCode.eq(department))
         .one(db)
         .await?;
-    let row = policy.readable(
+    policy.readable(
         actor,
         row,
         |c| resource(&c.department_code),
         "convention of department",
         department,
-    )?;
-    load_record(db, row).await
+    )
 }
 
 async fn load_record(
@@ -236,17 +246,7 @@ async fn managed(
     actor: &Actor,
     department: &str,
 ) -> AppResult<convention::Model> {
-    let row = convention::Entity::find()
-        .filter(convention::Column::DepartmentCode.eq(department))
-        .one(db)
-        .await?;
-    let row = policy.readable(
-        actor,
-        row,
-        |c| resource(&c.department_code),
-        "convention of department",
-        department,
-    )?;
+    let row = readable(db, policy, actor, department).await?;
     policy.authorize(
         actor,
         "manage",

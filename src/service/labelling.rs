@@ -588,6 +588,18 @@ pub async fn submit(
         .unwrap_or(audit))
 }
 
+/// The latest audit of a structure, if any.
+async fn latest_audit(
+    db: &impl ConnectionTrait,
+    structure_id: i64,
+) -> AppResult<Option<label_audit::Model>> {
+    Ok(label_audit::Entity::find()
+        .filter(label_audit::Column::StructureId.eq(structure_id))
+        .order_by_desc(label_audit::Column::Id)
+        .one(db)
+        .await?)
+}
+
 /// ANCT gives its prior approval after a passed audit.
 pub async fn approve(
     db: &DatabaseConnection,
@@ -608,11 +620,7 @@ pub async fn approve(
     .await?;
     let txn = db.begin().await?;
     advance(&txn, &row, next, None, None).await?;
-    let audit = label_audit::Entity::find()
-        .filter(label_audit::Column::StructureId.eq(row.id))
-        .order_by_desc(label_audit::Column::Id)
-        .one(&txn)
-        .await?;
+    let audit = latest_audit(&txn, row.id).await?;
     if let Some(audit) = &audit {
         label_audit::Entity::update_many()
             .col_expr(label_audit::Column::ApprovedAt, Utc::now().into())
@@ -679,11 +687,7 @@ pub async fn label(
         expected_version,
     )
     .await?;
-    let audit = label_audit::Entity::find()
-        .filter(label_audit::Column::StructureId.eq(row.id))
-        .order_by_desc(label_audit::Column::Id)
-        .one(db)
-        .await?;
+    let audit = latest_audit(db, row.id).await?;
     if let Some(submitted) = audit.and_then(|a| a.submitted_at)
         && label_date < submitted.date_naive()
     {

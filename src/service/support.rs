@@ -574,12 +574,9 @@ pub async fn page(
     after: Option<i64>,
     limit: u64,
 ) -> AppResult<(Vec<support_request::Model>, bool)> {
-    let select = SupportScope::of(actor)
-        .select()
-        .map(|s| if late_only { late(s, Utc::now()) } else { s });
     paging::keyset_page(
         db,
-        select,
+        listed(actor, late_only),
         support_request::Column::Id,
         Direction::Descending,
         after,
@@ -590,10 +587,14 @@ pub async fn page(
 
 /// How many requests the actor may read (optionally only late ones).
 pub async fn count(db: &impl ConnectionTrait, actor: &Actor, late_only: bool) -> AppResult<u64> {
-    let select = SupportScope::of(actor)
+    paging::count(db, listed(actor, late_only)).await
+}
+
+/// The requests the actor may read, optionally only the late ones.
+fn listed(actor: &Actor, late_only: bool) -> Option<Select<support_request::Entity>> {
+    SupportScope::of(actor)
         .select()
-        .map(|s| if late_only { late(s, Utc::now()) } else { s });
-    paging::count(db, select).await
+        .map(|s| if late_only { late(s, Utc::now()) } else { s })
 }
 
 /// Late at `now`: not answered by its due date (answered late, or still unanswered past it).

@@ -294,6 +294,24 @@ fn new_code() -> String {
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
+fn answer_model(
+    campaign: &survey_campaign::Model,
+    structure_id: i64,
+    agent_id: Option<i64>,
+    answer: Answer,
+) -> survey_answer::ActiveModel {
+    survey_answer::ActiveModel {
+        campaign_id: Set(campaign.id),
+        structure_id: Set(structure_id),
+        respondent_agent_id: Set(agent_id),
+        satisfaction: Set(answer.satisfaction),
+        recommend: Set(answer.recommend),
+        comment: Set(answer.comment),
+        answered_at: Set(Utc::now()),
+        ..Default::default()
+    }
+}
+
 /// A user answers anonymously with a structure's code.
 pub async fn answer_with_code(
     db: &DatabaseConnection,
@@ -316,18 +334,9 @@ pub async fn answer_with_code(
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey code without structure")))?;
     let txn = db.begin().await?;
-    let saved = survey_answer::ActiveModel {
-        campaign_id: Set(campaign.id),
-        structure_id: Set(row.structure_id),
-        respondent_agent_id: Set(None),
-        satisfaction: Set(answer.satisfaction),
-        recommend: Set(answer.recommend),
-        comment: Set(answer.comment),
-        answered_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let saved = answer_model(&campaign, row.structure_id, None, answer)
+        .insert(&txn)
+        .await?;
     let key = saved.id.to_string();
     audit::record_without_account(
         &txn,
@@ -377,19 +386,10 @@ pub async fn answer_as_agent(
         .await?
         .ok_or_else(|| AppError::Forbidden("you are not registered as an agent".into()))?;
     let txn = db.begin().await?;
-    let saved = survey_answer::ActiveModel {
-        campaign_id: Set(campaign.id),
-        structure_id: Set(structure.id),
-        respondent_agent_id: Set(Some(me.id)),
-        satisfaction: Set(answer.satisfaction),
-        recommend: Set(answer.recommend),
-        comment: Set(answer.comment),
-        answered_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|err| AppError::on_write(err, || "you already answered this survey".to_owned()))?;
+    let saved = answer_model(&campaign, structure.id, Some(me.id), answer)
+        .insert(&txn)
+        .await
+        .map_err(|err| AppError::on_write(err, || "you already answered this survey".to_owned()))?;
     let key = saved.id.to_string();
     audit::record(
         &txn,

@@ -240,12 +240,7 @@ async fn conventions(
     core: &[&partner::Model],
     rng: &mut ChaCha8Rng,
 ) -> anyhow::Result<u64> {
-    let mut departments: Vec<&str> = structures
-        .iter()
-        .map(|s| s.department_code.as_str())
-        .collect();
-    departments.sort_unstable();
-    departments.dedup();
+    let departments = departments_of(structures);
     let existing: Vec<String> = convention::Entity::find()
         .all(db)
         .await?
@@ -305,12 +300,7 @@ async fn referents(
     core: &[&partner::Model],
     rng: &mut ChaCha8Rng,
 ) -> anyhow::Result<u64> {
-    let mut departments: Vec<&str> = structures
-        .iter()
-        .map(|s| s.department_code.as_str())
-        .collect();
-    departments.sort_unstable();
-    departments.dedup();
+    let departments = departments_of(structures);
     let now = Utc::now();
     let mut models = Vec::new();
     for department in departments {
@@ -338,6 +328,17 @@ async fn referents(
     insert(&txn, models).await?;
     txn.commit().await?;
     Ok(rows)
+}
+
+/// The departments of `structures`, sorted, once each.
+fn departments_of(structures: &[structure::Model]) -> Vec<&str> {
+    let mut departments: Vec<&str> = structures
+        .iter()
+        .map(|s| s.department_code.as_str())
+        .collect();
+    departments.sort_unstable();
+    departments.dedup();
+    departments
 }
 
 /// A synthetic agent: `(structure id, user id, agent id)`.
