@@ -28,6 +28,7 @@ pub mod onboarding_invitation;
 pub mod partner;
 pub mod referent;
 pub mod region;
+pub mod report_daily;
 pub mod report_entry;
 pub mod role_assignment;
 pub mod self_assessment;

@@ -18,6 +18,7 @@ mod m20261127_000012_create_agent_training;
 mod m20261127_000013_create_support_request;
 mod m20261127_000014_create_report_entry;
 mod m20261127_000015_create_survey_mystery;
+mod m20261127_000016_create_report_summary;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_create_support_request::Migration),
             Box::new(m20261127_000014_create_report_entry::Migration),
             Box::new(m20261127_000015_create_survey_mystery::Migration),
+            Box::new(m20261127_000016_create_report_summary::Migration),
         ]
     }
 }

@@ -27,7 +27,7 @@ pub struct DashboardFilter {
     pub to: Option<NaiveDate>,
     /// In these departments (within the caller's slice).
     pub departments: Option<Vec<String>>,
-    /// About this partner (code).
+    /// About this partner (internal id).
     pub partner: Option<i64>,
 }
 
@@ -218,10 +218,22 @@ async fn counts(
     table: &str,
     w: &Where,
 ) -> AppResult<Vec<Count>> {
+    measured(db, key, "COUNT(*)", table, w).await
+}
+
+/// `measure` (an aggregate giving an integer) per `key`, most first.
+async fn measured(
+    db: &impl ConnectionTrait,
+    key: &str,
+    measure: &str,
+    table: &str,
+    w: &Where,
+) -> AppResult<Vec<Count>> {
     let statement = sql::statement(
         db.get_database_backend(),
         &format!(
-            "SELECT {key} AS key, COUNT(*) AS count FROM {table} WHERE {} GROUP BY {key} ORDER BY count DESC, key",
+            "SELECT {key} AS key, {measure} AS count FROM {table} WHERE {} \
+             GROUP BY {key} HAVING {measure} > 0 ORDER BY count DESC, key",
             w.sql()
         ),
         w.values.clone(),
@@ -244,7 +256,14 @@ pub async fn reporting(
         "structure_id",
         Some("partner_id"),
     )?;
-    w.push("superseded_by_id IS NULL", []);
+    // Departments and partners read the daily summary (kept exact with each write); a
+    // structure's own figures read its entries through their index.
+    let (table, one) = if scope.structures.is_none() {
+        ("report_daily", "entries")
+    } else {
+        w.push("superseded_by_id IS NULL", []);
+        ("report_entry", "1")
+    };
     if let Some(from) = filter.from {
         w.push("occurred_on >= ?", [from.into()]);
     }
@@ -252,11 +271,13 @@ pub async fn reporting(
         w.push("occurred_on <= ?", [to.into()]);
     }
     let backend = db.get_database_backend();
+    let sum = format!("CAST(SUM({one}) AS BIGINT)");
     let totals = Totals::find_by_statement(sql::statement(
         backend,
         &format!(
-            "SELECT COUNT(*) AS total, SUM(CASE WHEN resolved_on_site THEN 1 ELSE 0 END) AS yes \
-             FROM report_entry WHERE {}",
+            "SELECT COALESCE({sum}, 0) AS total, \
+                    CAST(SUM(CASE WHEN resolved_on_site THEN {one} ELSE 0 END) AS BIGINT) AS yes \
+             FROM {table} WHERE {}",
             w.sql()
         ),
         w.values.clone(),
@@ -271,14 +292,14 @@ pub async fn reporting(
         DbBackend::Postgres => "to_char(occurred_on, 'YYYY-MM')",
         _ => "strftime('%Y-%m', occurred_on)",
     };
-    let mut by_month = counts(db, month, "report_entry", &w).await?;
+    let mut by_month = measured(db, month, &sum, table, &w).await?;
     by_month.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(Reporting {
         total: totals.total,
         resolved_on_site: totals.yes.unwrap_or(0),
         by_month,
-        by_partner: counts(db, &as_key("partner_id"), "report_entry", &w).await?,
-        by_theme: counts(db, "theme", "report_entry", &w).await?,
+        by_partner: measured(db, &as_key("partner_id"), &sum, table, &w).await?,
+        by_theme: measured(db, "theme", &sum, table, &w).await?,
     })
 }
 

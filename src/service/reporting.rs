@@ -5,9 +5,10 @@
 //! mirrored in SQL by the internal view).
 
 use chrono::{Days, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Select, Set, TransactionTrait,
+    ExprTrait, QueryFilter, Select, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -17,7 +18,7 @@ use crate::auth::policy::PolarStructure;
 use crate::auth::{Actor, Policy, StructureView};
 use crate::domain::reporting::{HelpKind, LifeSituation, ReportTheme};
 use crate::error::{AppError, AppResult};
-use entity::{partner, report_entry, structure};
+use entity::{partner, report_daily, report_entry, structure};
 
 /// An entry as entered.
 #[derive(Clone, Debug)]
@@ -140,6 +141,56 @@ fn snapshot(row: &report_entry::Model, partner: &str) -> serde_json::Value {
         "corrects": row.corrects_id })
 }
 
+/// Adds `delta` to the daily summary of `row` (dashboards read it), in the write's
+/// transaction so that it never drifts from the entries.
+async fn summarise(
+    txn: &impl ConnectionTrait,
+    row: &report_entry::Model,
+    delta: i64,
+) -> AppResult<()> {
+    report_daily::Entity::insert(report_daily::ActiveModel {
+        department_code: Set(row.department_code.clone()),
+        occurred_on: Set(row.occurred_on),
+        partner_id: Set(row.partner_id),
+        theme: Set(row.theme.clone()),
+        resolved_on_site: Set(row.resolved_on_site),
+        entries: Set(delta),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            report_daily::Column::DepartmentCode,
+            report_daily::Column::OccurredOn,
+            report_daily::Column::PartnerId,
+            report_daily::Column::Theme,
+            report_daily::Column::ResolvedOnSite,
+        ])
+        .value(
+            report_daily::Column::Entries,
+            Expr::col((report_daily::Entity, report_daily::Column::Entries)).add(delta),
+        )
+        .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Rebuilds the daily summary from the entries (after bulk loads), in one transaction.
+pub async fn rebuild_summary(db: &DatabaseConnection) -> AppResult<()> {
+    let txn = db.begin().await?;
+    txn.execute_unprepared("DELETE FROM report_daily").await?;
+    txn.execute_unprepared(
+        "INSERT INTO report_daily (department_code, partner_id, occurred_on, theme, \
+         resolved_on_site, entries) \
+         SELECT department_code, partner_id, occurred_on, theme, resolved_on_site, COUNT(*) \
+         FROM report_entry WHERE superseded_by_id IS NULL \
+         GROUP BY department_code, partner_id, occurred_on, theme, resolved_on_site",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Records one handled request.
 pub async fn record(
     db: &DatabaseConnection,
@@ -152,6 +203,7 @@ pub async fn record(
     let row = model(actor, &structure, &partner, &input)
         .insert(&txn)
         .await?;
+    summarise(&txn, &row, 1).await?;
     let key = row.id.to_string();
     audit::record(
         &txn,
@@ -219,6 +271,8 @@ pub async fn correct(
             "entry {id} was already corrected"
         )));
     }
+    summarise(&txn, &old, -1).await?;
+    summarise(&txn, &row, 1).await?;
     let key = old.id.to_string();
     let old_partner = partner::Entity::find_by_id(old.partner_id)
         .one(&txn)

@@ -192,6 +192,13 @@ pub async fn seed(
     report
         .tables
         .push(("report_entry", rows, started.elapsed()));
+    let started = Instant::now();
+    crate::service::reporting::rebuild_summary(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("Failed to summarise the report entries: {}", e.message()))?;
+    report
+        .tables
+        .push(("report_daily (rebuilt)", rows, started.elapsed()));
 
     let started = Instant::now();
     let total = scaled(SUPPORT_REQUESTS, options.scale);
