@@ -7,9 +7,13 @@
 # comparisons are exact. A `Structure` carries its effective `partners` (codes) and the
 # user ids of its assigned `auditors`.
 #
-# Lists and counts are filtered in SQL by `StructureScope` (src/auth/scope.rs) and
-# `AuditScope` (src/service/audit.rs), which must agree with these rules; tests check both on
-# every seeded actor and every row.
+# Lists, counts and field guards do not call oso per row: they use SQL scopes and views that
+# mirror these rules, and tests check each one against the policy on every seeded actor and
+# row: `StructureScope` and `StructureView` (src/auth/scope.rs: `read`, `read_internal`,
+# `read_funding` on structures), `AuditScope` (the audit log), the label-audit list
+# (src/service/labelling.rs), `SupportScope` and `ContentView` (src/service/support.rs).
+# Report entries follow `read_internal`; dashboards (src/service/dashboard.rs) derive their
+# slice from the same assignments.
 
 # --- Reference data: regions, departments, cantons, communes, partners -------------------
 # Public reference data: any signed-in user may read it.
