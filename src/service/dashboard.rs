@@ -204,6 +204,8 @@ pub struct Reporting {
     pub by_partner: Vec<Count>,
     /// Per theme.
     pub by_theme: Vec<Count>,
+    /// Per department (the breakdown of a national or multi-department slice).
+    pub by_department: Vec<Count>,
 }
 
 #[derive(FromQueryResult)]
@@ -300,6 +302,7 @@ pub async fn reporting(
         by_month,
         by_partner: measured(db, &as_key("partner_id"), &sum, table, &w).await?,
         by_theme: measured(db, "theme", &sum, table, &w).await?,
+        by_department: measured(db, "department_code", &sum, table, &w).await?,
     })
 }
 

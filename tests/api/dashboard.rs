@@ -427,7 +427,7 @@ async fn on_a_generated_dataset_every_roles_figures_match_an_independent_count()
         .find(|(_, m)| m.as_str() == "DEMO-59-01")
         .map(|(id, _)| *id)
         .expect("lille");
-    let query = "{ dashboard { reporting { total resolvedOnSite byPartner { key count } byMonth { key count } }
+    let query = "{ dashboard { reporting { total resolvedOnSite byPartner { key count } byMonth { key count } byDepartment { key count } }
         supportRequests { total late } } }";
     for (email, keep) in cases {
         let in_slice =
@@ -438,7 +438,9 @@ async fn on_a_generated_dataset_every_roles_figures_match_an_independent_count()
             .collect();
         let mut by_partner: BTreeMap<String, usize> = BTreeMap::new();
         let mut by_month: BTreeMap<String, usize> = BTreeMap::new();
+        let mut by_department: BTreeMap<String, usize> = BTreeMap::new();
         for e in &kept {
+            *by_department.entry(e.department_code.clone()).or_default() += 1;
             *by_partner
                 .entry(partners[&e.partner_id].clone())
                 .or_default() += 1;
@@ -464,6 +466,11 @@ async fn on_a_generated_dataset_every_roles_figures_match_an_independent_count()
             "{email}"
         );
         assert_eq!(partners_of(&d["reporting"]["byMonth"]), by_month, "{email}");
+        assert_eq!(
+            partners_of(&d["reporting"]["byDepartment"]),
+            by_department,
+            "{email}"
+        );
         assert_eq!(d["supportRequests"]["total"], sent.len(), "{email}");
         assert_eq!(
             d["supportRequests"]["late"],

@@ -79,6 +79,8 @@ pub struct ReportingFigures {
     pub by_partner: Vec<DashboardCount>,
     /// Per theme, most first.
     pub by_theme: Vec<DashboardCount>,
+    /// Per department (INSEE code), most first.
+    pub by_department: Vec<DashboardCount>,
 }
 
 /// Administration+ figures.
@@ -197,6 +199,7 @@ impl Dashboard {
             by_month: keyed(figures.by_month),
             by_partner: by_code(figures.by_partner, &reference),
             by_theme: keyed(figures.by_theme),
+            by_department: keyed(figures.by_department),
         })
     }
 
