@@ -246,6 +246,9 @@ allow(user: User, "enrol", agent: Agent) if
       assignment.role = "AGENT" and
       assignment.structure = structure.id));
 
+# The training modules: every signed-in user.
+allow(_user: User, "read", _catalogue: TrainingCatalogue);
+
 # Training sessions of a department (and their seats): everyone working there. Online
 # sessions: every signed-in user.
 allow(user: User, "read_training", department: Department) if

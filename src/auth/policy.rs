@@ -132,6 +132,11 @@ pub struct PolarSupportRequest {
 #[polar(class_name = "QualityProgramme")]
 pub struct PolarQualityProgramme {}
 
+/// The training modules as the policy sees them (one resource for the whole catalogue).
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "TrainingCatalogue")]
+pub struct PolarTrainingCatalogue {}
+
 /// A mystery visit as the policy sees it.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "MysteryVisit")]
@@ -269,6 +274,7 @@ impl Policy {
         oso.register_class(PolarSupportRequest::get_polar_class())?;
         oso.register_class(PolarQualityProgramme::get_polar_class())?;
         oso.register_class(PolarMysteryVisit::get_polar_class())?;
+        oso.register_class(PolarTrainingCatalogue::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
         Ok(Self { oso })

@@ -127,8 +127,19 @@ pub async fn create_campaign(
     Ok((campaign, drawn.len()))
 }
 
-/// Every campaign, newest first.
-pub async fn campaigns(db: &impl ConnectionTrait) -> AppResult<Vec<mystery_campaign::Model>> {
+/// Every campaign, newest first (policy `read` on `QualityProgramme`; their visits are
+/// scoped separately).
+pub async fn campaigns(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+) -> AppResult<Vec<mystery_campaign::Model>> {
+    policy.authorize(
+        actor,
+        "read",
+        PolarQualityProgramme {},
+        "campaigns are for signed-in users",
+    )?;
     Ok(mystery_campaign::Entity::find()
         .order_by_desc(mystery_campaign::Column::Id)
         .all(db)

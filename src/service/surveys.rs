@@ -153,8 +153,18 @@ pub async fn create_campaign(
     Ok(row)
 }
 
-/// Every campaign, newest first.
-pub async fn campaigns(db: &impl ConnectionTrait) -> AppResult<Vec<survey_campaign::Model>> {
+/// Every campaign, newest first (policy `read` on `QualityProgramme`).
+pub async fn campaigns(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+) -> AppResult<Vec<survey_campaign::Model>> {
+    policy.authorize(
+        actor,
+        "read",
+        PolarQualityProgramme {},
+        "campaigns are for signed-in users",
+    )?;
     Ok(survey_campaign::Entity::find()
         .order_by_desc(survey_campaign::Column::Year)
         .order_by_asc(survey_campaign::Column::Audience)

@@ -14,7 +14,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{agents, audit};
-use crate::auth::policy::{PolarDepartment, PolarTrainingSession};
+use crate::auth::policy::{PolarDepartment, PolarTrainingCatalogue, PolarTrainingSession};
 use crate::auth::{Actor, Policy};
 use crate::domain::training::TrainingSummary;
 use crate::error::{AppError, AppResult};
@@ -404,8 +404,18 @@ pub async fn summaries(
         .collect())
 }
 
-/// Every training module.
-pub async fn modules(db: &impl ConnectionTrait) -> AppResult<Vec<training_module::Model>> {
+/// Every training module (policy `read` on `TrainingCatalogue`).
+pub async fn modules(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+) -> AppResult<Vec<training_module::Model>> {
+    policy.authorize(
+        actor,
+        "read",
+        PolarTrainingCatalogue {},
+        "modules are for signed-in users",
+    )?;
     Ok(training_module::Entity::find()
         .order_by_asc(training_module::Column::Code)
         .all(db)

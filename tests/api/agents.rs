@@ -268,6 +268,21 @@ async fn training_attendance_qualifies_agents_and_moves_the_structures_complianc
         .find(|a| a["name"] == "Léa Martin")
         .expect("Léa")["id"]
         .clone();
+    // The modules are listed to every signed-in user.
+    let modules = app
+        .query_as(
+            OPERATOR_CAF,
+            "{ trainingModules { code halfDays } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data(&modules)["trainingModules"]
+            .as_array()
+            .expect("modules")
+            .len(),
+        4
+    );
     // Who organises what.
     let common = session("COMMON_CORE", Some("59"), 5, None, 2);
     refused(

@@ -273,6 +273,17 @@ async fn annexes_and_amendments_extend_a_structures_effective_partners() {
             .await,
         "CONFLICT",
     );
+    let anah = json!({ "d": "59", "p": "ANAH" });
+    refused(
+        &app.query_as(PREFECT_23_T, ADD_PARTNER, anah.clone()).await,
+        "NOT_FOUND",
+    );
+    refused(
+        &app.query_as(OPERATOR_CAF_T, ADD_PARTNER, anah.clone())
+            .await,
+        "FORBIDDEN",
+    );
+    refused(&app.post(None, ADD_PARTNER, anah).await, "UNAUTHENTICATED");
     // A partner added by amendment is effective once it has signed.
     let effective = app
         .query_as(PREFECT_59_T, EFFECTIVE, json!({ "m": third }))

@@ -179,6 +179,32 @@ async fn agents_answer_the_agents_survey_once() {
         &app.query_as(PREFECT_59, answer, vars.clone()).await,
         "FORBIDDEN",
     );
+    let other = ScopeArgs {
+        structure: Some("DEMO-59-02".into()),
+        ..Default::default()
+    };
+    users::grant(&app.db, "agent.autre@t.fr", Role::Agent, &other)
+        .await
+        .expect("grant");
+    refused(
+        &app.query_as("agent.autre@t.fr", answer, vars.clone()).await,
+        "NOT_FOUND",
+    );
+    // Every signed-in user sees the campaigns.
+    for email in [AGENT_LILLE, OPERATOR_CAF, AUDITOR] {
+        let listed = app
+            .query_as(
+                email,
+                "{ surveyCampaigns { audience } mysteryCampaigns { year } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            data(&listed)["surveyCampaigns"],
+            json!([{ "audience": "AGENTS" }]),
+            "{email}"
+        );
+    }
     refused(
         &app.post(None, answer, vars.clone()).await,
         "UNAUTHENTICATED",

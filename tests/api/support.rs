@@ -256,6 +256,15 @@ async fn a_request_goes_from_an_agent_to_the_partner_and_back_and_its_content_st
         &app.query_as(PREFECT_59, close, json!({ "r": id })).await,
         "FORBIDDEN",
     );
+    refused(
+        &app.query_as("agent.autre@t.fr", close, json!({ "r": id }))
+            .await,
+        "NOT_FOUND",
+    );
+    refused(
+        &app.post(None, close, json!({ "r": id })).await,
+        "UNAUTHENTICATED",
+    );
     assert_eq!(
         data(&app.query_as(AGENT_LILLE, close, json!({ "r": id })).await)["closeSupportRequest"]["status"],
         "CLOSED"

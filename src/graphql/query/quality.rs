@@ -12,15 +12,15 @@ pub struct QualityQuery;
 impl QualityQuery {
     /// Satisfaction survey campaigns, newest first.
     async fn survey_campaigns(&self, ctx: &Context<'_>) -> Result<Vec<SurveyCampaign>> {
-        ctx.actor()?;
-        let rows = surveys::campaigns(&ctx.request().db).await?;
+        let r = ctx.request();
+        let rows = surveys::campaigns(&r.db, &r.policy, ctx.actor()?).await?;
         Ok(rows.into_iter().map(SurveyCampaign).collect())
     }
 
     /// Mystery-visit campaigns, newest first (each lists the visits the caller may read).
     async fn mystery_campaigns(&self, ctx: &Context<'_>) -> Result<Vec<MysteryCampaign>> {
-        ctx.actor()?;
-        let rows = mystery::campaigns(&ctx.request().db).await?;
+        let r = ctx.request();
+        let rows = mystery::campaigns(&r.db, &r.policy, ctx.actor()?).await?;
         Ok(rows.into_iter().map(MysteryCampaign).collect())
     }
 }

@@ -12,8 +12,8 @@ pub struct TrainingQuery;
 impl TrainingQuery {
     /// The training modules.
     async fn training_modules(&self, ctx: &Context<'_>) -> Result<Vec<TrainingModule>> {
-        ctx.actor()?;
-        let rows = training::modules(&ctx.request().db).await?;
+        let r = ctx.request();
+        let rows = training::modules(&r.db, &r.policy, ctx.actor()?).await?;
         Ok(rows.into_iter().map(TrainingModule::from).collect())
     }
 
