@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::paging::{self, Direction};
-use crate::auth::Actor;
+use crate::auth::{Actor, StructureView};
 use crate::domain::enums::Role;
 use crate::error::AppResult;
 use entity::audit_log;
@@ -88,15 +88,7 @@ impl AuditScope {
         if actor.has_role(Role::Anct) {
             return Self::All;
         }
-        let mut departments: Vec<String> = actor
-            .assignments
-            .iter()
-            .filter(|a| a.role == Role::Prefect)
-            .filter_map(|a| a.department_code.clone())
-            .collect();
-        departments.sort();
-        departments.dedup();
-        Self::Departments(departments)
+        Self::Departments(StructureView::funding(actor).departments)
     }
 }
 

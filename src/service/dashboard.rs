@@ -11,8 +11,8 @@ use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 
 use super::sql;
-use crate::auth::Actor;
 use crate::auth::scope::PartnerReach;
+use crate::auth::{Actor, StructureView};
 use crate::domain::enums::Role;
 use crate::domain::label_workflow;
 use crate::error::{AppError, AppResult};
@@ -60,15 +60,8 @@ impl DashboardScope {
         if actor.has_role(Role::Anct) {
             return Ok(whole(None));
         }
-        let mut prefect: Vec<String> = actor
-            .assignments
-            .iter()
-            .filter(|a| a.role == Role::Prefect)
-            .filter_map(|a| a.department_code.clone())
-            .collect();
+        let prefect = StructureView::funding(actor).departments;
         if !prefect.is_empty() {
-            prefect.sort();
-            prefect.dedup();
             return Ok(whole(Some(prefect)));
         }
         let reaches = PartnerReach::of(actor);
@@ -87,12 +80,7 @@ impl DashboardScope {
                 "you operate for several partners: see each partner's dashboard as a separate user",
             ));
         }
-        let structures: Vec<i64> = actor
-            .assignments
-            .iter()
-            .filter(|a| a.role == Role::Agent)
-            .filter_map(|a| a.structure_id)
-            .collect();
+        let structures = StructureView::internal(actor).structure_ids;
         if !structures.is_empty() {
             return Ok(Self {
                 departments: None,
@@ -159,7 +147,7 @@ fn scoped(
     prefix: &str,
     structure_column: &str,
     partner_column: Option<&str>,
-) -> AppResult<Where> {
+) -> Where {
     let mut w = Where::new();
     if let Some(departments) = &scope.departments {
         w.within(&format!("{prefix}department_code"), departments);
@@ -179,7 +167,7 @@ fn scoped(
             w.push(&format!("{prefix}{column} = ?"), [id.into()]);
         }
     }
-    Ok(w)
+    w
 }
 
 /// A label and a count.
@@ -257,7 +245,7 @@ pub async fn reporting(
         "",
         "structure_id",
         Some("partner_id"),
-    )?;
+    );
     // Departments and partners read the daily summary (kept exact with each write); a
     // structure's own figures read its entries through their index.
     let (table, one) = if scope.structures.is_none() {
@@ -338,7 +326,7 @@ pub async fn support(
         "",
         "structure_id",
         Some("partner_id"),
-    )?;
+    );
     period(&mut w, "sent_at", filter);
     let partner = as_key("partner_id");
     let by_partner = counts(db, &partner, "support_request", &w).await?;
@@ -393,7 +381,7 @@ pub async fn pipeline(
     filter: &DashboardFilter,
     reference: &Snapshot,
 ) -> AppResult<Pipeline> {
-    let structures = scoped(scope, filter, reference, "s.", "id", None)?;
+    let structures = scoped(scope, filter, reference, "s.", "id", None);
     let by_status = counts(db, "s.label_status", "structure s", &structures).await?;
     let mut audits = structures.and();
     audits.push("a.submitted_at IS NOT NULL", []);
@@ -465,7 +453,7 @@ pub async fn funding(
     filter: &DashboardFilter,
     reference: &Snapshot,
 ) -> AppResult<Vec<Count>> {
-    let mut w = scoped(scope, filter, reference, "s.", "id", None)?;
+    let mut w = scoped(scope, filter, reference, "s.", "id", None);
     if let Some(from) = filter.from {
         w.push("g.year >= ?", [from.year().into()]);
     }
@@ -506,7 +494,7 @@ pub async fn assessment_gap(
     filter: &DashboardFilter,
     reference: &Snapshot,
 ) -> AppResult<Vec<AssessmentGap>> {
-    let mut w = scoped(scope, filter, reference, "s.", "id", None)?;
+    let mut w = scoped(scope, filter, reference, "s.", "id", None);
     w.push("a.submitted_at IS NOT NULL", []);
     period(&mut w, "a.submitted_at", filter);
     let statement = sql::statement(
@@ -600,7 +588,7 @@ pub async fn training(
     filter: &DashboardFilter,
     reference: &Snapshot,
 ) -> AppResult<TrainingCompletion> {
-    let w = scoped(scope, filter, reference, "s.", "id", None)?;
+    let w = scoped(scope, filter, reference, "s.", "id", None);
     let mut values = vec![Value::from(true)];
     values.extend(w.values.clone());
     let statement = sql::statement(
@@ -655,7 +643,7 @@ pub async fn delays(
         "",
         "structure_id",
         Some("partner_id"),
-    )?;
+    );
     w.push("first_answered_at IS NOT NULL", []);
     period(&mut w, "sent_at", filter);
     let backend = db.get_database_backend();
@@ -699,7 +687,7 @@ pub async fn satisfaction(
     filter: &DashboardFilter,
     reference: &Snapshot,
 ) -> AppResult<Vec<Satisfaction>> {
-    let mut w = scoped(scope, filter, reference, "s.", "id", None)?;
+    let mut w = scoped(scope, filter, reference, "s.", "id", None);
     period(&mut w, "x.answered_at", filter);
     let statement = sql::statement(
         db.get_database_backend(),

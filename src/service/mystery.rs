@@ -401,12 +401,7 @@ fn visits_in_scope(
     if actor.has_role(Role::Auditor) {
         any = any.add(mystery_visit::Column::VisitorId.eq(actor.user_id));
     }
-    let own: Vec<i64> = actor
-        .assignments
-        .iter()
-        .filter(|a| a.role == Role::Agent)
-        .filter_map(|a| a.structure_id)
-        .collect();
+    let own = StructureView::internal(actor).structure_ids;
     if campaign.published && !own.is_empty() {
         any = any.add(mystery_visit::Column::StructureId.is_in(own));
     }

@@ -8,8 +8,6 @@
 //! Lists are filtered in SQL by [`SupportScope`], the mirror of the `read` rules; content
 //! fields by [`ContentView`], the mirror of `read_content`.
 
-use std::collections::HashMap;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
@@ -27,7 +25,7 @@ use crate::auth::policy::PolarSupportRequest;
 use crate::auth::scope::PartnerReach;
 use crate::auth::{Actor, Policy, StructureView};
 use crate::domain::attachment;
-use crate::domain::enums::{ReferentKind, Role, db_name};
+use crate::domain::enums::{ReferentKind, db_name};
 use crate::domain::working_time;
 use crate::error::{AppError, AppResult};
 use entity::{partner, referent, support_attachment, support_message, support_request};
@@ -96,12 +94,7 @@ impl ContentView {
     pub fn of(actor: &Actor) -> Self {
         Self {
             partners: PartnerReach::of(actor),
-            structure_ids: actor
-                .assignments
-                .iter()
-                .filter(|a| a.role == Role::Agent)
-                .filter_map(|a| a.structure_id)
-                .collect(),
+            structure_ids: StructureView::internal(actor).structure_ids,
         }
     }
 
@@ -658,14 +651,4 @@ pub async fn referents_of(
         .order_by_asc(referent::Column::Name)
         .all(db)
         .await?)
-}
-
-/// Partner codes by id (for a page of requests).
-pub async fn partner_codes(db: &impl ConnectionTrait) -> AppResult<HashMap<i64, String>> {
-    Ok(partner::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.code))
-        .collect())
 }

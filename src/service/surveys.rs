@@ -455,30 +455,46 @@ pub async fn results(db: &impl ConnectionTrait, structure_id: i64) -> AppResult<
         vec![structure_id.into()],
     );
     let rows = Row::find_by_statement(statement).all(db).await?;
-    let mut out = Vec::new();
-    for row in rows {
-        let campaign = campaign(db, row.campaign_id).await?;
-        let comments = survey_answer::Entity::find()
-            .select_only()
-            .column(survey_answer::Column::Comment)
-            .filter(survey_answer::Column::StructureId.eq(structure_id))
-            .filter(survey_answer::Column::CampaignId.eq(row.campaign_id))
-            .filter(survey_answer::Column::Comment.is_not_null())
-            .order_by_desc(survey_answer::Column::Id)
-            .into_tuple::<Option<String>>()
+    let ids: Vec<i64> = rows.iter().map(|r| r.campaign_id).collect();
+    let mut campaigns: std::collections::HashMap<i64, survey_campaign::Model> =
+        survey_campaign::Entity::find()
+            .filter(survey_campaign::Column::Id.is_in(ids))
             .all(db)
             .await?
             .into_iter()
-            .flatten()
+            .map(|c| (c.id, c))
             .collect();
+    let mut comments: std::collections::HashMap<i64, Vec<String>> =
+        std::collections::HashMap::new();
+    for (campaign_id, comment) in survey_answer::Entity::find()
+        .select_only()
+        .column(survey_answer::Column::CampaignId)
+        .column(survey_answer::Column::Comment)
+        .filter(survey_answer::Column::StructureId.eq(structure_id))
+        .filter(survey_answer::Column::Comment.is_not_null())
+        .order_by_desc(survey_answer::Column::Id)
+        .into_tuple::<(i64, Option<String>)>()
+        .all(db)
+        .await?
+    {
+        comments.entry(campaign_id).or_default().extend(comment);
+    }
+    let mut out = Vec::new();
+    for row in rows {
+        let campaign = campaigns.remove(&row.campaign_id).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "answers of missing campaign {}",
+                row.campaign_id
+            ))
+        })?;
         let known = row.recommend_known.unwrap_or(0);
         out.push(Results {
+            comments: comments.remove(&row.campaign_id).unwrap_or_default(),
             campaign,
             answers: row.answers,
             mean_satisfaction: row.mean,
             recommend_share: (known > 0)
                 .then(|| row.recommend_yes.unwrap_or(0) as f64 / known as f64),
-            comments,
         });
     }
     out.sort_by_key(|r| std::cmp::Reverse((r.campaign.year, r.campaign.id)));

@@ -41,7 +41,7 @@ impl SupportQuery {
         let db = &ctx.request().db;
         let (rows, has_next) =
             support::page(db, ctx.actor()?, late, page.after, page.limit).await?;
-        let codes = support::partner_codes(db).await?;
+        let reference = ctx.request().reference.snapshot().await?;
         let fields = SupportConnectionFields { late };
         Ok(page.connection(
             rows,
@@ -49,7 +49,10 @@ impl SupportQuery {
             fields,
             |r| r.id,
             |row| SupportRequest {
-                partner: codes.get(&row.partner_id).cloned().unwrap_or_default(),
+                partner: reference
+                    .partner_by_id(row.partner_id)
+                    .map(|p| p.code.clone())
+                    .unwrap_or_default(),
                 row,
             },
         ))
