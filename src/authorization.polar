@@ -12,8 +12,8 @@
 # row: `StructureScope` and `StructureView` (src/auth/scope.rs: `read`, `read_internal`,
 # `read_funding` on structures), `AuditScope` (the audit log), the label-audit list
 # (src/service/labelling.rs), `SupportScope` and `ContentView` (src/service/support.rs).
-# Report entries follow `read_internal`; dashboards (src/service/dashboard.rs) derive their
-# slice from the same assignments.
+# Report entries follow `read_internal`. Dashboards read `Figures` cells through
+# `DashboardScope` (src/service/dashboard.rs), tested cell by cell in tests/api/dashboard.rs.
 
 # --- Reference data: regions, departments, cantons, communes, partners -------------------
 # Public reference data: any signed-in user may read it.
@@ -356,3 +356,29 @@ allow(user: User, "read", visit: MysteryVisit) if
     assignment in user.assignments and
     assignment.role = "AGENT" and
     assignment.structure = visit.structure;
+
+# --- Dashboards (issue 5) --------------------------------------------------------------------
+# Every dashboard figure adds up `Figures` cells: a department, the partner the figure is
+# about ("" for figures about the structures themselves) and a structure. ANCT and the
+# department's prefects read every cell; an operator the cells about their partner in their
+# department (everywhere for a national assignment); an agent their structure's cells.
+# A user holding several roles gets the slice of the broadest one (DashboardScope::of).
+allow(user: User, "read", cell: Figures) if
+    steers_code(user, cell.department);
+
+allow(user: User, "read", cell: Figures) if
+    cell.partner != "" and
+    assignment in user.assignments and
+    assignment.role = "OPERATOR" and
+    assignment.partner = cell.partner and
+    (assignment.department = "" or assignment.department = cell.department);
+
+allow(user: User, "read", cell: Figures) if
+    assignment in user.assignments and
+    assignment.role = "AGENT" and
+    assignment.structure = cell.structure;
+
+# Funding amounts (R-42) and canton coverage (R-07) steer a department: ANCT and its
+# prefects only.
+allow(user: User, "read_steering", cell: Figures) if
+    steers_code(user, cell.department);

@@ -30,6 +30,7 @@ pub mod referent;
 pub mod region;
 pub mod report_daily;
 pub mod report_entry;
+pub mod report_monthly;
 pub mod role_assignment;
 pub mod self_assessment;
 pub mod structure;

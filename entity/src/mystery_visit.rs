@@ -20,6 +20,8 @@ pub struct Model {
     pub visited_on: Option<Date>,
     /// Scores per item (JSON).
     pub scores: Option<String>,
+    /// Sum of the item scores (dashboards average it).
+    pub score: Option<i32>,
     /// Visitor's comment.
     pub comment: Option<String>,
     /// When recorded.

@@ -19,6 +19,7 @@ mod m20261127_000013_create_support_request;
 mod m20261127_000014_create_report_entry;
 mod m20261127_000015_create_survey_mystery;
 mod m20261127_000016_create_report_summary;
+mod m20261127_000017_create_report_monthly;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000014_create_report_entry::Migration),
             Box::new(m20261127_000015_create_survey_mystery::Migration),
             Box::new(m20261127_000016_create_report_summary::Migration),
+            Box::new(m20261127_000017_create_report_monthly::Migration),
         ]
     }
 }

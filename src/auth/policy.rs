@@ -155,6 +155,22 @@ pub struct PolarMysteryVisit {
     pub published: bool,
 }
 
+/// A cell of the dashboards' figures as the policy sees it: every figure adds up cells.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "Figures")]
+pub struct PolarFigures {
+    /// Department of the cell.
+    #[polar(attribute)]
+    pub department: String,
+    /// Code of the partner the figure is about; "" for figures about the structures
+    /// themselves (label pipeline, audits, training, surveys, mystery visits).
+    #[polar(attribute)]
+    pub partner: String,
+    /// Id of the structure the cell belongs to.
+    #[polar(attribute)]
+    pub structure: i64,
+}
+
 /// A departmental convention as the policy sees it.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "Convention")]
@@ -275,6 +291,7 @@ impl Policy {
         oso.register_class(PolarQualityProgramme::get_polar_class())?;
         oso.register_class(PolarMysteryVisit::get_polar_class())?;
         oso.register_class(PolarTrainingCatalogue::get_polar_class())?;
+        oso.register_class(PolarFigures::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
         Ok(Self { oso })

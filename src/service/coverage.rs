@@ -53,6 +53,15 @@ impl Coverage {
     }
 }
 
+/// Whether the canton `c` is a coverage unit: communes map to it.
+pub const UNIT: &str = "EXISTS (SELECT 1 FROM commune m WHERE m.canton_code = c.code \
+     AND m.kind IN ('COM', 'ARM'))";
+
+/// Whether a labelled structure's commune lies in the canton `c`.
+pub const COVERED: &str = "EXISTS (SELECT 1 FROM structure s \
+     JOIN commune sc ON sc.code = s.commune_code AND sc.kind IN ('COM', 'ARM') \
+     WHERE sc.canton_code = c.code AND s.label_status = 'LABELLED')";
+
 /// Coverage of each department in `codes` (every one gets an entry, possibly empty).
 pub async fn of_departments(
     db: &impl ConnectionTrait,
@@ -66,14 +75,8 @@ pub async fn of_departments(
         return Ok(result);
     }
     let sql = format!(
-        "SELECT c.department_code, c.code, c.name, c.kind, \
-           EXISTS (SELECT 1 FROM structure s \
-                   JOIN commune sc ON sc.code = s.commune_code AND sc.kind IN ('COM', 'ARM') \
-                   WHERE sc.canton_code = c.code AND s.label_status = 'LABELLED') AS covered \
-         FROM canton c \
-         WHERE c.department_code IN ({}) \
-           AND EXISTS (SELECT 1 FROM commune m WHERE m.canton_code = c.code AND m.kind IN ('COM', 'ARM')) \
-         ORDER BY c.code",
+        "SELECT c.department_code, c.code, c.name, c.kind, {COVERED} AS covered \
+         FROM canton c WHERE c.department_code IN ({}) AND {UNIT} ORDER BY c.code",
         placeholders(codes.len())
     );
     let values = codes

@@ -7,7 +7,7 @@
 //! for a national assignment); an agent their structures. Funding is ANCT's and the
 //! prefects' only (R-42); the label pipeline is not an operator's business.
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 
 use super::sql;
@@ -16,6 +16,7 @@ use crate::auth::{Actor, StructureView};
 use crate::domain::enums::Role;
 use crate::domain::label_workflow;
 use crate::error::{AppError, AppResult};
+use crate::service::coverage;
 use crate::service::reference_cache::Snapshot;
 
 /// The filters a dashboard takes; all given filters must hold.
@@ -40,8 +41,9 @@ pub struct DashboardScope {
     pub structures: Option<Vec<i64>>,
     /// The only partner the figures may be about (operators).
     pub partner: Option<String>,
-    /// Whether funding amounts are in the slice.
-    pub funding: bool,
+    /// Whether the caller steers the slice's departments (ANCT, prefects): funding amounts
+    /// (R-42) and canton coverage (R-07) are theirs only.
+    pub steers: bool,
     /// Whether figures about the structures themselves (label pipeline, audits, training,
     /// surveys) are in the slice: not for operators, whose figures are about their partner.
     pub structure_figures: bool,
@@ -54,7 +56,7 @@ impl DashboardScope {
             departments,
             structures: None,
             partner: None,
-            funding: true,
+            steers: true,
             structure_figures: true,
         };
         if actor.has_role(Role::Anct) {
@@ -70,7 +72,7 @@ impl DashboardScope {
                 departments: reach.departments.clone(),
                 structures: None,
                 partner: Some(reach.partner.clone()),
-                funding: false,
+                steers: false,
                 structure_figures: false,
             });
         }
@@ -86,7 +88,7 @@ impl DashboardScope {
                 departments: None,
                 structures: Some(structures),
                 partner: None,
-                funding: false,
+                steers: false,
                 structure_figures: true,
             });
         }
@@ -246,20 +248,25 @@ pub async fn reporting(
         "structure_id",
         Some("partner_id"),
     );
-    // Departments and partners read the daily summary (kept exact with each write); a
-    // structure's own figures read its entries through their index.
+    // Departments and partners read the summaries (kept exact with each write): whole
+    // months from the monthly one, the partial months at the period's edges from the daily
+    // one. A structure's own figures read its entries through their index.
     let (table, one) = if scope.structures.is_none() {
-        ("report_daily", "entries")
+        let (source, mut values) = summary_source(filter.from, filter.to);
+        values.extend(w.values);
+        w.values = values;
+        (source, "entries")
     } else {
         w.push("superseded_by_id IS NULL", []);
-        ("report_entry", "1")
+        if let Some(from) = filter.from {
+            w.push("occurred_on >= ?", [from.into()]);
+        }
+        if let Some(to) = filter.to {
+            w.push("occurred_on <= ?", [to.into()]);
+        }
+        ("report_entry".to_owned(), "1")
     };
-    if let Some(from) = filter.from {
-        w.push("occurred_on >= ?", [from.into()]);
-    }
-    if let Some(to) = filter.to {
-        w.push("occurred_on <= ?", [to.into()]);
-    }
+    let table = table.as_str();
     let backend = db.get_database_backend();
     let sum = format!("CAST(SUM({one}) AS BIGINT)");
     let totals = Totals::find_by_statement(sql::statement(
@@ -292,6 +299,89 @@ pub async fn reporting(
         by_theme: measured(db, "theme", &sum, table, &w).await?,
         by_department: measured(db, "department_code", &sum, table, &w).await?,
     })
+}
+
+/// Where a period's figures are read from the summaries: whole months (first days, from
+/// inclusive to exclusive, `None` unbounded) from the monthly one, and day ranges
+/// (inclusive) from the daily one.
+#[derive(Debug, PartialEq, Eq)]
+struct Sources {
+    months: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+    days: Vec<(NaiveDate, NaiveDate)>,
+}
+
+fn month_start(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+fn next_month_start(day: NaiveDate) -> NaiveDate {
+    month_start(day)
+        .checked_add_months(Months::new(1))
+        .unwrap_or(day)
+}
+
+fn sources(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Sources {
+    let first = from.map(|f| if f.day() == 1 { f } else { next_month_start(f) });
+    let end = to.map(|t| {
+        if t.succ_opt().is_none_or(|next| next.day() == 1) {
+            next_month_start(t)
+        } else {
+            month_start(t)
+        }
+    });
+    if let (Some(from), Some(to), Some(first), Some(end)) = (from, to, first, end)
+        && first >= end
+    {
+        return Sources {
+            months: None,
+            days: vec![(from, to)],
+        };
+    }
+    let mut days = Vec::new();
+    if let (Some(from), Some(first)) = (from, first)
+        && from < first
+    {
+        days.push((from, first.pred_opt().unwrap_or(first)));
+    }
+    if let (Some(to), Some(end)) = (to, end)
+        && to >= end
+    {
+        days.push((end, to));
+    }
+    Sources {
+        months: Some((first, end)),
+        days,
+    }
+}
+
+/// The summary rows of the period as a derived table, with its bound values.
+fn summary_source(from: Option<NaiveDate>, to: Option<NaiveDate>) -> (String, Vec<Value>) {
+    const COLUMNS: &str =
+        "department_code, partner_id, occurred_on, theme, resolved_on_site, entries";
+    let Sources { months, days } = sources(from, to);
+    let mut parts = Vec::new();
+    let mut values = Vec::new();
+    if let Some((first, end)) = months {
+        let mut w = Where::new();
+        if let Some(first) = first {
+            w.push("occurred_on >= ?", [first.into()]);
+        }
+        if let Some(end) = end {
+            w.push("occurred_on < ?", [end.into()]);
+        }
+        parts.push(format!(
+            "SELECT {COLUMNS} FROM report_monthly WHERE {}",
+            w.sql()
+        ));
+        values.extend(w.values);
+    }
+    for (first, last) in days {
+        parts.push(format!(
+            "SELECT {COLUMNS} FROM report_daily WHERE occurred_on >= ? AND occurred_on <= ?"
+        ));
+        values.extend([first.into(), last.into()]);
+    }
+    (format!("({}) AS r", parts.join(" UNION ALL ")), values)
 }
 
 /// A partner id as the text key of a [`Count`].
@@ -470,6 +560,132 @@ pub async fn funding(
         w.values,
     );
     Ok(Count::find_by_statement(statement).all(db).await?)
+}
+
+/// Canton coverage of one department (R-07).
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct CoverageCount {
+    /// Department.
+    pub department_code: String,
+    /// Coverage units (cantons that communes map to).
+    pub cantons: i64,
+    /// Of which holding a labelled structure.
+    pub covered: i64,
+}
+
+/// Canton coverage per department of the slice (today's labels; the period does not apply).
+pub async fn coverage(
+    db: &impl ConnectionTrait,
+    scope: &DashboardScope,
+    filter: &DashboardFilter,
+) -> AppResult<Vec<CoverageCount>> {
+    let mut w = Where::new();
+    for departments in [&scope.departments, &filter.departments]
+        .into_iter()
+        .flatten()
+    {
+        w.within("c.department_code", departments);
+    }
+    w.push(coverage::UNIT, []);
+    let statement = sql::statement(
+        db.get_database_backend(),
+        &format!(
+            "SELECT c.department_code AS department_code, COUNT(*) AS cantons, \
+                    SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS covered \
+             FROM canton c WHERE {} GROUP BY c.department_code ORDER BY c.department_code",
+            coverage::COVERED,
+            w.sql()
+        ),
+        w.values,
+    );
+    Ok(CoverageCount::find_by_statement(statement).all(db).await?)
+}
+
+/// How many structures' latest audit assessed a criterion, and found it unmet.
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct ComplianceGap {
+    /// Criterion code.
+    pub code: String,
+    /// Structures whose latest audit assessed it.
+    pub assessed: i64,
+    /// Of which found it unmet.
+    pub unmet: i64,
+}
+
+/// Compliance gaps of the slice per criterion: each structure's latest submitted audit
+/// (today's state; the period does not apply).
+pub async fn compliance_gaps(
+    db: &impl ConnectionTrait,
+    scope: &DashboardScope,
+    filter: &DashboardFilter,
+    reference: &Snapshot,
+) -> AppResult<Vec<ComplianceGap>> {
+    let mut w = scoped(scope, filter, reference, "s.", "id", None);
+    w.push(
+        "a.id = (SELECT MAX(l.id) FROM label_audit l \
+                 WHERE l.structure_id = a.structure_id AND l.submitted_at IS NOT NULL)",
+        [],
+    );
+    let statement = sql::statement(
+        db.get_database_backend(),
+        &format!(
+            "SELECT c.code AS code, COUNT(*) AS assessed, \
+                    SUM(CASE WHEN r.met THEN 0 ELSE 1 END) AS unmet \
+             FROM audit_result r \
+             JOIN label_audit a ON a.id = r.audit_id \
+             JOIN criterion c ON c.id = r.criterion_id \
+             JOIN structure s ON s.id = a.structure_id \
+             WHERE {} GROUP BY c.code ORDER BY c.code",
+            w.sql()
+        ),
+        w.values,
+    );
+    Ok(ComplianceGap::find_by_statement(statement).all(db).await?)
+}
+
+/// Mystery-visit scores of one department.
+#[derive(Clone, Debug, PartialEq, FromQueryResult)]
+pub struct MysteryScores {
+    /// Department.
+    pub department_code: String,
+    /// Recorded visits.
+    pub visits: i64,
+    /// Mean total score.
+    pub mean: Option<f64>,
+}
+
+/// Mystery-visit scores per department of the slice (visits made in the period); a
+/// structure's agents see their results once the campaign is published.
+pub async fn mystery_scores(
+    db: &impl ConnectionTrait,
+    scope: &DashboardScope,
+    filter: &DashboardFilter,
+    reference: &Snapshot,
+) -> AppResult<Vec<MysteryScores>> {
+    let mut w = scoped(scope, filter, reference, "s.", "id", None);
+    w.push("v.score IS NOT NULL", []);
+    if scope.structures.is_some() {
+        w.push("m.published = ?", [true.into()]);
+    }
+    if let Some(from) = filter.from {
+        w.push("v.visited_on >= ?", [from.into()]);
+    }
+    if let Some(to) = filter.to {
+        w.push("v.visited_on <= ?", [to.into()]);
+    }
+    let statement = sql::statement(
+        db.get_database_backend(),
+        &format!(
+            "SELECT s.department_code AS department_code, COUNT(*) AS visits, \
+                    AVG(CAST(v.score AS DOUBLE PRECISION)) AS mean \
+             FROM mystery_visit v JOIN mystery_campaign m ON m.id = v.campaign_id \
+             JOIN structure s ON s.id = v.structure_id \
+             WHERE {} GROUP BY s.department_code ORDER BY s.department_code",
+            w.sql()
+        ),
+        w.values,
+    );
+    Ok(MysteryScores::find_by_statement(statement).all(db).await?)
 }
 
 /// Per criterion: how many audited applications declared it met, and how many audits found
@@ -702,4 +918,78 @@ pub async fn satisfaction(
         w.values,
     );
     Ok(Satisfaction::find_by_statement(statement).all(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("date")
+    }
+
+    fn split(from: Option<&str>, to: Option<&str>) -> Sources {
+        sources(from.map(day), to.map(day))
+    }
+
+    #[test]
+    fn whole_months_come_from_the_monthly_summary_and_the_edges_from_the_daily_one() {
+        assert_eq!(
+            split(None, None),
+            Sources {
+                months: Some((None, None)),
+                days: vec![]
+            }
+        );
+        assert_eq!(
+            split(Some("2026-01-01"), Some("2026-12-31")),
+            Sources {
+                months: Some((Some(day("2026-01-01")), Some(day("2027-01-01")))),
+                days: vec![]
+            }
+        );
+        assert_eq!(
+            split(Some("2026-01-15"), Some("2026-03-10")),
+            Sources {
+                months: Some((Some(day("2026-02-01")), Some(day("2026-03-01")))),
+                days: vec![
+                    (day("2026-01-15"), day("2026-01-31")),
+                    (day("2026-03-01"), day("2026-03-10"))
+                ]
+            }
+        );
+        assert_eq!(
+            split(None, Some("2026-03-10")),
+            Sources {
+                months: Some((None, Some(day("2026-03-01")))),
+                days: vec![(day("2026-03-01"), day("2026-03-10"))]
+            }
+        );
+        assert_eq!(
+            split(Some("2024-02-29"), None),
+            Sources {
+                months: Some((Some(day("2024-03-01")), None)),
+                days: vec![(day("2024-02-29"), day("2024-02-29"))]
+            }
+        );
+    }
+
+    #[test]
+    fn a_period_without_a_whole_month_reads_days_only() {
+        for (from, to) in [
+            ("2026-02-03", "2026-02-20"),
+            ("2026-01-15", "2026-02-10"),
+            ("2024-02-10", "2024-02-29"),
+            ("2026-05-31", "2026-05-31"),
+        ] {
+            assert_eq!(
+                split(Some(from), Some(to)),
+                Sources {
+                    months: None,
+                    days: vec![(day(from), day(to))]
+                },
+                "{from}..{to}"
+            );
+        }
+    }
 }

@@ -99,6 +99,7 @@ pub async fn create_campaign(
                 visitor_id: Set(None),
                 visited_on: Set(None),
                 scores: Set(None),
+                score: Set(None),
                 comment: Set(None),
                 submitted_at: Set(None),
                 ..Default::default()
@@ -315,6 +316,10 @@ pub async fn record(
     let done = mystery_visit::Entity::update_many()
         .col_expr(mystery_visit::Column::VisitedOn, visited_on.into())
         .col_expr(mystery_visit::Column::Scores, scores_json.clone().into())
+        .col_expr(
+            mystery_visit::Column::Score,
+            ordered.iter().map(|(_, score)| score).sum::<i32>().into(),
+        )
         .col_expr(mystery_visit::Column::Comment, comment.clone().into())
         .col_expr(mystery_visit::Column::SubmittedAt, Utc::now().into())
         .filter(mystery_visit::Column::Id.eq(id))

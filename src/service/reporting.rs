@@ -4,21 +4,20 @@
 //! `record_report`); ANCT, the prefects and the structure's agents read (`read_reports`,
 //! mirrored in SQL by the internal view).
 
-use chrono::{Days, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use chrono::{Datelike, Days, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, QueryFilter, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
+    EntityTrait, QueryFilter, Select, Set, TransactionTrait,
 };
 use serde_json::json;
 
 use super::paging::{self, Direction};
-use super::{audit, structures};
+use super::{audit, sql, structures};
 use crate::auth::policy::PolarStructure;
 use crate::auth::{Actor, Policy, StructureView};
 use crate::domain::reporting::{HelpKind, LifeSituation, ReportTheme};
 use crate::error::{AppError, AppResult};
-use entity::{partner, report_daily, report_entry, structure};
+use entity::{partner, report_entry, structure};
 
 /// An entry as entered.
 #[derive(Clone, Debug)]
@@ -141,52 +140,89 @@ fn snapshot(row: &report_entry::Model, partner: &str) -> serde_json::Value {
         "corrects": row.corrects_id })
 }
 
-/// Adds `delta` to the daily summary of `row` (dashboards read it), in the write's
-/// transaction so that it never drifts from the entries.
+/// The summaries of the entries, by grain: each row adds up the current entries of one
+/// department, partner, theme and outcome over a day or a month (dated its first day).
+pub const SUMMARIES: [(&str, Grain); 2] = [
+    ("report_daily", Grain::Day),
+    ("report_monthly", Grain::Month),
+];
+
+/// The period a summary row covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grain {
+    /// One day.
+    Day,
+    /// One calendar month, dated its first day.
+    Month,
+}
+
+impl Grain {
+    /// The date of the summary row holding an entry of `day`.
+    pub fn of(self, day: NaiveDate) -> NaiveDate {
+        match self {
+            Self::Day => day,
+            Self::Month => day.with_day(1).unwrap_or(day),
+        }
+    }
+
+    /// SQL giving the row date of `column`.
+    fn sql(self, backend: DbBackend, column: &str) -> String {
+        match (self, backend) {
+            (Self::Day, _) => column.to_owned(),
+            (Self::Month, DbBackend::Postgres) => {
+                format!("CAST(date_trunc('month', {column}) AS DATE)")
+            }
+            (Self::Month, _) => format!("date({column}, 'start of month')"),
+        }
+    }
+}
+
+/// Adds `delta` to the summaries of `row` (dashboards read them), in the write's
+/// transaction so that they never drift from the entries.
 async fn summarise(
     txn: &impl ConnectionTrait,
     row: &report_entry::Model,
     delta: i64,
 ) -> AppResult<()> {
-    report_daily::Entity::insert(report_daily::ActiveModel {
-        department_code: Set(row.department_code.clone()),
-        occurred_on: Set(row.occurred_on),
-        partner_id: Set(row.partner_id),
-        theme: Set(row.theme.clone()),
-        resolved_on_site: Set(row.resolved_on_site),
-        entries: Set(delta),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            report_daily::Column::DepartmentCode,
-            report_daily::Column::OccurredOn,
-            report_daily::Column::PartnerId,
-            report_daily::Column::Theme,
-            report_daily::Column::ResolvedOnSite,
-        ])
-        .value(
-            report_daily::Column::Entries,
-            Expr::col((report_daily::Entity, report_daily::Column::Entries)).add(delta),
-        )
-        .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
+    for (table, grain) in SUMMARIES {
+        let statement = sql::statement(
+            txn.get_database_backend(),
+            &format!(
+                "INSERT INTO {table} (department_code, occurred_on, partner_id, theme, \
+                 resolved_on_site, entries) VALUES (?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (department_code, occurred_on, partner_id, theme, resolved_on_site) \
+                 DO UPDATE SET entries = {table}.entries + excluded.entries"
+            ),
+            vec![
+                row.department_code.clone().into(),
+                grain.of(row.occurred_on).into(),
+                row.partner_id.into(),
+                row.theme.clone().into(),
+                row.resolved_on_site.into(),
+                delta.into(),
+            ],
+        );
+        txn.execute_raw(statement).await?;
+    }
     Ok(())
 }
 
-/// Rebuilds the daily summary from the entries (after bulk loads), in one transaction.
+/// Rebuilds the summaries from the entries (after bulk loads), in one transaction.
 pub async fn rebuild_summary(db: &DatabaseConnection) -> AppResult<()> {
     let txn = db.begin().await?;
-    txn.execute_unprepared("DELETE FROM report_daily").await?;
-    txn.execute_unprepared(
-        "INSERT INTO report_daily (department_code, partner_id, occurred_on, theme, \
-         resolved_on_site, entries) \
-         SELECT department_code, partner_id, occurred_on, theme, resolved_on_site, COUNT(*) \
-         FROM report_entry WHERE superseded_by_id IS NULL \
-         GROUP BY department_code, partner_id, occurred_on, theme, resolved_on_site",
-    )
-    .await?;
+    for (table, grain) in SUMMARIES {
+        let date = grain.sql(db.get_database_backend(), "occurred_on");
+        txn.execute_unprepared(&format!("DELETE FROM {table}"))
+            .await?;
+        txn.execute_unprepared(&format!(
+            "INSERT INTO {table} (department_code, partner_id, occurred_on, theme, \
+             resolved_on_site, entries) \
+             SELECT department_code, partner_id, {date}, theme, resolved_on_site, COUNT(*) \
+             FROM report_entry WHERE superseded_by_id IS NULL \
+             GROUP BY department_code, partner_id, {date}, theme, resolved_on_site"
+        ))
+        .await?;
+    }
     txn.commit().await?;
     Ok(())
 }

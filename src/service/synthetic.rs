@@ -7,27 +7,31 @@
 //! (a few missing on purpose), agents with their accounts, report entries with the real
 //! partner shares (France Titres 19 %, CAF 16 %, Assurance Maladie 16 %, DGFiP 15 %…) and
 //! ~82 % resolved on site, Administration+ requests with their delays, users' survey
-//! answers. Not yet: training records, audits, mystery visits.
+//! answers, training records, a year of audits (with skewed self-assessments) and a
+//! published mystery-visit campaign. ANCT (`anct@`) and 30 auditors (`auditor0@`…) get
+//! accounts at the synthetic domain.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Utc};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, TransactionTrait,
 };
 
 use crate::domain::enums::{ConventionStatus, LabelStatus, ReferentKind, Role, db_name};
 use crate::domain::reporting::{self, HelpKind, LifeSituation};
 use crate::domain::working_time;
 use entity::{
-    agent, agent_structure, app_user, convention, convention_signatory, partner, referent,
-    report_entry, role_assignment, structure, support_request, survey_answer, survey_campaign,
+    agent, agent_structure, app_user, audit_result, convention, convention_signatory,
+    label_application, label_audit, mystery_campaign, mystery_visit, partner, referent,
+    report_entry, role_assignment, self_assessment, structure, support_request, survey_answer,
+    survey_campaign, training_enrolment, training_session,
 };
 
 /// Rows per transaction.
@@ -154,6 +158,7 @@ pub async fn seed(
     report.tables.push(("referents", rows, started.elapsed()));
     progress.update("referents", rows, rows);
 
+    let steering = steering(db).await?;
     let started = Instant::now();
     let agents = agents(
         db,
@@ -166,6 +171,25 @@ pub async fn seed(
     report
         .tables
         .push(("agents", agents.len() as u64, started.elapsed()));
+
+    let started = Instant::now();
+    let rows = training(db, &active, &agents, &steering, options.until, &mut rng).await?;
+    report
+        .tables
+        .push(("training_enrolment", rows, started.elapsed()));
+    progress.update("training", rows, rows);
+
+    let started = Instant::now();
+    let rows = audits(db, &active, &steering, options.until, &mut rng).await?;
+    report.tables.push(("label_audit", rows, started.elapsed()));
+    progress.update("audits", rows, rows);
+
+    let started = Instant::now();
+    let rows = mystery_visits(db, &active, &steering, options, &mut rng).await?;
+    report
+        .tables
+        .push(("mystery_visit", rows, started.elapsed()));
+    progress.update("mystery visits", rows, rows);
 
     let weights: Vec<(i64, f64, &str)> = SHARES
         .iter()
@@ -673,4 +697,279 @@ async fn survey_answers(
         progress.update("survey answers", done as u64, total as u64);
     }
     Ok(total as u64)
+}
+
+/// The synthetic steering accounts: ANCT's, and the auditors' (who also make the mystery
+/// visits).
+struct Steering {
+    anct: i64,
+    auditors: Vec<i64>,
+}
+
+/// Auditors of the synthetic dataset.
+const AUDITORS: usize = 30;
+/// Share of the labelled structures with an audit in the dataset's year, and of the audit
+/// findings met.
+const AUDITED: f64 = 0.3;
+const FOUND_MET: f64 = 0.985;
+/// Share of the criteria the prefecture declares met (self-assessments are skewed, R-04).
+const DECLARED_MET: f64 = 0.995;
+/// Mystery visits per department.
+const VISITS_PER_DEPARTMENT: usize = 3;
+
+async fn steering(db: &DatabaseConnection) -> anyhow::Result<Steering> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let mut accounts = vec![(format!("anct@{DOMAIN}"), Role::Anct)];
+    accounts.extend((0..AUDITORS).map(|i| (format!("auditor{i}@{DOMAIN}"), Role::Auditor)));
+    let mut ids = Vec::with_capacity(accounts.len());
+    for (email, role) in accounts {
+        let user = app_user::ActiveModel {
+            email: Set(email),
+            disabled: Set(false),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        role_assignment::ActiveModel {
+            user_id: Set(user.id),
+            role: Set(db_name(role).to_owned()),
+            department_code: Set(None),
+            partner_id: Set(None),
+            structure_id: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        ids.push(user.id);
+    }
+    txn.commit().await?;
+    Ok(Steering {
+        anct: ids[0],
+        auditors: ids[1..].to_vec(),
+    })
+}
+
+/// Per department: a common-core and a partner-training session; one national webinar.
+/// Most agents attended all three, the others part of them.
+async fn training(
+    db: &DatabaseConnection,
+    structures: &[&structure::Model],
+    agents: &[Made],
+    steering: &Steering,
+    until: NaiveDate,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<u64> {
+    use crate::domain::training::module;
+    let department: std::collections::HashMap<i64, &str> = structures
+        .iter()
+        .map(|s| (s.id, s.department_code.as_str()))
+        .collect();
+    let mut by_department: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for (structure, _, agent) in agents {
+        if let Some(code) = department.get(structure) {
+            by_department.entry(code).or_default().push(*agent);
+        }
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let mut session =
+        async |module: &str, department: Option<&str>, half_days: i32, seats: usize| {
+            let starts_on = day_within_year(until, rng);
+            let seats = i32::try_from(seats).unwrap_or(i32::MAX);
+            training_session::ActiveModel {
+                module_code: Set(module.to_owned()),
+                department_code: Set(department.map(str::to_owned)),
+                place: Set(department.map_or("En ligne".to_owned(), |d| format!("Préfecture {d}"))),
+                starts_on: Set(starts_on),
+                ends_on: Set(starts_on
+                    .checked_add_days(Days::new(u64::try_from(half_days / 2).unwrap_or(0)))
+                    .unwrap_or(starts_on)),
+                half_days: Set(half_days),
+                trainer_partner_id: Set(None),
+                capacity: Set(seats.max(1)),
+                enrolled: Set(seats),
+                organised_by: Set(steering.anct),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map(|s| s.id)
+        };
+    let webinar = session(module::MANDATORY_WEBINARS, None, 0, agents.len()).await?;
+    let mut sessions = Vec::new();
+    for (code, members) in &by_department {
+        let core = session(module::COMMON_CORE, Some(code), 5, members.len()).await?;
+        let partners = session(module::PARTNER_TRAINING, Some(code), 6, members.len()).await?;
+        sessions.push((core, partners, members));
+    }
+    let mut enrolments = Vec::with_capacity(agents.len() * 3);
+    let mut enrol = |session: i64, agent: i64, attended: bool| {
+        enrolments.push(training_enrolment::ActiveModel {
+            session_id: Set(session),
+            agent_id: Set(agent),
+            enrolled_at: Set(now),
+            attended: Set(Some(attended)),
+            attendance_recorded_at: Set(Some(now)),
+        });
+    };
+    for (core, partners, members) in sessions {
+        for agent in members {
+            enrol(core, *agent, rng.random_bool(0.9));
+            enrol(partners, *agent, rng.random_bool(0.8));
+            enrol(webinar, *agent, rng.random_bool(0.85));
+        }
+    }
+    let rows = enrolments.len() as u64;
+    insert(&txn, enrolments).await?;
+    txn.commit().await?;
+    Ok(rows)
+}
+
+/// Audits of the year on part of the labelled structures: the application with its
+/// self-assessment, the submitted audit and its 30 findings.
+async fn audits(
+    db: &DatabaseConnection,
+    structures: &[&structure::Model],
+    steering: &Steering,
+    until: NaiveDate,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<u64> {
+    let today = Utc::now().date_naive();
+    let framework = crate::service::criteria::frameworks(db, today)
+        .await
+        .map_err(|e| anyhow::anyhow!("Failed to read the criteria: {}", e.message()))?
+        .into_iter()
+        .find(|f| f.current)
+        .context("no criteria framework")?;
+    let txn = db.begin().await?;
+    let mut declared = Vec::new();
+    let mut results = Vec::new();
+    let mut rows = 0;
+    for structure in structures {
+        if !rng.random_bool(AUDITED) {
+            continue;
+        }
+        let day = day_within_year(until, rng);
+        let at = day
+            .and_hms_opt(10, 0, 0)
+            .map_or_else(Utc::now, |t| t.and_utc());
+        let application = label_application::ActiveModel {
+            structure_id: Set(structure.id),
+            framework_version: Set(framework.framework.version.clone()),
+            priority: Set(false),
+            proposed_by: Set(steering.anct),
+            proposed_at: Set(at - TimeDelta::days(30)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let findings: Vec<(&entity::criterion::Model, bool)> = framework
+            .criteria
+            .iter()
+            .map(|c| (c, rng.random_bool(FOUND_MET)))
+            .collect();
+        let (outcome, _) = crate::domain::label_workflow::audit_outcome(
+            &findings
+                .iter()
+                .map(|(c, met)| crate::domain::label_workflow::Finding {
+                    code: &c.code,
+                    mandatory: c.mandatory,
+                    met: *met,
+                })
+                .collect::<Vec<_>>(),
+        );
+        let audit = label_audit::ActiveModel {
+            application_id: Set(application.id),
+            structure_id: Set(structure.id),
+            auditor_id: Set(*steering.auditors.choose(rng).context("no auditor")?),
+            priority: Set(false),
+            scheduled_on: Set(day),
+            scheduled_at: Set(at - TimeDelta::days(20)),
+            submitted_at: Set(Some(at)),
+            outcome: Set(Some(db_name(outcome).to_owned())),
+            approved_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for (criterion, met) in findings {
+            declared.push(self_assessment::ActiveModel {
+                application_id: Set(application.id),
+                criterion_id: Set(criterion.id),
+                met: Set(met || rng.random_bool(DECLARED_MET)),
+                comment: Set(None),
+            });
+            results.push(audit_result::ActiveModel {
+                audit_id: Set(audit.id),
+                criterion_id: Set(criterion.id),
+                met: Set(met),
+                remark: Set(None),
+                recorded_at: Set(at),
+            });
+        }
+        rows += 1;
+    }
+    insert(&txn, declared).await?;
+    insert(&txn, results).await?;
+    txn.commit().await?;
+    Ok(rows)
+}
+
+/// A published mystery-visit campaign of the year, drawn like ANCT's (seeded, stratified by
+/// department), every visit made and scored.
+async fn mystery_visits(
+    db: &DatabaseConnection,
+    structures: &[&structure::Model],
+    steering: &Steering,
+    options: Options,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<u64> {
+    use crate::domain::mystery::{self, ITEMS, MAX_SCORE};
+    let candidates: Vec<(String, i64)> = structures
+        .iter()
+        .filter(|s| s.label_status == db_name(LabelStatus::Labelled))
+        .map(|s| (s.department_code.clone(), s.id))
+        .collect();
+    let drawn = mystery::draw(&candidates, VISITS_PER_DEPARTMENT, options.seed);
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let campaign = mystery_campaign::ActiveModel {
+        year: Set(options.until.year()),
+        label: Set(format!("Visites mystères {}", options.until.year())),
+        seed: Set(i64::from_ne_bytes(options.seed.to_ne_bytes())),
+        per_department: Set(VISITS_PER_DEPARTMENT as i32),
+        published: Set(true),
+        created_by: Set(steering.anct),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut visits = Vec::with_capacity(drawn.len());
+    for (department, id) in drawn {
+        let scores: Vec<(&str, i32)> = ITEMS
+            .iter()
+            .map(|item| (*item, rng.random_range(MAX_SCORE / 2..=MAX_SCORE)))
+            .collect();
+        visits.push(mystery_visit::ActiveModel {
+            campaign_id: Set(campaign.id),
+            structure_id: Set(id),
+            department_code: Set(department),
+            visitor_id: Set(Some(*steering.auditors.choose(rng).context("no auditor")?)),
+            visited_on: Set(Some(day_within_year(options.until, rng))),
+            score: Set(Some(scores.iter().map(|(_, s)| s).sum())),
+            scores: Set(Some(serde_json::to_string(&scores)?)),
+            comment: Set(None),
+            submitted_at: Set(Some(now)),
+            ..Default::default()
+        });
+    }
+    let rows = visits.len() as u64;
+    insert(&txn, visits).await?;
+    txn.commit().await?;
+    Ok(rows)
 }

@@ -2,7 +2,7 @@
 //! role's slice; the tests compute the same numbers independently from what they created.
 use std::collections::BTreeMap;
 
-use chrono::{Days, Utc};
+use chrono::{Datelike, Days, Utc};
 use maillage::domain::enums::Role;
 use maillage::service::users::{self, ScopeArgs};
 use serde_json::{Value, json};
@@ -384,11 +384,36 @@ async fn synthetic(app: &TestApp, seed: u64) {
         .expect("synthetic dataset");
 }
 
+/// The policy's `read` on one figures cell of `actor`.
+fn cell(
+    policy: &maillage::auth::Policy,
+    actor: &maillage::auth::Actor,
+    department: &str,
+    partner: &str,
+    structure: i64,
+) -> bool {
+    let figures = maillage::auth::policy::PolarFigures {
+        department: department.to_owned(),
+        partner: partner.to_owned(),
+        structure,
+    };
+    policy.is_allowed(actor, "read", figures).expect("policy")
+}
+
+async fn actor_of(app: &TestApp, email: &str) -> maillage::auth::Actor {
+    let user = users::find_by_email(&app.db, email)
+        .await
+        .expect("db")
+        .expect("user");
+    users::load_actor(&app.db, user.id).await.expect("actor")
+}
+
 #[tokio::test]
-async fn on_a_generated_dataset_every_roles_figures_match_an_independent_count() {
+async fn on_a_generated_dataset_every_roles_figures_add_up_the_cells_the_policy_allows() {
     use sea_orm::EntityTrait;
     let app = spawn_app().await;
     synthetic(&app, 7).await;
+    let policy = maillage::auth::Policy::load().expect("policy");
     let entries = entity::report_entry::Entity::find()
         .all(&app.db)
         .await
@@ -405,79 +430,278 @@ async fn on_a_generated_dataset_every_roles_figures_match_an_independent_count()
         .into_iter()
         .map(|p| (p.id, p.code))
         .collect();
-    let structures: BTreeMap<i64, String> = entity::structure::Entity::find()
+    let now = Utc::now();
+    let today = now.date_naive();
+    let late = |r: &entity::support_request::Model| r.first_answered_at.unwrap_or(now) > r.due_at;
+    // Periods whose edges fall inside months, on a month boundary, and within one month.
+    let day = |days: u64| today.checked_sub_days(Days::new(days)).expect("date");
+    let first_of = |d: chrono::NaiveDate| d.with_day(1).expect("first");
+    let periods = [
+        (None, None),
+        (Some(day(200)), Some(day(40))),
+        (
+            Some(first_of(day(150))),
+            Some(first_of(day(60)).pred_opt().expect("d")),
+        ),
+        (
+            Some(first_of(day(90)) + Days::new(3)),
+            Some(first_of(day(90)) + Days::new(17)),
+        ),
+        (None, Some(day(100))),
+    ];
+    let query = "query($f: DashboardFilterInput) { dashboard(filter: $f) {
+        reporting { total resolvedOnSite byPartner { key count } byMonth { key count } byDepartment { key count } byTheme { key count } }
+        supportRequests { total late } } }";
+    for email in [ANCT, PREFECT_59, PREFECT_23, OPERATOR_CAF, AGENT_LILLE] {
+        let actor = actor_of(&app, email).await;
+        for (from, to) in periods {
+            let in_period =
+                |d: chrono::NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
+            let kept: Vec<&entity::report_entry::Model> = entries
+                .iter()
+                .filter(|e| {
+                    in_period(e.occurred_on)
+                        && cell(
+                            &policy,
+                            &actor,
+                            &e.department_code,
+                            &partners[&e.partner_id],
+                            e.structure_id,
+                        )
+                })
+                .collect();
+            let mut by_partner: BTreeMap<String, usize> = BTreeMap::new();
+            let mut by_month: BTreeMap<String, usize> = BTreeMap::new();
+            let mut by_department: BTreeMap<String, usize> = BTreeMap::new();
+            let mut by_theme: BTreeMap<String, usize> = BTreeMap::new();
+            for e in &kept {
+                *by_department.entry(e.department_code.clone()).or_default() += 1;
+                *by_theme.entry(e.theme.clone()).or_default() += 1;
+                *by_partner
+                    .entry(partners[&e.partner_id].clone())
+                    .or_default() += 1;
+                *by_month
+                    .entry(e.occurred_on.format("%Y-%m").to_string())
+                    .or_default() += 1;
+            }
+            let sent: Vec<&entity::support_request::Model> = requests
+                .iter()
+                .filter(|r| {
+                    in_period(r.sent_at.date_naive())
+                        && cell(
+                            &policy,
+                            &actor,
+                            &r.department_code,
+                            &partners[&r.partner_id],
+                            r.structure_id,
+                        )
+                })
+                .collect();
+            let filter =
+                json!({ "from": from.map(|d| d.to_string()), "to": to.map(|d| d.to_string()) });
+            let response = app.query_as(email, query, json!({ "f": filter })).await;
+            let d = &data(&response)["dashboard"];
+            let case = format!("{email} {from:?}..{to:?}");
+            assert!(
+                !kept.is_empty() || email == PREFECT_23 || from.is_some(),
+                "{case}: a slice with entries"
+            );
+            assert_eq!(d["reporting"]["total"], kept.len(), "{case}");
+            assert_eq!(
+                d["reporting"]["resolvedOnSite"],
+                kept.iter().filter(|e| e.resolved_on_site).count(),
+                "{case}"
+            );
+            assert_eq!(
+                partners_of(&d["reporting"]["byPartner"]),
+                by_partner,
+                "{case}"
+            );
+            assert_eq!(partners_of(&d["reporting"]["byMonth"]), by_month, "{case}");
+            assert_eq!(partners_of(&d["reporting"]["byTheme"]), by_theme, "{case}");
+            assert_eq!(
+                partners_of(&d["reporting"]["byDepartment"]),
+                by_department,
+                "{case}"
+            );
+            assert_eq!(d["supportRequests"]["total"], sent.len(), "{case}");
+            assert_eq!(
+                d["supportRequests"]["late"],
+                sent.iter().filter(|r| late(r)).count(),
+                "{case}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn on_a_generated_dataset_structure_figures_match_an_independent_count() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    synthetic(&app, 7).await;
+    let policy = maillage::auth::Policy::load().expect("policy");
+    let structures: BTreeMap<i64, entity::structure::Model> = entity::structure::Entity::find()
         .all(&app.db)
         .await
         .expect("structures")
         .into_iter()
-        .map(|s| (s.id, s.matricule))
+        .map(|s| (s.id, s))
         .collect();
-    let now = Utc::now();
-    let late = |r: &entity::support_request::Model| r.first_answered_at.unwrap_or(now) > r.due_at;
-    type Slice = Box<dyn Fn(&str, i64, &str) -> bool>;
-    let cases: [(&str, Slice); 5] = [
-        (ANCT, Box::new(|_, _, _| true)),
-        (PREFECT_59, Box::new(|d, _, _| d == "59")),
-        (PREFECT_23, Box::new(|d, _, _| d == "23")),
-        (OPERATOR_CAF, Box::new(|_, _, p| p == "CAF")),
-        (AGENT_LILLE, Box::new(|_, s, _| s == 0)),
-    ];
-    let lille = structures
-        .iter()
-        .find(|(_, m)| m.as_str() == "DEMO-59-01")
-        .map(|(id, _)| *id)
-        .expect("lille");
-    let query = "{ dashboard { reporting { total resolvedOnSite byPartner { key count } byMonth { key count } byDepartment { key count } }
-        supportRequests { total late } } }";
-    for (email, keep) in cases {
-        let in_slice =
-            |d: &str, s: i64, p: i64| keep(d, if s == lille { 0 } else { s }, &partners[&p]);
-        let kept: Vec<&entity::report_entry::Model> = entries
-            .iter()
-            .filter(|e| in_slice(&e.department_code, e.structure_id, e.partner_id))
+    let criteria: BTreeMap<i64, String> = entity::criterion::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("criteria")
+        .into_iter()
+        .map(|c| (c.id, c.code))
+        .collect();
+    let audits = entity::label_audit::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("audits");
+    let results = entity::audit_result::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("results");
+    let visits = entity::mystery_visit::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("visits");
+    assert!(
+        !audits.is_empty() && !visits.is_empty(),
+        "audits and visits were generated"
+    );
+    let enrolments = entity::training_enrolment::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("enrolments");
+    let sessions: BTreeMap<i64, entity::training_session::Model> =
+        entity::training_session::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("sessions")
+            .into_iter()
+            .map(|s| (s.id, s))
             .collect();
-        let mut by_partner: BTreeMap<String, usize> = BTreeMap::new();
-        let mut by_month: BTreeMap<String, usize> = BTreeMap::new();
-        let mut by_department: BTreeMap<String, usize> = BTreeMap::new();
-        for e in &kept {
-            *by_department.entry(e.department_code.clone()).or_default() += 1;
-            *by_partner
-                .entry(partners[&e.partner_id].clone())
-                .or_default() += 1;
-            *by_month
-                .entry(e.occurred_on.format("%Y-%m").to_string())
-                .or_default() += 1;
+    let homes = entity::agent_structure::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("homes");
+    let query = "{ dashboard {
+        complianceGaps { criterion assessed unmet }
+        mysteryVisits { department visits meanScore maxScore }
+        training { agents qualified }
+        labelPipeline { auditsPassed auditsFailed } } }";
+    for email in [ANCT, PREFECT_59, PREFECT_23, AGENT_LILLE] {
+        let actor = actor_of(&app, email).await;
+        let in_slice = |structure: i64| {
+            let s = &structures[&structure];
+            cell(&policy, &actor, &s.department_code, "", s.id)
+        };
+        // The latest audit of each structure of the slice.
+        let mut latest: BTreeMap<i64, i64> = BTreeMap::new();
+        for a in audits.iter().filter(|a| in_slice(a.structure_id)) {
+            let id = latest.entry(a.structure_id).or_insert(a.id);
+            *id = (*id).max(a.id);
         }
-        let sent: Vec<&entity::support_request::Model> = requests
+        let latest: std::collections::BTreeSet<i64> = latest.into_values().collect();
+        let mut gaps: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for r in results.iter().filter(|r| latest.contains(&r.audit_id)) {
+            let gap = gaps.entry(criteria[&r.criterion_id].clone()).or_default();
+            gap.0 += 1;
+            gap.1 += i64::from(!r.met);
+        }
+        let mut scores: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for v in visits.iter().filter(|v| in_slice(v.structure_id)) {
+            let score = scores.entry(v.department_code.clone()).or_default();
+            score.0 += 1;
+            score.1 += i64::from(v.score.expect("scored"));
+        }
+        // Qualified (R-14): 5 half-days of common core, 6 of partner training, the webinars.
+        let mut agents: BTreeMap<i64, (i32, i32, bool)> = homes
             .iter()
-            .filter(|r| in_slice(&r.department_code, r.structure_id, r.partner_id))
+            .filter(|h| in_slice(h.structure_id))
+            .map(|h| (h.agent_id, (0, 0, false)))
             .collect();
+        for e in enrolments.iter().filter(|e| e.attended == Some(true)) {
+            if let Some(done) = agents.get_mut(&e.agent_id) {
+                let session = &sessions[&e.session_id];
+                match session.module_code.as_str() {
+                    "COMMON_CORE" => done.0 += session.half_days,
+                    "PARTNER_TRAINING" => done.1 += session.half_days,
+                    "MANDATORY_WEBINARS" => done.2 = true,
+                    _ => {}
+                }
+            }
+        }
+        let qualified = agents
+            .values()
+            .filter(|(core, partner, webinars)| *core >= 5 && *partner >= 6 && *webinars)
+            .count();
         let response = app.query_as(email, query, json!({})).await;
         let d = &data(&response)["dashboard"];
-        assert_eq!(d["reporting"]["total"], kept.len(), "{email}");
+        let got: BTreeMap<String, (i64, i64)> = d["complianceGaps"]
+            .as_array()
+            .expect("gaps")
+            .iter()
+            .map(|g| {
+                (
+                    g["criterion"].as_str().expect("code").to_owned(),
+                    (
+                        g["assessed"].as_i64().expect("n"),
+                        g["unmet"].as_i64().expect("n"),
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(got, gaps, "{email}");
+        let got: BTreeMap<String, (i64, f64)> = d["mysteryVisits"]
+            .as_array()
+            .expect("visits")
+            .iter()
+            .map(|m| {
+                assert_eq!(m["maxScore"], 60);
+                (
+                    m["department"].as_str().expect("code").to_owned(),
+                    (
+                        m["visits"].as_i64().expect("n"),
+                        m["meanScore"].as_f64().expect("mean"),
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), scores.len(), "{email}");
+        for (department, (visits, total)) in &scores {
+            let (n, mean) = got[department];
+            assert_eq!(n, *visits, "{email} {department}");
+            assert!(
+                (mean - *total as f64 / *visits as f64).abs() < 1e-9,
+                "{email}"
+            );
+        }
+        assert_eq!(d["training"]["agents"], agents.len(), "{email}");
+        assert_eq!(d["training"]["qualified"], qualified, "{email}");
+        let submitted: Vec<&entity::label_audit::Model> =
+            audits.iter().filter(|a| in_slice(a.structure_id)).collect();
+        let passed = submitted
+            .iter()
+            .filter(|a| a.outcome.as_deref() == Some("PASSED"))
+            .count();
+        assert_eq!(d["labelPipeline"]["auditsPassed"], passed, "{email}");
         assert_eq!(
-            d["reporting"]["resolvedOnSite"],
-            kept.iter().filter(|e| e.resolved_on_site).count(),
-            "{email}"
-        );
-        assert_eq!(
-            partners_of(&d["reporting"]["byPartner"]),
-            by_partner,
-            "{email}"
-        );
-        assert_eq!(partners_of(&d["reporting"]["byMonth"]), by_month, "{email}");
-        assert_eq!(
-            partners_of(&d["reporting"]["byDepartment"]),
-            by_department,
-            "{email}"
-        );
-        assert_eq!(d["supportRequests"]["total"], sent.len(), "{email}");
-        assert_eq!(
-            d["supportRequests"]["late"],
-            sent.iter().filter(|r| late(r)).count(),
+            d["labelPipeline"]["auditsFailed"],
+            submitted.len() - passed,
             "{email}"
         );
     }
+    // Operators: their partner's figures only.
+    let operator = app.query_as(OPERATOR_CAF, query, json!({})).await;
+    assert!(operator["data"]["dashboard"]["complianceGaps"].is_null());
+    assert!(operator["data"]["dashboard"]["mysteryVisits"].is_null());
+    assert_eq!(
+        error_codes(&operator),
+        ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]
+    );
+    refused(&app.post(None, query, json!({})).await, "UNAUTHENTICATED");
 }
 
 fn partners_of(list: &Value) -> BTreeMap<String, usize> {

@@ -1,8 +1,10 @@
 //! Importing the real open data (../shared/data): every site gets a home or a reason, a
 //! re-import changes nothing, a broken file changes nothing.
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
+use maillage::domain::enums::Role;
+use maillage::service::users::{self, ScopeArgs};
 use maillage::service::{import_reference, import_sites};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -309,4 +311,76 @@ async fn coverage_of_the_real_sites_matches_the_open_data() {
     let creuse = departments.iter().find(|d| d["code"] == "23").expect("23");
     let creuse_covered = covered.iter().filter(|c| c.starts_with("23")).count();
     assert_eq!(creuse["coverage"]["coveredCount"], creuse_covered);
+
+    // The dashboard's coverage (one GROUP BY) gives the same figures, per department.
+    let department_of: HashMap<&str, &str> = communes
+        .iter()
+        .filter(|c| !c["canton_code"].is_empty())
+        .map(|c| (c["canton_code"].as_str(), c["department_code"].as_str()))
+        .collect();
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    for canton in &covered {
+        *expected
+            .entry(department_of[canton].to_owned())
+            .or_default() += 1;
+    }
+    let query = "{ dashboard { coverage { department cantons covered uncovered } } }";
+    let anct = app.query_as_new_anct(query, Value::Null).await;
+    let rows = data(&anct)["dashboard"]["coverage"]
+        .as_array()
+        .expect("coverage")
+        .clone();
+    let got: BTreeMap<String, u64> = rows
+        .iter()
+        .filter(|r| r["covered"] != 0)
+        .map(|r| {
+            (
+                r["department"].as_str().expect("code").to_owned(),
+                r["covered"].as_u64().expect("n"),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    for row in &rows {
+        let department = departments
+            .iter()
+            .find(|d| d["code"] == row["department"])
+            .expect("department");
+        assert_eq!(
+            row["uncovered"], department["coverage"]["uncoveredCount"],
+            "{row}"
+        );
+    }
+    // A prefect: their department only; an operator and an agent: none of theirs.
+    users::grant(
+        &app.db,
+        "prefet23@t.fr",
+        Role::Prefect,
+        &ScopeArgs {
+            department: Some("23".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("grant");
+    let prefect = app.query_as("prefet23@t.fr", query, Value::Null).await;
+    let rows = &data(&prefect)["dashboard"]["coverage"];
+    assert_eq!(rows.as_array().expect("rows").len(), 1);
+    assert_eq!(rows[0]["department"], "23");
+    assert_eq!(rows[0]["covered"], creuse_covered);
+    users::grant(
+        &app.db,
+        "operateur@t.fr",
+        Role::Operator,
+        &ScopeArgs {
+            partner: Some("CAF".into()),
+            department: Some("23".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("grant");
+    let operator = app.query_as("operateur@t.fr", query, Value::Null).await;
+    assert!(operator["data"]["dashboard"]["coverage"].is_null());
+    assert_eq!(error_codes(&operator), ["FORBIDDEN"]);
 }

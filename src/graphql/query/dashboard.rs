@@ -2,6 +2,7 @@
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use chrono::NaiveDate;
 
+use crate::domain::mystery;
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::service::dashboard::{self, Count, DashboardFilter, DashboardScope};
@@ -161,6 +162,43 @@ pub struct SatisfactionFigure {
     pub mean: Option<f64>,
 }
 
+/// Canton coverage of a department.
+#[derive(SimpleObject)]
+pub struct CoverageFigure {
+    /// Department (INSEE code).
+    pub department: String,
+    /// Cantons that communes map to.
+    pub cantons: i64,
+    /// Of which holding a labelled structure.
+    pub covered: i64,
+    /// Of which holding none.
+    pub uncovered: i64,
+}
+
+/// A criterion's compliance gap: what the latest audits of the slice's structures found.
+#[derive(SimpleObject)]
+pub struct ComplianceGapFigure {
+    /// Criterion code.
+    pub criterion: String,
+    /// Structures whose latest audit assessed it.
+    pub assessed: i64,
+    /// Of which found it unmet.
+    pub unmet: i64,
+}
+
+/// Mystery-visit scores of a department.
+#[derive(SimpleObject)]
+pub struct MysteryFigure {
+    /// Department (INSEE code).
+    pub department: String,
+    /// Recorded visits.
+    pub visits: i64,
+    /// Mean total score over the items, out of `maxScore`.
+    pub mean_score: Option<f64>,
+    /// The best possible total score.
+    pub max_score: i32,
+}
+
 impl Dashboard {
     /// `FORBIDDEN` for operators, whose figures are about their partner only.
     fn structure_figures(&self) -> Result<(), AppError> {
@@ -170,6 +208,17 @@ impl Dashboard {
             Err(AppError::Forbidden(
                 "an operator's dashboard holds figures about their partner only".into(),
             ))
+        }
+    }
+
+    /// `FORBIDDEN` unless the caller steers the slice's departments (ANCT, prefects).
+    fn steering_figures(&self, what: &str) -> Result<(), AppError> {
+        if self.scope.steers {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "{what} is visible to ANCT and the prefectures only"
+            )))
         }
     }
 }
@@ -305,14 +354,63 @@ impl Dashboard {
         ))
     }
 
+    /// Canton coverage per department (ANCT and prefectures only, R-07); today's labels.
+    async fn coverage(&self, ctx: &Context<'_>) -> Result<Option<Vec<CoverageFigure>>> {
+        self.steering_figures("coverage")?;
+        let rows = dashboard::coverage(&ctx.request().db, &self.scope, &self.filter).await?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|c| CoverageFigure {
+                    uncovered: c.cantons - c.covered,
+                    department: c.department_code,
+                    cantons: c.cantons,
+                    covered: c.covered,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Per criterion, what each structure's latest audit found (not for operators); today's
+    /// state.
+    async fn compliance_gaps(&self, ctx: &Context<'_>) -> Result<Option<Vec<ComplianceGapFigure>>> {
+        self.structure_figures()?;
+        let r = ctx.request();
+        let reference = r.reference.snapshot().await?;
+        let rows = dashboard::compliance_gaps(&r.db, &self.scope, &self.filter, &reference).await?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|g| ComplianceGapFigure {
+                    criterion: g.code,
+                    assessed: g.assessed,
+                    unmet: g.unmet,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Mystery-visit scores per department (not for operators; a structure's agents once
+    /// the campaign is published).
+    async fn mystery_visits(&self, ctx: &Context<'_>) -> Result<Option<Vec<MysteryFigure>>> {
+        self.structure_figures()?;
+        let r = ctx.request();
+        let reference = r.reference.snapshot().await?;
+        let rows = dashboard::mystery_scores(&r.db, &self.scope, &self.filter, &reference).await?;
+        let max_score = mystery::MAX_SCORE * mystery::ITEMS.len() as i32;
+        Ok(Some(
+            rows.into_iter()
+                .map(|m| MysteryFigure {
+                    department: m.department_code,
+                    visits: m.visits,
+                    mean_score: m.mean,
+                    max_score,
+                })
+                .collect(),
+        ))
+    }
+
     /// Funding granted per kind, in euros (ANCT and prefectures only, R-42).
     async fn funding(&self, ctx: &Context<'_>) -> Result<Option<Vec<DashboardCount>>> {
-        if !self.scope.funding {
-            return Err(AppError::Forbidden(
-                "funding is visible to ANCT and the prefectures only".into(),
-            )
-            .into());
-        }
+        self.steering_figures("funding")?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
         Ok(Some(keyed(
