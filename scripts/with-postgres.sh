@@ -7,6 +7,7 @@
 # cluster on a free local port (trust authentication, loopback only, data in a temporary
 # folder), exports MAILLAGE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:PORT (the test
 # suite creates one database per test on it) and runs the command.
+# MAILLAGE_PG_SETTINGS replaces the test settings (no fsync) with others, e.g. for bench/.
 set -euo pipefail
 
 find_bin() {
@@ -51,7 +52,7 @@ trap cleanup EXIT
 
 "${run_as[@]}" "$INITDB" -D "$PGDATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
 "${run_as[@]}" "$PG_CTL" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PGDATA -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PGDATA -c max_connections=300 ${MAILLAGE_PG_SETTINGS:--c fsync=off -c synchronous_commit=off -c full_page_writes=off}" \
   start >/dev/null
 echo "with-postgres: PostgreSQL $("${run_as[@]}" "$(dirname "$PG_CTL")/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT" >&2
 

@@ -68,9 +68,10 @@ enum ImportCommand {
 
 #[derive(Subcommand, Debug)]
 enum SeedCommand {
-    /// A realistic national dataset on the imported sites: agents, conventions, referents,
-    /// ~9 million report entries over twelve months, Administration+ requests, survey answers.
-    /// Deterministic for a given seed.
+    /// A realistic national dataset on the imported sites: agents and their training,
+    /// conventions, referents, audits, ~9 million report entries over twelve months,
+    /// Administration+ requests, survey answers, mystery visits. Deterministic for a given
+    /// seed.
     Synthetic {
         /// Seed of the generator.
         #[arg(long, default_value_t = 42)]

@@ -20,6 +20,7 @@ mod m20261127_000014_create_report_entry;
 mod m20261127_000015_create_survey_mystery;
 mod m20261127_000016_create_report_summary;
 mod m20261127_000017_create_report_monthly;
+mod m20261127_000018_dashboard_indexes;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000015_create_survey_mystery::Migration),
             Box::new(m20261127_000016_create_report_summary::Migration),
             Box::new(m20261127_000017_create_report_monthly::Migration),
+            Box::new(m20261127_000018_dashboard_indexes::Migration),
         ]
     }
 }

@@ -11,11 +11,12 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    Value,
 };
 use serde_json::json;
 
-use super::{audit, structures};
+use super::{audit, sql, structures};
 use crate::auth::policy::{PolarConvention, PolarDepartment, PolarSignature};
 use crate::auth::{Actor, Policy};
 use crate::domain::enums::{AmendmentKind, Carrier, ConventionStatus, db_name};
@@ -140,44 +141,53 @@ pub async fn effective_partners(
     db: &impl ConnectionTrait,
     structures: &[(i64, String)],
 ) -> AppResult<HashMap<(i64, String), Vec<i64>>> {
-    let mut departments: Vec<String> = structures.iter().map(|(_, d)| d.clone()).collect();
-    departments.sort();
-    departments.dedup();
-    let signed: Vec<convention::Model> = convention::Entity::find()
-        .filter(convention::Column::DepartmentCode.is_in(departments))
-        .filter(convention::Column::Status.eq(db_name(ConventionStatus::Signed)))
-        .all(db)
-        .await?;
-    let mut by_department: HashMap<String, Vec<i64>> = HashMap::new();
-    if !signed.is_empty() {
-        let department_of: HashMap<i64, String> = signed
-            .iter()
-            .map(|c| (c.id, c.department_code.clone()))
-            .collect();
-        for row in convention_signatory::Entity::find()
-            .filter(convention_signatory::Column::ConventionId.is_in(department_of.keys().copied()))
-            .filter(convention_signatory::Column::SignedAt.is_not_null())
-            .all(db)
-            .await?
-        {
-            if let Some(code) = department_of.get(&row.convention_id) {
-                by_department
-                    .entry(code.clone())
-                    .or_default()
-                    .push(row.partner_id);
-            }
-        }
+    if structures.is_empty() {
+        return Ok(HashMap::new());
     }
-    let annexes = annex::Entity::find()
-        .filter(annex::Column::StructureId.is_in(structures.iter().map(|(id, _)| *id)))
-        .all(db)
-        .await?;
-    let mut partners =
-        annex_partners(db, &annexes.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
-    let by_structure: HashMap<i64, Vec<i64>> = annexes
-        .into_iter()
-        .map(|a| (a.structure_id, partners.remove(&a.id).unwrap_or_default()))
-        .collect();
+    let mut departments: Vec<&str> = structures.iter().map(|(_, d)| d.as_str()).collect();
+    departments.sort_unstable();
+    departments.dedup();
+    let backend = db.get_database_backend();
+    let mut values = vec![Value::from(db_name(ConventionStatus::Signed))];
+    values.extend(departments.iter().map(|d| Value::from(*d)));
+    let signed = Pair::find_by_statement(sql::statement(
+        backend,
+        &format!(
+            "SELECT c.department_code AS owner, s.partner_id AS partner_id \
+             FROM convention_signatory s JOIN convention c ON c.id = s.convention_id \
+             WHERE c.status = ? AND s.signed_at IS NOT NULL AND c.department_code IN ({})",
+            sql::placeholders(departments.len())
+        ),
+        values,
+    ))
+    .all(db)
+    .await?;
+    let mut by_department: HashMap<String, Vec<i64>> = HashMap::new();
+    for row in signed {
+        by_department
+            .entry(row.owner)
+            .or_default()
+            .push(row.partner_id);
+    }
+    let annexed = Annexed::find_by_statement(sql::statement(
+        backend,
+        &format!(
+            "SELECT a.structure_id AS structure_id, p.partner_id AS partner_id \
+             FROM annex a JOIN annex_partner p ON p.annex_id = a.id \
+             WHERE a.structure_id IN ({})",
+            sql::placeholders(structures.len())
+        ),
+        structures.iter().map(|(id, _)| Value::from(*id)).collect(),
+    ))
+    .all(db)
+    .await?;
+    let mut by_structure: HashMap<i64, Vec<i64>> = HashMap::new();
+    for row in annexed {
+        by_structure
+            .entry(row.structure_id)
+            .or_default()
+            .push(row.partner_id);
+    }
     Ok(structures
         .iter()
         .map(|(id, department)| {
@@ -188,6 +198,20 @@ pub async fn effective_partners(
             ((*id, department.clone()), ids)
         })
         .collect())
+}
+
+/// A signed signatory of a department's convention.
+#[derive(FromQueryResult)]
+struct Pair {
+    owner: String,
+    partner_id: i64,
+}
+
+/// A partner named in a structure's annex.
+#[derive(FromQueryResult)]
+struct Annexed {
+    structure_id: i64,
+    partner_id: i64,
 }
 
 /// The annex of each structure in `ids`, with its partner ids.

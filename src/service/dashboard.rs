@@ -418,20 +418,48 @@ pub async fn support(
         Some("partner_id"),
     );
     period(&mut w, "sent_at", filter);
-    let partner = as_key("partner_id");
-    let by_partner = counts(db, &partner, "support_request", &w).await?;
-    let mut late = w.and();
-    late.push(
-        "((first_answered_at IS NULL AND due_at < ?) OR first_answered_at > due_at)",
-        [Utc::now().into()],
+    let statement = sql::statement(
+        db.get_database_backend(),
+        &format!(
+            "SELECT {} AS key, COUNT(*) AS sent, \
+                    SUM(CASE WHEN (first_answered_at IS NULL AND due_at < ?) \
+                             OR first_answered_at > due_at THEN 1 ELSE 0 END) AS late \
+             FROM support_request WHERE {} GROUP BY partner_id ORDER BY sent DESC, key",
+            as_key("partner_id"),
+            w.sql()
+        ),
+        std::iter::once(Utc::now().into()).chain(w.values).collect(),
     );
-    let late_by_partner = counts(db, &partner, "support_request", &late).await?;
+    let rows = SentLate::find_by_statement(statement).all(db).await?;
+    let by_partner: Vec<Count> = rows
+        .iter()
+        .map(|r| Count {
+            key: r.key.clone(),
+            count: r.sent,
+        })
+        .collect();
+    let mut late_by_partner: Vec<Count> = rows
+        .into_iter()
+        .filter(|r| r.late > 0)
+        .map(|r| Count {
+            key: r.key,
+            count: r.late,
+        })
+        .collect();
+    late_by_partner.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     Ok(Support {
         total: by_partner.iter().map(|c| c.count).sum(),
         late: late_by_partner.iter().map(|c| c.count).sum(),
         by_partner,
         late_by_partner,
     })
+}
+
+#[derive(FromQueryResult)]
+struct SentLate {
+    key: String,
+    sent: i64,
+    late: i64,
 }
 
 /// Label pipeline figures.
@@ -845,7 +873,9 @@ pub struct Delays {
     pub p90_hours: Option<f64>,
 }
 
-/// Answer delays per partner over the slice (answered requests sent in the period).
+/// Answer delays per partner over the slice (answered requests sent in the period). The
+/// database counts each partner's answered requests, then reads the delays at the median's
+/// and the 90th percentile's ranks (nearest rank) through the `(partner, delay)` index.
 pub async fn delays(
     db: &impl ConnectionTrait,
     scope: &DashboardScope,
@@ -860,29 +890,36 @@ pub async fn delays(
         "structure_id",
         Some("partner_id"),
     );
-    w.push("first_answered_at IS NOT NULL", []);
+    w.push("answer_seconds IS NOT NULL", []);
     period(&mut w, "sent_at", filter);
-    let backend = db.get_database_backend();
-    let delay = match backend {
-        DbBackend::Postgres => "EXTRACT(EPOCH FROM (first_answered_at - sent_at)) / 3600.0",
-        _ => "(julianday(first_answered_at) - julianday(sent_at)) * 24.0",
-    };
-    let statement = sql::statement(
-        backend,
-        &format!(
-            "SELECT partner_id, MAX(n) AS answered, \
-                    CAST(MAX(CASE WHEN rn = (n + 1) / 2 THEN delay END) AS DOUBLE PRECISION) AS median_hours, \
-                    CAST(MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN delay END) AS DOUBLE PRECISION) AS p90_hours \
-             FROM (SELECT partner_id, delay, \
-                          ROW_NUMBER() OVER (PARTITION BY partner_id ORDER BY delay) AS rn, \
-                          COUNT(*) OVER (PARTITION BY partner_id) AS n \
-                   FROM (SELECT partner_id, {delay} AS delay FROM support_request WHERE {}) x) d \
-             GROUP BY partner_id ORDER BY partner_id",
-            w.sql()
-        ),
-        w.values,
-    );
-    Ok(Delays::find_by_statement(statement).all(db).await?)
+    let mut answered = counts(db, &as_key("partner_id"), "support_request", &w).await?;
+    answered.sort_by_key(|c| c.key.parse::<i64>().unwrap_or_default());
+    let mut rows = Vec::with_capacity(answered.len());
+    for Count { key, count: n } in answered {
+        let partner_id: i64 = key.parse().unwrap_or_default();
+        let at = async |rank: i64| -> AppResult<f64> {
+            let mut values = w.values.clone();
+            values.extend([partner_id.into(), (rank - 1).into()]);
+            let seconds = one(
+                db,
+                &format!(
+                    "SELECT answer_seconds AS n FROM support_request WHERE {} AND partner_id = ? \
+                     ORDER BY answer_seconds LIMIT 1 OFFSET ?",
+                    w.sql()
+                ),
+                values,
+            )
+            .await?;
+            Ok(seconds as f64 / 3600.0)
+        };
+        rows.push(Delays {
+            partner_id,
+            answered: n,
+            median_hours: Some(at((n + 1) / 2).await?),
+            p90_hours: Some(at((9 * n + 9) / 10).await?),
+        });
+    }
+    Ok(rows)
 }
 
 /// Survey satisfaction of the slice per audience (answers in the period).

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Benchmarks of maillage at national scale (issue 5), through HTTP GraphQL with real tokens.
+#
+#   bench/run.sh [sqlite|postgres|all]      (default: all)
+#
+# For each database: builds the release binary, imports the real sites (../shared/data),
+# seeds the national synthetic dataset (`seed synthetic --scale 1`, ~9 M report entries),
+# starts the server and measures with wrk:
+#   - p50 / p95 latency of the national (ANCT), department (PREFECT 59) and operator (CAF,
+#     national) dashboards over the last twelve months, one client at a time;
+#   - requests/s of the structures page (50 rows with department, commune and effective
+#     partners, PREFECT 59) and of report-entry creation (one agent per client) at 1, 8 and
+#     32 clients; GraphQL errors are counted and must be 0;
+#   - the server's peak memory (VmHWM).
+# Results go to target/bench/<database>.md; bench/RESULTS.md holds the analysed numbers.
+# PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh, installed if missing).
+#
+# Settings: BENCH_SCALE (1), BENCH_SECONDS (10 per measure), BENCH_SEED (42),
+# BENCH_DIR (target/bench), BENCH_REUSE=1 (SQLite: keep the dataset of the previous run).
+# Needs wrk, jq and python3 (apt-get install wrk jq).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SCALE=${BENCH_SCALE:-1}
+SECONDS_PER=${BENCH_SECONDS:-10}
+SEED=${BENCH_SEED:-42}
+DIR=${BENCH_DIR:-$ROOT/target/bench}
+DATA=${MAILLAGE_SHARED_DATA:-$ROOT/../shared/data}
+BIN=$ROOT/target/release/maillage
+mkdir -p "$DIR"
+for tool in wrk jq python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)" >&2; exit 1; }
+done
+
+case "${1:-all}" in
+  all)
+    "$0" sqlite
+    "$0" postgres
+    exit 0 ;;
+  postgres)
+    # Production-like durability: fsync on, commits acknowledged before they reach the disk
+    # (like SQLite's WAL with synchronous=NORMAL, which the server uses).
+    export MAILLAGE_PG_SETTINGS="-c synchronous_commit=off -c shared_buffers=1GB -c work_mem=32MB"
+    exec scripts/with-postgres.sh "$0" postgres-cluster ;;
+  postgres-cluster)
+    DB=postgres
+    PSQL=$(command -v psql || ls -1 /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
+    "$PSQL" -q -h 127.0.0.1 -p "${MAILLAGE_TEST_DATABASE_URL##*:}" -U postgres -c "CREATE DATABASE bench" >/dev/null
+    export MAILLAGE_DATABASE_URL="$MAILLAGE_TEST_DATABASE_URL/bench" ;;
+  sqlite)
+    DB=sqlite
+    [ -n "${BENCH_REUSE:-}" ] || rm -f "$DIR"/sqlite.db*
+    export MAILLAGE_DATABASE_URL="sqlite://$DIR/sqlite.db?mode=rwc" ;;
+  *) echo "usage: bench/run.sh [sqlite|postgres|all]" >&2; exit 2 ;;
+esac
+
+OUT=$DIR/$DB.md
+export MAILLAGE_JWT_SECRET=bench-secret-bench-secret-bench-secret
+export MAILLAGE_DEMO_SEED=false
+export MAILLAGE_LOG_FORMAT=json
+export RUST_LOG=warn
+cargo build --release -q
+log() { echo "bench[$DB]: $*" >&2; }
+
+"$BIN" migrate >/dev/null
+if [ -n "${BENCH_REUSE:-}" ] && [ -s "$DIR/$DB-until.txt" ]; then
+  # BENCH_REUSE=1 (SQLite): measure again on the dataset seeded by the previous run.
+  UNTIL=$(cat "$DIR/$DB-until.txt")
+  log "reusing the dataset seeded up to $UNTIL"
+else
+  log "importing the real sites"
+  "$BIN" import reference "$DATA" >/dev/null
+  "$BIN" import sites "$DATA/france-services-2024-08-01.csv" >/dev/null
+  log "seeding the synthetic dataset (scale $SCALE, seed $SEED)"
+  UNTIL=$(date -u +%F)
+  /usr/bin/time -f "%e s, peak %M KiB" -o "$DIR/$DB-seed-time.txt" \
+    "$BIN" seed synthetic --seed "$SEED" --scale "$SCALE" --until "$UNTIL" >"$DIR/$DB-seed.txt" 2>"$DIR/$DB-seed.err"
+  echo "$UNTIL" >"$DIR/$DB-until.txt"
+fi
+"$BIN" user grant bench-anct@bench.fr ANCT >/dev/null
+"$BIN" user grant bench-prefet@bench.fr PREFECT --department 59 >/dev/null
+"$BIN" user grant bench-caf@bench.fr OPERATOR --partner CAF >/dev/null
+token() { "$BIN" token "$1" --ttl 4h; }
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL=http://127.0.0.1:$PORT/graphql
+MAILLAGE_LISTEN=127.0.0.1:$PORT "$BIN" serve >"$DIR/$DB-server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break
+  sleep 0.5
+done
+
+# The agents of 32 structures and their matricules: `token<TAB>matricule` per line.
+AGENTS=$DIR/$DB-agents.tsv
+: >"$AGENTS"
+for i in $(seq 0 31); do
+  email="agent$i@synthetic.maillage.fr"
+  t=$(token "$email")
+  m=$(curl -s "$URL" -H "Authorization: Bearer $t" -H 'Content-Type: application/json' \
+    -d '{"query":"{ me { roles { structure { matricule } } } }"}' \
+    | jq -r '.data.me.roles[0].structure.matricule')
+  [ "$m" != null ] || { log "no structure for $email"; exit 1; }
+  printf '%s\t%s\n' "$t" "$m" >>"$AGENTS"
+done
+
+FROM=$(date -u -d "$UNTIL - 364 days" +%F)
+FILTER="{\"from\":\"$FROM\",\"to\":\"$UNTIL\"}"
+STEERING='reporting { total resolvedOnSite resolvedOnSiteShare byMonth { key count } byPartner { key count } byTheme { key count } byDepartment { key count } } supportRequests { total late byPartner { key count } lateByPartner { key count } } answerDelays { partner answered medianHours p90Hours } missingReferents { key count } labelPipeline { byStatus { key count } auditsPassed auditsFailed failedCriteria { key count } reauditsDue msapsLosingFunding } complianceGaps { criterion assessed unmet } assessmentGap { criterion audited declaredMet foundMet gap } training { agents qualified } satisfaction { audience answers mean } mysteryVisits { department visits meanScore maxScore } coverage { department cantons covered uncovered } funding { key count }'
+PARTNER='reporting { total resolvedOnSite resolvedOnSiteShare byMonth { key count } byPartner { key count } byTheme { key count } byDepartment { key count } } supportRequests { total late byPartner { key count } lateByPartner { key count } } answerDelays { partner answered medianHours p90Hours } missingReferents { key count }'
+body() { jq -cn --arg q "query(\$f: DashboardFilterInput) { dashboard(filter: \$f) { $1 } }" --argjson f "$FILTER" '{query: $q, variables: {f: $f}}'; }
+PAGE=$(jq -cn --arg q '{ structures(first: 50, filter: { department: "59" }) { totalCount edges { node { matricule name department { name } commune { name } effectivePartners { code } } } } }' '{query: $q}')
+
+# wrk script: one token (or one agent per thread), GraphQL errors counted.
+LUA=$DIR/bench.lua
+cat >"$LUA" <<'LUA'
+local threads = {}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+function init(args)
+  errors = 0
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  local agents = os.getenv("BENCH_AGENTS")
+  if agents then
+    local i = 0
+    for line in io.lines(agents) do
+      i = i + 1
+      if i == id then
+        local token, matricule = line:match("([^\t]+)\t([^\t]+)")
+        wrk.headers["Authorization"] = "Bearer " .. token
+        wrk.body = string.format(os.getenv("BENCH_BODY"), matricule)
+      end
+    end
+  else
+    wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+    wrk.body = os.getenv("BENCH_BODY")
+  end
+end
+function response(status, headers, body)
+  if status ~= 200 or body:find('"errors"', 1, true) then
+    errors = errors + 1
+  end
+end
+function done(summary, latency, requests)
+  local failed = 0
+  for _, thread in ipairs(threads) do
+    failed = failed + thread:get("errors")
+  end
+  io.write(string.format("RESULT %.1f %.1f %.1f %d %d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    summary.requests, failed))
+end
+LUA
+
+measure() { # clients, then env for the script; prints "req/s p50 p95 requests errors"
+  local clients=$1
+  shift
+  env "$@" wrk -t "$clients" -c "$clients" -d "${SECONDS_PER}s" --timeout 30s -s "$LUA" "$URL" | awk '/^RESULT/ { print $2, $3, $4, $5, $6 }'
+}
+
+{
+  echo "# $DB, $(date -u +%FT%TZ)"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB, $(uname -r)."
+  echo "Dataset: seed $SEED, scale $SCALE, twelve months to $UNTIL. Seed run: $(cat "$DIR/$DB-seed-time.txt")."
+  echo
+  echo '```'
+  cat "$DIR/$DB-seed.txt"
+  echo '```'
+  echo
+  echo "| measure | clients | req/s | p50 ms | p95 ms | requests | errors |"
+  echo "|---|---|---|---|---|---|---|"
+} >"$OUT"
+row() { read -r rps p50 p95 n errors; echo "| $1 | $2 | $rps | $p50 | $p95 | $n | $errors |" | tee -a "$OUT" >&2; }
+
+log "dashboards"
+# One warm-up request each, then one client for the measured time.
+for who in anct prefet caf; do
+  case $who in
+    anct) name="national dashboard (ANCT)"; fields=$STEERING ;;
+    prefet) name="department dashboard (PREFECT 59)"; fields=$STEERING ;;
+    caf) name="operator dashboard (CAF, national)"; fields=$PARTNER ;;
+  esac
+  t=$(token "bench-$who@bench.fr")
+  b=$(body "$fields")
+  curl -s "$URL" -H "Authorization: Bearer $t" -H 'Content-Type: application/json' -d "$b" >"$DIR/$DB-$who-dashboard.json"
+  if jq -e '.errors' "$DIR/$DB-$who-dashboard.json" >/dev/null; then
+    log "$name answered errors: $(jq -c .errors "$DIR/$DB-$who-dashboard.json")"; exit 1
+  fi
+  measure 1 BENCH_TOKEN="$t" BENCH_BODY="$b" | row "$name" 1
+done
+# The national dashboard field by field: what its time is made of.
+t=$(token bench-anct@bench.fr)
+for field in reporting supportRequests answerDelays missingReferents labelPipeline complianceGaps assessmentGap training satisfaction mysteryVisits coverage funding; do
+  sub=$(echo "$STEERING" | python3 -c "
+import re, sys
+text = sys.stdin.read()
+start = text.index('$field ')
+depth, i = 0, text.index('{', start)
+while True:
+    depth += {'{': 1, '}': -1}.get(text[i], 0)
+    i += 1
+    if depth == 0: break
+print(text[start:i])")
+  BENCH_SECONDS=3 SECONDS_PER=3 measure 1 BENCH_TOKEN="$t" BENCH_BODY="$(body "$sub")" | row "national: $field only" 1
+done
+
+log "structures page and report entries"
+t=$(token bench-prefet@bench.fr)
+RECORD=$(jq -cn --arg q "mutation { recordReportEntry(input: { structure: \"%s\", occurredOn: \"$UNTIL\", partner: \"CAF\", theme: OTHER, helpKind: INFORMATION, resolvedOnSite: true, durationMinutes: 10 }) { id } }" '{query: $q}')
+for clients in 1 8 32; do
+  measure "$clients" BENCH_TOKEN="$t" BENCH_BODY="$PAGE" | row "structures page (PREFECT 59)" "$clients"
+done
+for clients in 1 8 32; do
+  measure "$clients" BENCH_AGENTS="$AGENTS" BENCH_BODY="$RECORD" | row "report entry creation (agents)" "$clients"
+done
+
+PEAK=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$SERVER/status")
+echo | tee -a "$OUT" >&2
+echo "Server peak memory (VmHWM): $PEAK." | tee -a "$OUT" >&2
+log "results in $OUT"
