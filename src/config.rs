@@ -23,19 +23,29 @@ pub struct Config {
     )]
     pub jwt_secret: Option<String>,
 
-    /// Largest number of pooled database connections.
-    #[arg(
-        long,
-        global = true,
-        env = "MAILLAGE_DB_MAX_CONNECTIONS",
-        default_value_t = 16
-    )]
-    pub db_max_connections: u32,
+    /// Largest number of pooled database connections. Default: 16 on PostgreSQL; 4 on
+    /// SQLite, where every connection is a thread and one writer works at a time (the
+    /// structures page serves twice the requests at 32 clients with 4 than with 16).
+    #[arg(long, global = true, env = "MAILLAGE_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
 
     /// Log format: `text` for people, `json` for log collectors. The level comes from
     /// `RUST_LOG` (default `info`).
     #[arg(long, global = true, env = "MAILLAGE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The pool size: as set, or the default of the database (see `db_max_connections`).
+    pub fn max_connections(&self) -> u32 {
+        self.db_max_connections.unwrap_or_else(|| {
+            if self.database_url.starts_with("postgres") {
+                16
+            } else {
+                4
+            }
+        })
+    }
 }
 
 /// Settings of `maillage serve`.

@@ -54,7 +54,7 @@ impl Application {
     /// database is empty, and binds `serve.listen`.
     pub async fn build(config: &Config, serve: &ServeConfig) -> anyhow::Result<Self> {
         let db =
-            crate::db::connect_and_migrate(&config.database_url, config.db_max_connections).await?;
+            crate::db::connect_and_migrate(&config.database_url, config.max_connections()).await?;
         let (secret, source) = resolve_secret(config.jwt_secret.as_deref(), &config.database_url)?;
         let demo = matches!(source, SecretSource::DemoFile(_));
         if let SecretSource::DemoFile(path) = &source {
