@@ -198,10 +198,12 @@ pub struct Reporting {
     pub by_department: Vec<Count>,
 }
 
+/// One month of reporting: entries and those resolved on site.
 #[derive(FromQueryResult)]
-struct Totals {
-    total: i64,
-    yes: Option<i64>,
+struct Month {
+    key: String,
+    count: i64,
+    resolved: i64,
 }
 
 async fn counts(
@@ -252,7 +254,7 @@ pub async fn reporting(
     // months from the monthly one, the partial months at the period's edges from the daily
     // one. A structure's own figures read its entries through their index.
     let (table, one) = if scope.structures.is_none() {
-        let (source, mut values) = summary_source(filter.from, filter.to);
+        let (source, mut values) = summary_source(filter.from, filter.to, Utc::now().date_naive());
         values.extend(w.values);
         w.values = values;
         (source, "entries")
@@ -269,32 +271,34 @@ pub async fn reporting(
     let table = table.as_str();
     let backend = db.get_database_backend();
     let sum = format!("CAST(SUM({one}) AS BIGINT)");
-    let totals = Totals::find_by_statement(sql::statement(
+    let month = match backend {
+        DbBackend::Postgres => "to_char(occurred_on, 'YYYY-MM')",
+        // Dates are stored as `YYYY-MM-DD`.
+        _ => "substr(occurred_on, 1, 7)",
+    };
+    // The months carry the resolved counts too: the totals add up at most a dozen rows.
+    let months = Month::find_by_statement(sql::statement(
         backend,
         &format!(
-            "SELECT COALESCE({sum}, 0) AS total, \
-                    CAST(SUM(CASE WHEN resolved_on_site THEN {one} ELSE 0 END) AS BIGINT) AS yes \
-             FROM {table} WHERE {}",
+            "SELECT {month} AS key, {sum} AS count, \
+                    CAST(SUM(CASE WHEN resolved_on_site THEN {one} ELSE 0 END) AS BIGINT) AS resolved \
+             FROM {table} WHERE {} GROUP BY {month} HAVING {sum} > 0 ORDER BY key",
             w.sql()
         ),
         w.values.clone(),
     ))
-    .one(db)
-    .await?
-    .unwrap_or(Totals {
-        total: 0,
-        yes: None,
-    });
-    let month = match backend {
-        DbBackend::Postgres => "to_char(occurred_on, 'YYYY-MM')",
-        _ => "strftime('%Y-%m', occurred_on)",
-    };
-    let mut by_month = measured(db, month, &sum, table, &w).await?;
-    by_month.sort_by(|a, b| a.key.cmp(&b.key));
+    .all(db)
+    .await?;
     Ok(Reporting {
-        total: totals.total,
-        resolved_on_site: totals.yes.unwrap_or(0),
-        by_month,
+        total: months.iter().map(|m| m.count).sum(),
+        resolved_on_site: months.iter().map(|m| m.resolved).sum(),
+        by_month: months
+            .into_iter()
+            .map(|m| Count {
+                key: m.key,
+                count: m.count,
+            })
+            .collect(),
         by_partner: measured(db, &as_key("partner_id"), &sum, table, &w).await?,
         by_theme: measured(db, "theme", &sum, table, &w).await?,
         by_department: measured(db, "department_code", &sum, table, &w).await?,
@@ -320,7 +324,16 @@ fn next_month_start(day: NaiveDate) -> NaiveDate {
         .unwrap_or(day)
 }
 
-fn sources(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Sources {
+/// No entry is dated after `today` (recording refuses it), so a period ending today or later
+/// holds its last month whole: the monthly row is exact.
+fn sources(from: Option<NaiveDate>, to: Option<NaiveDate>, today: NaiveDate) -> Sources {
+    let to = to.map(|t| {
+        if t >= today {
+            next_month_start(t).pred_opt().unwrap_or(t)
+        } else {
+            t
+        }
+    });
     let first = from.map(|f| if f.day() == 1 { f } else { next_month_start(f) });
     let end = to.map(|t| {
         if t.succ_opt().is_none_or(|next| next.day() == 1) {
@@ -355,10 +368,14 @@ fn sources(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Sources {
 }
 
 /// The summary rows of the period as a derived table, with its bound values.
-fn summary_source(from: Option<NaiveDate>, to: Option<NaiveDate>) -> (String, Vec<Value>) {
+fn summary_source(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> (String, Vec<Value>) {
     const COLUMNS: &str =
         "department_code, partner_id, occurred_on, theme, resolved_on_site, entries";
-    let Sources { months, days } = sources(from, to);
+    let Sources { months, days } = sources(from, to, today);
     let mut parts = Vec::new();
     let mut values = Vec::new();
     if let Some((first, end)) = months {
@@ -424,7 +441,7 @@ pub async fn support(
             "SELECT {} AS key, COUNT(*) AS sent, \
                     SUM(CASE WHEN (first_answered_at IS NULL AND due_at < ?) \
                              OR first_answered_at > due_at THEN 1 ELSE 0 END) AS late \
-             FROM support_request WHERE {} GROUP BY key ORDER BY sent DESC, key",
+             FROM support_request WHERE {} GROUP BY partner_id ORDER BY sent DESC, key",
             as_key("partner_id"),
             w.sql()
         ),
@@ -1002,7 +1019,7 @@ mod tests {
     }
 
     fn split(from: Option<&str>, to: Option<&str>) -> Sources {
-        sources(from.map(day), to.map(day))
+        sources(from.map(day), to.map(day), day("2030-01-01"))
     }
 
     #[test]
@@ -1044,6 +1061,32 @@ mod tests {
                 months: Some((Some(day("2024-03-01")), None)),
                 days: vec![(day("2024-02-29"), day("2024-02-29"))]
             }
+        );
+    }
+
+    #[test]
+    fn a_period_ending_today_or_later_holds_its_last_month_whole() {
+        let today = day("2026-11-27");
+        for to in ["2026-11-27", "2026-11-28", "2026-11-30"] {
+            assert_eq!(
+                sources(Some(day("2025-11-28")), Some(day(to)), today),
+                Sources {
+                    months: Some((Some(day("2025-12-01")), Some(day("2026-12-01")))),
+                    days: vec![(day("2025-11-28"), day("2025-11-30"))]
+                },
+                "{to}"
+            );
+        }
+        assert_eq!(
+            sources(Some(day("2026-11-03")), Some(day("2026-11-27")), today),
+            Sources {
+                months: None,
+                days: vec![(day("2026-11-03"), day("2026-11-30"))]
+            }
+        );
+        assert_eq!(
+            sources(Some(day("2026-11-03")), Some(day("2026-11-26")), today).days,
+            vec![(day("2026-11-03"), day("2026-11-26"))]
         );
     }
 

@@ -450,6 +450,9 @@ async fn on_a_generated_dataset_every_roles_figures_add_up_the_cells_the_policy_
             Some(first_of(day(90)) + Days::new(17)),
         ),
         (None, Some(day(100))),
+        // Ending today: the current month is read whole from the monthly summary.
+        (Some(day(200)), Some(today)),
+        (Some(first_of(today)), Some(today)),
     ];
     let query = "query($f: DashboardFilterInput) { dashboard(filter: $f) {
         reporting { total resolvedOnSite byPartner { key count } byMonth { key count } byDepartment { key count } byTheme { key count } }
