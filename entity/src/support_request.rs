@@ -32,6 +32,8 @@ pub struct Model {
     pub due_at: DateTimeUtc,
     /// First answer from the partner.
     pub first_answered_at: Option<DateTimeUtc>,
+    /// Seconds from sending to the first answer (dashboards rank them).
+    pub answer_seconds: Option<i64>,
     /// When closed.
     pub closed_at: Option<DateTimeUtc>,
     /// Times reopened.

@@ -291,6 +291,7 @@ pub async fn send(
         sent_at: Utc::now(),
         due_at: Utc::now(),
         first_answered_at: None,
+        answer_seconds: None,
         closed_at: None,
         reopened_count: 0,
         updated_at: Utc::now(),
@@ -348,6 +349,7 @@ pub async fn send(
         sent_at: Set(sent_at),
         due_at: Set(working_time::due_at(sent_at)),
         first_answered_at: Set(None),
+        answer_seconds: Set(None),
         closed_at: Set(None),
         reopened_count: Set(0),
         updated_at: Set(sent_at),
@@ -450,6 +452,7 @@ pub async fn write(
     .to_owned());
     if !from_structure && row.first_answered_at.is_none() {
         active.first_answered_at = Set(Some(now));
+        active.answer_seconds = Set(Some((now - row.sent_at).num_seconds()));
     }
     active.updated_at = Set(now);
     let after = active.update(&txn).await?;

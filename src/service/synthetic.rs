@@ -697,6 +697,7 @@ async fn support_requests(
                 sent_at: Set(sent),
                 due_at: Set(due),
                 first_answered_at: Set(answered),
+                answer_seconds: Set(answered.map(|a| (a - sent).num_seconds())),
                 closed_at: Set(closed.map(|a| a + TimeDelta::hours(2))),
                 reopened_count: Set(0),
                 updated_at: Set(sent),

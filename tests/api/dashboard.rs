@@ -112,7 +112,29 @@ async fn reporting_figures_follow_each_roles_slice() {
     data(&app.query_as(PREFECT_59, referent, json!({})).await);
     let send = "mutation { sendSupportRequest(input: { structure: \"DEMO-59-01\", partner: \"CAF\",
         subject: \"S\", description: \"D\", citizenName: \"C\" }) { id } }";
-    data(&app.query_as(AGENT_LILLE, send, json!({})).await);
+    let request =
+        data(&app.query_as(AGENT_LILLE, send, json!({})).await)["sendSupportRequest"]["id"].clone();
+    // The partner answers: the delay is stored with the first answer and ranked nationally.
+    let answer =
+        "mutation($r: ID!) { writeSupportMessage(request: $r, body: \"Réponse\") { status } }";
+    data(
+        &app.query_as(OPERATOR_CAF, answer, json!({ "r": request }))
+            .await,
+    );
+    let delays = app
+        .query_as(
+            ANCT,
+            "{ dashboard { answerDelays { partner answered medianHours } } }",
+            json!({}),
+        )
+        .await;
+    let delays = &data(&delays)["dashboard"]["answerDelays"];
+    assert_eq!(delays[0]["partner"], "CAF");
+    assert_eq!(delays[0]["answered"], 1);
+    assert!(
+        delays[0]["medianHours"].as_f64().expect("hours") < 0.1,
+        "{delays}"
+    );
     for (email, sent) in [
         (ANCT, 1),
         (PREFECT_59, 1),
@@ -273,6 +295,7 @@ async fn assessment_gap_referents_training_delays_and_satisfaction_come_from_the
         let sent = Utc::now() - chrono::TimeDelta::hours(40);
         row.sent_at = sea_orm::Set(sent);
         row.first_answered_at = sea_orm::Set(Some(sent + chrono::TimeDelta::hours(hours)));
+        row.answer_seconds = sea_orm::Set(Some(hours * 3600));
         sea_orm::ActiveModelTrait::update(row, &app.db)
             .await
             .expect("update");
