@@ -9,8 +9,8 @@
 #   - p50 / p95 latency of the national (ANCT), department (PREFECT 59) and operator (CAF,
 #     national) dashboards over the last twelve months, one client at a time;
 #   - requests/s of the structures page (50 rows with department, commune and effective
-#     partners, PREFECT 59) and of report-entry creation (one agent per client) at 1, 8 and
-#     32 clients; GraphQL errors are counted and must be 0;
+#     partners, PREFECT 59) and of report-entry creation (32 agents in turn) at 1, 8 and
+#     32 clients (connections; wrk runs one thread per core); GraphQL errors are counted;
 #   - the server's peak memory (VmHWM).
 # Results go to target/bench/<database>.md; bench/RESULTS.md holds the analysed numbers.
 # PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh, installed if missing).
@@ -126,21 +126,24 @@ function init(args)
   errors = 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  requests = {}
   local agents = os.getenv("BENCH_AGENTS")
   if agents then
-    local i = 0
+    -- Every thread sends on behalf of all the agents in turn.
     for line in io.lines(agents) do
-      i = i + 1
-      if i == id then
-        local token, matricule = line:match("([^\t]+)\t([^\t]+)")
-        wrk.headers["Authorization"] = "Bearer " .. token
-        wrk.body = string.format(os.getenv("BENCH_BODY"), matricule)
-      end
+      local token, matricule = line:match("([^\t]+)\t([^\t]+)")
+      local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }
+      table.insert(requests, wrk.format("POST", nil, headers, string.format(os.getenv("BENCH_BODY"), matricule)))
     end
   else
     wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
-    wrk.body = os.getenv("BENCH_BODY")
+    table.insert(requests, wrk.format(nil, nil, nil, os.getenv("BENCH_BODY")))
   end
+  next_request = id
+end
+function request()
+  next_request = next_request % #requests + 1
+  return requests[next_request]
 end
 function response(status, headers, body)
   if status ~= 200 or body:find('"errors"', 1, true) then
@@ -162,7 +165,9 @@ LUA
 measure() { # clients, then env for the script; prints "req/s p50 p95 requests errors"
   local clients=$1
   shift
-  env "$@" wrk -t "$clients" -c "$clients" -d "${SECONDS_PER}s" --timeout 30s -s "$LUA" "$URL" | awk '/^RESULT/ { print $2, $3, $4, $5, $6 }'
+  # One wrk thread per core (at most), one connection per client.
+  local threads=$((clients < 2 ? clients : 2))
+  env "$@" wrk -t "$threads" -c "$clients" -d "${SECONDS_PER}s" --timeout 30s -s "$LUA" "$URL" | awk '/^RESULT/ { print $2, $3, $4, $5, $6 }'
 }
 
 {

@@ -150,10 +150,10 @@ pub async fn effective_partners(
     let backend = db.get_database_backend();
     let mut values = vec![Value::from(db_name(ConventionStatus::Signed))];
     values.extend(departments.iter().map(|d| Value::from(*d)));
-    let signed = Pair::find_by_statement(sql::statement(
+    let signed = Signed::find_by_statement(sql::statement(
         backend,
         &format!(
-            "SELECT c.department_code AS owner, s.partner_id AS partner_id \
+            "SELECT c.department_code AS department_code, s.partner_id AS partner_id \
              FROM convention_signatory s JOIN convention c ON c.id = s.convention_id \
              WHERE c.status = ? AND s.signed_at IS NOT NULL AND c.department_code IN ({})",
             sql::placeholders(departments.len())
@@ -165,7 +165,7 @@ pub async fn effective_partners(
     let mut by_department: HashMap<String, Vec<i64>> = HashMap::new();
     for row in signed {
         by_department
-            .entry(row.owner)
+            .entry(row.department_code)
             .or_default()
             .push(row.partner_id);
     }
@@ -202,8 +202,8 @@ pub async fn effective_partners(
 
 /// A signed signatory of a department's convention.
 #[derive(FromQueryResult)]
-struct Pair {
-    owner: String,
+struct Signed {
+    department_code: String,
     partner_id: i64,
 }
 

@@ -383,4 +383,6 @@ async fn coverage_of_the_real_sites_matches_the_open_data() {
     let operator = app.query_as("operateur@t.fr", query, Value::Null).await;
     assert!(operator["data"]["dashboard"]["coverage"].is_null());
     assert_eq!(error_codes(&operator), ["FORBIDDEN"]);
+    let anonymous = app.post(None, query, Value::Null).await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
 }
