@@ -223,16 +223,16 @@ async fn measured(
     table: &str,
     w: &Where,
 ) -> AppResult<Vec<Count>> {
-    let statement = sql::statement(
-        db.get_database_backend(),
+    rows::<Count>(
+        db,
         &format!(
             "SELECT {key} AS key, {measure} AS count FROM {table} WHERE {} \
              GROUP BY {key} HAVING {measure} > 0 ORDER BY count DESC, key",
             w.sql()
         ),
         w.values.clone(),
-    );
-    Ok(Count::find_by_statement(statement).all(db).await?)
+    )
+    .await
 }
 
 /// Reporting figures of the slice over the period.
@@ -277,8 +277,8 @@ pub async fn reporting(
         _ => "substr(occurred_on, 1, 7)",
     };
     // The months carry the resolved counts too: the totals add up at most a dozen rows.
-    let months = Month::find_by_statement(sql::statement(
-        backend,
+    let months: Vec<Month> = rows(
+        db,
         &format!(
             "SELECT {month} AS key, {sum} AS count, \
                     CAST(SUM(CASE WHEN resolved_on_site THEN {one} ELSE 0 END) AS BIGINT) AS resolved \
@@ -286,8 +286,7 @@ pub async fn reporting(
             w.sql()
         ),
         w.values.clone(),
-    ))
-    .all(db)
+    )
     .await?;
     Ok(Reporting {
         total: months.iter().map(|m| m.count).sum(),
@@ -435,8 +434,8 @@ pub async fn support(
         Some("partner_id"),
     );
     period(&mut w, "sent_at", filter);
-    let statement = sql::statement(
-        db.get_database_backend(),
+    let sent: Vec<SentLate> = rows(
+        db,
         &format!(
             "SELECT {} AS key, COUNT(*) AS sent, \
                     SUM(CASE WHEN (first_answered_at IS NULL AND due_at < ?) \
@@ -446,16 +445,16 @@ pub async fn support(
             w.sql()
         ),
         std::iter::once(Utc::now().into()).chain(w.values).collect(),
-    );
-    let rows = SentLate::find_by_statement(statement).all(db).await?;
-    let by_partner: Vec<Count> = rows
+    )
+    .await?;
+    let by_partner: Vec<Count> = sent
         .iter()
         .map(|r| Count {
             key: r.key.clone(),
             count: r.sent,
         })
         .collect();
-    let mut late_by_partner: Vec<Count> = rows
+    let mut late_by_partner: Vec<Count> = sent
         .into_iter()
         .filter(|r| r.late > 0)
         .map(|r| Count {
@@ -499,6 +498,16 @@ pub struct Pipeline {
 #[derive(FromQueryResult)]
 struct One {
     n: i64,
+}
+
+/// The rows of `sql_text` (with `?` placeholders) bound to `values`.
+async fn rows<T: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    sql_text: &str,
+    values: Vec<Value>,
+) -> AppResult<Vec<T>> {
+    let statement = sql::statement(db.get_database_backend(), sql_text, values);
+    Ok(T::find_by_statement(statement).all(db).await?)
 }
 
 async fn one(db: &impl ConnectionTrait, sql_text: &str, values: Vec<Value>) -> AppResult<i64> {
@@ -595,16 +604,16 @@ pub async fn funding(
     if let Some(to) = filter.to {
         w.push("g.year <= ?", [to.year().into()]);
     }
-    let statement = sql::statement(
-        db.get_database_backend(),
+    rows::<Count>(
+        db,
         &format!(
             "SELECT g.kind AS key, CAST(SUM(g.amount_euros) AS BIGINT) AS count FROM funding_grant g \
              JOIN structure s ON s.id = g.structure_id WHERE {} GROUP BY g.kind ORDER BY g.kind",
             w.sql()
         ),
         w.values,
-    );
-    Ok(Count::find_by_statement(statement).all(db).await?)
+    )
+    .await
 }
 
 /// Canton coverage of one department (R-07).
@@ -632,8 +641,8 @@ pub async fn coverage(
         w.within("c.department_code", departments);
     }
     w.push(coverage::UNIT, []);
-    let statement = sql::statement(
-        db.get_database_backend(),
+    rows::<CoverageCount>(
+        db,
         &format!(
             "SELECT c.department_code AS department_code, COUNT(*) AS cantons, \
                     SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS covered \
@@ -642,8 +651,8 @@ pub async fn coverage(
             w.sql()
         ),
         w.values,
-    );
-    Ok(CoverageCount::find_by_statement(statement).all(db).await?)
+    )
+    .await
 }
 
 /// How many structures' latest audit assessed a criterion, and found it unmet.
@@ -671,8 +680,8 @@ pub async fn compliance_gaps(
                  WHERE l.structure_id = a.structure_id AND l.submitted_at IS NOT NULL)",
         [],
     );
-    let statement = sql::statement(
-        db.get_database_backend(),
+    rows::<ComplianceGap>(
+        db,
         &format!(
             "SELECT c.code AS code, COUNT(*) AS assessed, \
                     SUM(CASE WHEN r.met THEN 0 ELSE 1 END) AS unmet \
@@ -684,8 +693,8 @@ pub async fn compliance_gaps(
             w.sql()
         ),
         w.values,
-    );
-    Ok(ComplianceGap::find_by_statement(statement).all(db).await?)
+    )
+    .await
 }
 
 /// Mystery-visit scores of one department.
@@ -718,8 +727,8 @@ pub async fn mystery_scores(
     if let Some(to) = filter.to {
         w.push("v.visited_on <= ?", [to.into()]);
     }
-    let statement = sql::statement(
-        db.get_database_backend(),
+    rows::<MysteryScores>(
+        db,
         &format!(
             "SELECT s.department_code AS department_code, COUNT(*) AS visits, \
                     AVG(CAST(v.score AS DOUBLE PRECISION)) AS mean \
@@ -729,8 +738,8 @@ pub async fn mystery_scores(
             w.sql()
         ),
         w.values,
-    );
-    Ok(MysteryScores::find_by_statement(statement).all(db).await?)
+    )
+    .await
 }
 
 /// Per criterion: how many audited applications declared it met, and how many audits found
@@ -758,8 +767,8 @@ pub async fn assessment_gap(
     let mut w = scoped(scope, filter, reference, "s.", "id", None);
     w.push("a.submitted_at IS NOT NULL", []);
     period(&mut w, "a.submitted_at", filter);
-    let statement = sql::statement(
-        db.get_database_backend(),
+    rows::<AssessmentGap>(
+        db,
         &format!(
             "SELECT c.code AS code, COUNT(*) AS audited, \
                     SUM(CASE WHEN sa.met THEN 1 ELSE 0 END) AS declared_met, \
@@ -774,8 +783,8 @@ pub async fn assessment_gap(
             w.sql()
         ),
         w.values,
-    );
-    Ok(AssessmentGap::find_by_statement(statement).all(db).await?)
+    )
+    .await
 }
 
 /// A timestamp column within the period's days.
@@ -914,8 +923,8 @@ pub async fn delays(
     let national =
         scope.departments.is_none() && scope.structures.is_none() && filter.departments.is_none();
     if !national {
-        let statement = sql::statement(
-            db.get_database_backend(),
+        return rows(
+            db,
             &format!(
                 "SELECT partner_id, MAX(n) AS answered, \
                         CAST(MAX(CASE WHEN rn = (n + 1) / 2 THEN delay END) / 3600.0 AS DOUBLE PRECISION) AS median_hours, \
@@ -928,21 +937,20 @@ pub async fn delays(
                 w.sql()
             ),
             w.values,
-        );
-        return Ok(Delays::find_by_statement(statement).all(db).await?);
+        )
+        .await;
     }
-    let answered = Answered::find_by_statement(sql::statement(
-        db.get_database_backend(),
+    let answered: Vec<Answered> = rows(
+        db,
         &format!(
             "SELECT partner_id, COUNT(*) AS n FROM support_request WHERE {} \
              GROUP BY partner_id ORDER BY partner_id",
             w.sql()
         ),
         w.values.clone(),
-    ))
-    .all(db)
+    )
     .await?;
-    let mut rows = Vec::with_capacity(answered.len());
+    let mut delays = Vec::with_capacity(answered.len());
     for Answered { partner_id, n } in answered {
         let at = async |rank: i64| -> AppResult<f64> {
             let mut values = w.values.clone();
@@ -959,14 +967,14 @@ pub async fn delays(
             .await?;
             Ok(seconds as f64 / 3600.0)
         };
-        rows.push(Delays {
+        delays.push(Delays {
             partner_id,
             answered: n,
             median_hours: Some(at((n + 1) / 2).await?),
             p90_hours: Some(at((9 * n + 9) / 10).await?),
         });
     }
-    Ok(rows)
+    Ok(delays)
 }
 
 #[derive(FromQueryResult)]
@@ -995,8 +1003,8 @@ pub async fn satisfaction(
 ) -> AppResult<Vec<Satisfaction>> {
     let mut w = scoped(scope, filter, reference, "s.", "id", None);
     period(&mut w, "x.answered_at", filter);
-    let statement = sql::statement(
-        db.get_database_backend(),
+    rows::<Satisfaction>(
+        db,
         &format!(
             "SELECT c.audience AS audience, COUNT(*) AS answers, \
                     AVG(CAST(x.satisfaction AS DOUBLE PRECISION)) AS mean \
@@ -1006,8 +1014,8 @@ pub async fn satisfaction(
             w.sql()
         ),
         w.values,
-    );
-    Ok(Satisfaction::find_by_statement(statement).all(db).await?)
+    )
+    .await
 }
 
 #[cfg(test)]
