@@ -18,6 +18,7 @@ use crate::domain::label_workflow;
 use crate::error::{AppError, AppResult};
 use crate::service::coverage;
 use crate::service::reference_cache::Snapshot;
+use crate::service::reporting::Grain;
 
 /// The filters a dashboard takes; all given filters must hold.
 #[derive(Clone, Debug, Default)]
@@ -314,7 +315,7 @@ struct Sources {
 }
 
 fn month_start(day: NaiveDate) -> NaiveDate {
-    day.with_day(1).unwrap_or(day)
+    Grain::Month.of(day)
 }
 
 fn next_month_start(day: NaiveDate) -> NaiveDate {
