@@ -419,13 +419,8 @@ pub struct Support {
     pub late_by_partner: Vec<Count>,
 }
 
-/// Administration+ figures of the slice over the period (by sending date).
-pub async fn support(
-    db: &impl ConnectionTrait,
-    scope: &DashboardScope,
-    filter: &DashboardFilter,
-    reference: &Snapshot,
-) -> AppResult<Support> {
+/// The slice's Administration+ requests sent in the period.
+fn requests_sent(scope: &DashboardScope, filter: &DashboardFilter, reference: &Snapshot) -> Where {
     let mut w = scoped(
         scope,
         filter,
@@ -435,6 +430,17 @@ pub async fn support(
         Some("partner_id"),
     );
     period(&mut w, "sent_at", filter);
+    w
+}
+
+/// Administration+ figures of the slice over the period (by sending date).
+pub async fn support(
+    db: &impl ConnectionTrait,
+    scope: &DashboardScope,
+    filter: &DashboardFilter,
+    reference: &Snapshot,
+) -> AppResult<Support> {
+    let w = requests_sent(scope, filter, reference);
     let sent: Vec<SentLate> = rows(
         db,
         &format!(
@@ -904,23 +910,16 @@ pub struct Delays {
 /// nearest-rank percentiles computed by the database. A slice of departments or structures
 /// ranks its few requests with window functions; the whole country (or a national partner)
 /// reads each partner's delays at the median's and the 90th percentile's ranks through the
-/// `(partner, delay, sent, department)` index instead of sorting every request.
+/// `idx_support_request_answer` index (partner, delay, then the filtered columns) instead
+/// of sorting every request.
 pub async fn delays(
     db: &impl ConnectionTrait,
     scope: &DashboardScope,
     filter: &DashboardFilter,
     reference: &Snapshot,
 ) -> AppResult<Vec<Delays>> {
-    let mut w = scoped(
-        scope,
-        filter,
-        reference,
-        "",
-        "structure_id",
-        Some("partner_id"),
-    );
+    let mut w = requests_sent(scope, filter, reference);
     w.push("answer_seconds IS NOT NULL", []);
-    period(&mut w, "sent_at", filter);
     let national =
         scope.departments.is_none() && scope.structures.is_none() && filter.departments.is_none();
     if !national {

@@ -223,7 +223,7 @@ pub async fn seed(
         .map_err(|e| anyhow::anyhow!("Failed to summarise the report entries: {}", e.message()))?;
     report
         .tables
-        .push(("report_daily (rebuilt)", rows, started.elapsed()));
+        .push(("summaries (rebuilt)", rows, started.elapsed()));
 
     let started = Instant::now();
     let total = scaled(SUPPORT_REQUESTS, options.scale);
