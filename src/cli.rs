@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::auth::TokenKeys;
 use crate::auth::token::resolve_secret;
+use crate::clock::Clock;
 use crate::config::{Config, ServeConfig};
 use crate::domain::enums::Role;
 use crate::service::users::{self, GrantOutcome, ScopeArgs};
@@ -143,6 +144,7 @@ pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     crate::telemetry::init(cli.config.log_format);
     let config = cli.config;
+    let clock = Clock::system();
     match cli.command {
         None => serve(&config, &ServeConfig::parse_default()).await,
         Some(Command::Serve(serve_config)) => serve(&config, &serve_config).await,
@@ -155,14 +157,14 @@ pub async fn run() -> anyhow::Result<()> {
             emit("database is up to date\n")?;
             Ok(())
         }
-        Some(Command::Import(command)) => import(&config, command).await,
-        Some(Command::User(command)) => user(&config, command).await,
+        Some(Command::Import(command)) => import(&config, command, &clock).await,
+        Some(Command::User(command)) => user(&config, command, &clock).await,
         Some(Command::Seed(SeedCommand::Synthetic { seed, scale, until })) => {
             let db = crate::db::connect_and_migrate(&config.database_url, 4).await?;
             let options = synthetic::Options {
                 seed,
                 scale,
-                until: until.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+                until: until.unwrap_or_else(|| clock.today()),
             };
             let bar = indicatif::ProgressBar::new(0).with_style(
                 indicatif::ProgressStyle::with_template(
@@ -175,7 +177,7 @@ pub async fn run() -> anyhow::Result<()> {
                 bar.set_length(total);
                 bar.set_position(done);
             };
-            let report = synthetic::seed(&db, options, &progress).await?;
+            let report = synthetic::seed(&db, options, &progress, &clock).await?;
             bar.finish_and_clear();
             emit(&report.to_string())?;
             Ok(())
@@ -189,7 +191,7 @@ pub async fn run() -> anyhow::Result<()> {
             let (secret, _) = resolve_secret(config.jwt_secret.as_deref(), &config.database_url)?;
             emit(&format!(
                 "{}\n",
-                TokenKeys::from_secret(&secret).issue(user.id, ttl)?
+                TokenKeys::from_secret(&secret).issue(user.id, ttl, clock.now())?
             ))?;
             Ok(())
         }
@@ -203,7 +205,7 @@ async fn serve(config: &Config, serve: &ServeConfig) -> anyhow::Result<()> {
         .await
 }
 
-async fn import(config: &Config, command: ImportCommand) -> anyhow::Result<()> {
+async fn import(config: &Config, command: ImportCommand, clock: &Clock) -> anyhow::Result<()> {
     let db = crate::db::connect_and_migrate(&config.database_url, 2).await?;
     match command {
         ImportCommand::Reference { dir } => {
@@ -211,18 +213,18 @@ async fn import(config: &Config, command: ImportCommand) -> anyhow::Result<()> {
             emit(&format!("{report}\n"))?;
         }
         ImportCommand::Sites { file } => {
-            let report = import_sites::import(&db, &file).await?;
+            let report = import_sites::import(&db, &file, clock).await?;
             emit(&report.to_string())?;
         }
     }
     Ok(())
 }
 
-async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
+async fn user(config: &Config, command: UserCommand, clock: &Clock) -> anyhow::Result<()> {
     let db = crate::db::connect_and_migrate(&config.database_url, 1).await?;
     match command {
         UserCommand::Grant(args) => {
-            match users::grant(&db, &args.email, args.role, &args.scope()).await? {
+            match users::grant(&db, &args.email, args.role, &args.scope(), clock.now()).await? {
                 GrantOutcome::Granted => emit("granted\n")?,
                 GrantOutcome::AlreadyHeld => emit("already held: nothing changed\n")?,
             }

@@ -14,6 +14,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::auth::token::{SecretSource, resolve_secret};
 use crate::auth::{Policy, TokenKeys};
+use crate::clock::Clock;
 use crate::config::{Config, ServeConfig};
 use crate::graphql::{self, MaillageSchema};
 use crate::service::demo;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub reference: ReferenceCache,
     /// Per-code limit on anonymous survey answers.
     pub survey_limiter: AnswerLimiter,
+    /// The application's clock.
+    pub clock: Clock,
 }
 
 /// A bound, ready-to-run server.
@@ -57,24 +60,33 @@ impl Application {
             crate::db::connect_and_migrate(&config.database_url, config.max_connections()).await?;
         let (secret, source) = resolve_secret(config.jwt_secret.as_deref(), &config.database_url)?;
         let demo = matches!(source, SecretSource::DemoFile(_));
+        let clock = Clock::system();
         if let SecretSource::DemoFile(path) = &source {
             tracing::warn!(
                 secret_file = %path.display(),
                 "demo mode: MAILLAGE_JWT_SECRET is not set, tokens are signed with a generated secret; \
                  anonymous introspection is open. Set MAILLAGE_JWT_SECRET in production."
             );
-            if serve.demo_seed && demo::seed_if_empty(&db).await? {
+            if serve.demo_seed && demo::seed_if_empty(&db, &clock).await? {
                 print_demo_help();
             }
         }
-        Self::with_state(db, TokenKeys::from_secret(&secret), demo, serve.listen).await
+        Self::with_state(
+            db,
+            TokenKeys::from_secret(&secret),
+            demo,
+            clock,
+            serve.listen,
+        )
+        .await
     }
 
-    /// Builds from an existing database (already migrated) and keys; used by tests.
+    /// Builds from an existing database (already migrated), keys and clock; used by tests.
     pub async fn with_state(
         db: DatabaseConnection,
         keys: TokenKeys,
         demo: bool,
+        clock: Clock,
         listen: SocketAddr,
     ) -> anyhow::Result<Self> {
         let state = Arc::new(AppState {
@@ -85,6 +97,7 @@ impl Application {
             policy: Policy::load()?,
             keys,
             demo,
+            clock,
         });
         let router = Router::new()
             .route(

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,8 @@ impl TokenKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
         validation.leeway = 0;
+        // Expiry is checked against the application's clock in `verify`, not the system's.
+        validation.validate_exp = false;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -43,9 +46,9 @@ impl TokenKeys {
         }
     }
 
-    /// A token for user `user_id`, valid for `ttl`.
-    pub fn issue(&self, user_id: i64, ttl: Duration) -> anyhow::Result<String> {
-        let now = chrono::Utc::now().timestamp();
+    /// A token for user `user_id`, issued at `now` and valid for `ttl`.
+    pub fn issue(&self, user_id: i64, ttl: Duration, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let now = now.timestamp();
         let ttl = i64::try_from(ttl.as_secs()).context("Token lifetime is too long")?;
         let claims = Claims {
             sub: user_id.to_string(),
@@ -57,15 +60,13 @@ impl TokenKeys {
             .context("Failed to sign the token")
     }
 
-    /// The user id of a valid token; `UNAUTHENTICATED` otherwise.
-    pub fn verify(&self, token: &str) -> Result<i64, AppError> {
+    /// The user id of a token valid at `now`; `UNAUTHENTICATED` otherwise.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<i64, AppError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|err| match err.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    AppError::Unauthenticated("the token has expired".into())
-                }
-                _ => AppError::Unauthenticated("the token is not valid".into()),
-            })?;
+            .map_err(|_| AppError::Unauthenticated("the token is not valid".into()))?;
+        if data.claims.exp <= now.timestamp() {
+            return Err(AppError::Unauthenticated("the token has expired".into()));
+        }
         data.claims
             .sub
             .parse()
@@ -149,16 +150,37 @@ mod tests {
     #[test]
     fn a_token_verifies_with_its_secret_only() {
         let keys = TokenKeys::from_secret(b"0123456789abcdef0123456789abcdef");
-        let token = keys.issue(42, Duration::from_secs(60)).expect("sign");
-        assert_eq!(keys.verify(&token).expect("valid"), 42);
+        let clock = Utc::now();
+        let token = keys
+            .issue(42, Duration::from_secs(60), clock)
+            .expect("sign");
+        assert_eq!(keys.verify(&token, clock).expect("valid"), 42);
         let other = TokenKeys::from_secret(b"fedcba9876543210fedcba9876543210");
         assert!(matches!(
-            other.verify(&token),
+            other.verify(&token, clock),
             Err(AppError::Unauthenticated(_))
         ));
         assert!(matches!(
-            keys.verify("garbage"),
+            keys.verify("garbage", clock),
             Err(AppError::Unauthenticated(_))
+        ));
+    }
+
+    #[test]
+    fn a_token_expires_by_the_clock_it_is_checked_against() {
+        let keys = TokenKeys::from_secret(b"0123456789abcdef0123456789abcdef");
+        let issued = DateTime::parse_from_rfc3339("2031-12-31T23:00:00Z")
+            .expect("instant")
+            .with_timezone(&Utc);
+        let token = keys
+            .issue(7, Duration::from_secs(3600), issued)
+            .expect("sign");
+        let just_before = issued + chrono::TimeDelta::seconds(3599);
+        assert_eq!(keys.verify(&token, just_before).expect("valid"), 7);
+        let at_expiry = issued + chrono::TimeDelta::seconds(3600);
+        assert!(matches!(
+            keys.verify(&token, at_expiry),
+            Err(AppError::Unauthenticated(m)) if m.contains("expired")
         ));
     }
 }

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use super::loaders::Loaders;
 use crate::auth::{Actor, Policy};
+use crate::clock::Clock;
 use crate::error::AppError;
 use crate::service::reference_cache::ReferenceCache;
 use crate::service::surveys::AnswerLimiter;
@@ -24,6 +25,8 @@ pub struct RequestData {
     pub reference: ReferenceCache,
     /// Per-code limit on anonymous survey answers.
     pub survey_limiter: AnswerLimiter,
+    /// The application's clock.
+    pub clock: Clock,
 }
 
 /// Access to the request data from a resolver.

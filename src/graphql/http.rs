@@ -50,13 +50,14 @@ pub async fn graphql(
         .as_deref()
         .map_or_else(StructureScope::nothing, StructureScope::of);
     let request = request
-        .data(Loaders::new(&state.db, scope))
+        .data(Loaders::new(&state.db, scope, &state.clock))
         .data(RequestData {
             db: state.db.clone(),
             policy: state.policy.clone(),
             actor,
             reference: state.reference.clone(),
             survey_limiter: state.survey_limiter.clone(),
+            clock: state.clock.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
     if let Some(id) = user_id {
@@ -98,6 +99,6 @@ async fn authenticate(
         .ok_or_else(|| {
             AppError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into())
         })?;
-    let user_id = state.keys.verify(token)?;
+    let user_id = state.keys.verify(token, state.clock.now())?;
     Ok(Some(Arc::new(users::load_actor(&state.db, user_id).await?)))
 }

@@ -9,6 +9,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::StructureScope;
+use crate::clock::Clock;
 use crate::domain::training::TrainingSummary;
 use crate::service::agents::{self, AgentRecord};
 use crate::service::compliance::{self, CriterionCompliance};
@@ -49,7 +50,7 @@ pub struct Loaders {
 
 impl Loaders {
     /// Loaders for a request whose actor has `scope`.
-    pub fn new(db: &DatabaseConnection, scope: StructureScope) -> Self {
+    pub fn new(db: &DatabaseConnection, scope: StructureScope, clock: &Clock) -> Self {
         Self {
             structures: DataLoader::new(
                 StructureLoader {
@@ -72,7 +73,7 @@ impl Loaders {
             annexes: DataLoader::new(AnnexLoader(db.clone()), tokio::spawn),
             applications: DataLoader::new(ApplicationLoader(db.clone()), tokio::spawn),
             audit_results: DataLoader::new(AuditResultLoader(db.clone()), tokio::spawn),
-            compliance: DataLoader::new(ComplianceLoader(db.clone()), tokio::spawn),
+            compliance: DataLoader::new(ComplianceLoader(db.clone(), clock.clone()), tokio::spawn),
             funding: DataLoader::new(FundingLoader(db.clone()), tokio::spawn),
             agents: DataLoader::new(AgentLoader(db.clone()), tokio::spawn),
             training: DataLoader::new(TrainingLoader(db.clone()), tokio::spawn),
@@ -181,14 +182,14 @@ impl Loader<i64> for AuditResultLoader {
 }
 
 /// Loads structures' compliance.
-pub struct ComplianceLoader(DatabaseConnection);
+pub struct ComplianceLoader(DatabaseConnection, Clock);
 impl Loader<i64> for ComplianceLoader {
     type Value = Vec<CriterionCompliance>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
         let rows = structures::by_ids(&self.0, &crate::auth::StructureScope::All, keys).await?;
         let rows: Vec<structure::Model> = rows.into_values().collect();
-        Ok(compliance::of_structures(&self.0, &rows).await?)
+        Ok(compliance::of_structures(&self.0, &rows, &self.1).await?)
     }
 }
 

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -15,6 +14,7 @@ use serde_json::json;
 use super::{audit, labelling, structures, users};
 use crate::auth::policy::{PolarAgent, PolarStructure};
 use crate::auth::{Actor, Policy};
+use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::domain::text::{is_email, is_phone};
 use crate::error::{AppError, AppResult};
@@ -102,12 +102,13 @@ async fn attach(
     txn: &DatabaseTransaction,
     structure: &structure::Model,
     input: &AgentInput,
+    clock: &Clock,
 ) -> AppResult<agent::Model> {
     let scope = users::ScopeArgs {
         structure: Some(structure.matricule.clone()),
         ..Default::default()
     };
-    let outcome = users::grant(txn, &input.email, Role::Agent, &scope)
+    let outcome = users::grant(txn, &input.email, Role::Agent, &scope, clock.now())
         .await
         .map_err(AppError::Internal)?;
     if outcome == users::GrantOutcome::AlreadyHeld {
@@ -120,7 +121,7 @@ async fn attach(
         .await
         .map_err(AppError::Internal)?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user vanished")))?;
-    let now = Utc::now();
+    let now = clock.now();
     let existing = agent::Entity::find()
         .filter(agent::Column::UserId.eq(user.id))
         .one(txn)
@@ -176,6 +177,7 @@ pub async fn register(
     actor: &Actor,
     matricule: &str,
     input: AgentInput,
+    clock: &Clock,
 ) -> AppResult<agent::Model> {
     let structure = structures::by_matricule(db, policy, actor, matricule).await?;
     policy.authorize(
@@ -186,8 +188,8 @@ pub async fn register(
     )?;
     let input = check(&input, "input")?;
     let txn = db.begin().await?;
-    let row = attach(&txn, &structure, &input).await?;
-    audit::record(&txn, actor, change(&structure, &row)).await?;
+    let row = attach(&txn, &structure, &input, clock).await?;
+    audit::record(&txn, actor, clock, change(&structure, &row)).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -198,6 +200,7 @@ pub async fn onboard(
     db: &DatabaseConnection,
     code: &str,
     agents: Vec<AgentInput>,
+    clock: &Clock,
 ) -> AppResult<(structure::Model, Vec<agent::Model>)> {
     if agents.is_empty() || agents.len() > MAX_ONBOARDED {
         return Err(AppError::bad_input(
@@ -228,7 +231,7 @@ pub async fn onboard(
         .ok_or_else(invalid)?;
     let txn = db.begin().await?;
     let used = onboarding_invitation::Entity::update_many()
-        .col_expr(onboarding_invitation::Column::UsedAt, Utc::now().into())
+        .col_expr(onboarding_invitation::Column::UsedAt, clock.now().into())
         .filter(onboarding_invitation::Column::Id.eq(invitation.id))
         .filter(onboarding_invitation::Column::UsedAt.is_null())
         .exec(&txn)
@@ -238,8 +241,9 @@ pub async fn onboard(
     }
     let mut rows = Vec::new();
     for input in &checked {
-        let row = attach(&txn, &structure, input).await?;
-        audit::record_without_account(&txn, "onboarding code", change(&structure, &row)).await?;
+        let row = attach(&txn, &structure, input, clock).await?;
+        audit::record_without_account(&txn, clock, "onboarding code", change(&structure, &row))
+            .await?;
         rows.push(row);
     }
     txn.commit().await?;

@@ -2,7 +2,6 @@
 //! the object before and after, in the same transaction as the change. ANCT reads every
 //! entry, a prefect the entries of their departments (policy: `read` on `AuditEntry`).
 
-use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select,
     Set,
@@ -11,6 +10,7 @@ use serde_json::Value;
 
 use super::paging::{self, Direction};
 use crate::auth::{Actor, StructureView};
+use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::error::AppResult;
 use entity::audit_log;
@@ -35,29 +35,32 @@ pub struct Change<'a> {
 pub async fn record(
     txn: &impl ConnectionTrait,
     actor: &Actor,
+    clock: &Clock,
     change: Change<'_>,
 ) -> AppResult<()> {
-    insert(txn, Some(actor.user_id), &actor.email, change).await
+    insert(txn, Some(actor.user_id), &actor.email, clock, change).await
 }
 
 /// Records `change` made without an account (a single-use code, an anonymous survey), under
 /// `who`, e.g. `"onboarding code"`.
 pub async fn record_without_account(
     txn: &impl ConnectionTrait,
+    clock: &Clock,
     who: &str,
     change: Change<'_>,
 ) -> AppResult<()> {
-    insert(txn, None, who, change).await
+    insert(txn, None, who, clock, change).await
 }
 
 async fn insert(
     txn: &impl ConnectionTrait,
     user_id: Option<i64>,
     who: &str,
+    clock: &Clock,
     change: Change<'_>,
 ) -> AppResult<()> {
     audit_log::ActiveModel {
-        at: Set(Utc::now()),
+        at: Set(clock.now()),
         actor_user_id: Set(user_id),
         actor_email: Set(who.to_owned()),
         action: Set(change.action.to_owned()),

@@ -5,11 +5,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::agents::AgentRecord;
 use super::{agents, conventions, criteria, labelling, referents, training};
+use crate::clock::{Clock, paris_date};
 use crate::domain::compliance::{self, AgentFacts, Evaluation, StructureFacts};
 use crate::domain::training::TrainingSummary;
 use crate::error::{AppError, AppResult};
@@ -32,8 +33,9 @@ pub struct CriterionCompliance {
 pub async fn of_structures(
     db: &impl ConnectionTrait,
     rows: &[structure::Model],
+    clock: &Clock,
 ) -> AppResult<HashMap<i64, Vec<CriterionCompliance>>> {
-    let framework = criteria::frameworks(db, Utc::now().date_naive())
+    let framework = criteria::frameworks(db, clock.today())
         .await?
         .into_iter()
         .find(|f| f.current)
@@ -113,7 +115,7 @@ pub async fn of_structures(
             .filter_map(|a| a.audit.as_ref())
             .find(|a| a.submitted_at.is_some())
             .and_then(|a| {
-                let date = a.submitted_at?.date_naive();
+                let date = paris_date(a.submitted_at?);
                 Some(
                     results
                         .get(&a.id)?

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -19,6 +19,7 @@ use serde_json::json;
 use super::{audit, sql, structures};
 use crate::auth::policy::{PolarConvention, PolarDepartment, PolarSignature};
 use crate::auth::{Actor, Policy};
+use crate::clock::Clock;
 use crate::domain::enums::{AmendmentKind, Carrier, ConventionStatus, db_name};
 use crate::error::{AppError, AppResult};
 use entity::{
@@ -287,6 +288,7 @@ pub async fn draft(
     actor: &Actor,
     department: &str,
     title: &str,
+    clock: &Clock,
 ) -> AppResult<ConventionRecord> {
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 300 {
@@ -316,7 +318,7 @@ pub async fn draft(
         .all(db)
         .await?;
     let txn = db.begin().await?;
-    let now = Utc::now();
+    let now = clock.now();
     let row = convention::ActiveModel {
         department_code: Set(department.to_owned()),
         title: Set(title.to_owned()),
@@ -349,6 +351,7 @@ pub async fn draft(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "convention.draft",
             target_type: "Convention",
@@ -371,6 +374,7 @@ pub async fn sign(
     actor: &Actor,
     department: &str,
     partner_code: &str,
+    clock: &Clock,
 ) -> AppResult<ConventionRecord> {
     let record = of_department(db, policy, actor, department).await?;
     let partner = partner_for(db, "partner", partner_code, department).await?;
@@ -403,7 +407,7 @@ pub async fn sign(
         )));
     }
     let txn = db.begin().await?;
-    let now = Utc::now();
+    let now = clock.now();
     // Conditional on "not signed yet", so two concurrent signatures record one.
     let updated = convention_signatory::Entity::update_many()
         .col_expr(convention_signatory::Column::SignedAt, now.into())
@@ -423,6 +427,7 @@ pub async fn sign(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "convention.sign",
             target_type: "Convention",
@@ -445,6 +450,7 @@ pub async fn conclude(
     policy: &Policy,
     actor: &Actor,
     department: &str,
+    clock: &Clock,
 ) -> AppResult<ConventionRecord> {
     let row = managed(db, policy, actor, department).await?;
     if row.status != db_name(ConventionStatus::Draft) {
@@ -493,14 +499,14 @@ pub async fn conclude(
         )));
     }
     let txn = db.begin().await?;
-    let today = Utc::now().date_naive();
+    let today = clock.today();
     let updated = convention::Entity::update_many()
         .col_expr(
             convention::Column::Status,
             db_name(ConventionStatus::Signed).into(),
         )
         .col_expr(convention::Column::SignedOn, today.into())
-        .col_expr(convention::Column::UpdatedAt, Utc::now().into())
+        .col_expr(convention::Column::UpdatedAt, clock.now().into())
         .filter(convention::Column::Id.eq(record.convention.id))
         .filter(convention::Column::Status.eq(db_name(ConventionStatus::Draft)))
         .exec(&txn)
@@ -525,6 +531,7 @@ pub async fn conclude(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "convention.conclude",
             target_type: "Convention",
@@ -555,6 +562,7 @@ async fn add_amendment(
     actor: &Actor,
     convention: &convention::Model,
     new: NewAmendment<'_>,
+    clock: &Clock,
 ) -> AppResult<amendment::Model> {
     let last: Option<i32> = amendment::Entity::find()
         .select_only()
@@ -573,7 +581,7 @@ async fn add_amendment(
         end_date: Set(new.end_date),
         description: Set(new.description.to_owned()),
         created_by: Set(actor.user_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(clock.now()),
         ..Default::default()
     }
     .insert(txn)
@@ -587,6 +595,7 @@ async fn add_amendment(
     audit::record(
         txn,
         actor,
+        clock,
         audit::Change {
             action: "amendment.create",
             target_type: "Amendment",
@@ -612,6 +621,7 @@ pub async fn add_partner(
     actor: &Actor,
     department: &str,
     partner_code: &str,
+    clock: &Clock,
 ) -> AppResult<ConventionRecord> {
     let row = managed(db, policy, actor, department).await?;
     let partner = partner_for(db, "partner", partner_code, department).await?;
@@ -621,7 +631,7 @@ pub async fn add_partner(
         partner_id: Set(partner.id),
         signed_at: Set(None),
         signed_by: Set(None),
-        added_at: Set(Utc::now()),
+        added_at: Set(clock.now()),
     }
     .insert(&txn)
     .await
@@ -637,6 +647,7 @@ pub async fn add_partner(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "convention.add_partner",
             target_type: "Convention",
@@ -659,7 +670,7 @@ pub async fn add_partner(
             end_date: None,
             description: &description,
         };
-        add_amendment(&txn, actor, &row, new).await?;
+        add_amendment(&txn, actor, &row, new, clock).await?;
     }
     let record = load_record(&txn, row).await?;
     txn.commit().await?;
@@ -686,6 +697,7 @@ pub async fn add_annex(
     policy: &Policy,
     actor: &Actor,
     input: AnnexInput,
+    clock: &Clock,
 ) -> AppResult<ConventionRecord> {
     let structure = structures::by_matricule(db, policy, actor, &input.structure).await?;
     let row = managed(db, policy, actor, &structure.department_code).await?;
@@ -717,6 +729,7 @@ pub async fn add_annex(
         functioning,
         input.carrier.map(db_name),
         &partner_ids,
+        clock,
     )
     .await?;
     let record = load_record(&txn, row).await?;
@@ -726,6 +739,10 @@ pub async fn add_annex(
 
 /// Inserts the annex of `structure` (and its amendment when `convention` is signed), within
 /// `txn`; a structure has one annex.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request context (database, policy, actor, clock) still travels as separate values"
+)]
 pub(crate) async fn insert_annex(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -734,16 +751,17 @@ pub(crate) async fn insert_annex(
     functioning: &str,
     carrier: Option<&str>,
     partner_ids: &[i64],
+    clock: &Clock,
 ) -> AppResult<(annex::Model, Option<amendment::Model>)> {
     let signed = convention.status == db_name(ConventionStatus::Signed);
-    let today = Utc::now().date_naive();
+    let today = clock.today();
     let annex = annex::ActiveModel {
         convention_id: Set(convention.id),
         structure_id: Set(structure.id),
         functioning: Set(functioning.to_owned()),
         carrier: Set(carrier.map(str::to_owned)),
         signed_on: Set(signed.then_some(today)),
-        created_at: Set(Utc::now()),
+        created_at: Set(clock.now()),
         ..Default::default()
     }
     .insert(txn)
@@ -767,6 +785,7 @@ pub(crate) async fn insert_annex(
     audit::record(
         txn,
         actor,
+        clock,
         audit::Change {
             action: "annex.create",
             target_type: "Annex",
@@ -792,7 +811,7 @@ pub(crate) async fn insert_annex(
             end_date: None,
             description: &description,
         };
-        Some(add_amendment(txn, actor, convention, new).await?)
+        Some(add_amendment(txn, actor, convention, new, clock).await?)
     } else {
         None
     };
@@ -819,6 +838,7 @@ pub async fn extend_legacy_msap(
     actor: &Actor,
     matricule: &str,
     end_date: NaiveDate,
+    clock: &Clock,
 ) -> AppResult<ConventionRecord> {
     let structure = structures::by_matricule(db, policy, actor, matricule).await?;
     let row = managed(db, policy, actor, &structure.department_code).await?;
@@ -852,7 +872,7 @@ pub async fn extend_legacy_msap(
         end_date: Some(end_date),
         description: &description,
     };
-    add_amendment(&txn, actor, &row, new).await?;
+    add_amendment(&txn, actor, &row, new, clock).await?;
     let record = load_record(&txn, row).await?;
     txn.commit().await?;
     Ok(record)

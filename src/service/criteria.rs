@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set,
     TransactionTrait,
@@ -14,6 +14,7 @@ use sea_orm::{
 use super::audit;
 use crate::auth::policy::PolarCriteriaCatalogue;
 use crate::auth::{Actor, Policy};
+use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 use entity::{criteria_framework, criterion};
 
@@ -156,6 +157,7 @@ pub async fn load(
     policy: &Policy,
     actor: &Actor,
     new: NewFramework,
+    clock: &Clock,
 ) -> AppResult<criteria_framework::Model> {
     policy.authorize(
         actor,
@@ -178,7 +180,7 @@ pub async fn load(
         version: Set(new.version.clone()),
         label: Set(new.label.trim().to_owned()),
         effective_from: Set(new.effective_from),
-        created_at: Set(Utc::now()),
+        created_at: Set(clock.now()),
     }
     .insert(&txn)
     .await?;
@@ -212,7 +214,7 @@ pub async fn load(
             "criteria": new.criteria.iter().map(|c| &c.code).collect::<Vec<_>>(),
         })),
     };
-    audit::record(&txn, actor, change).await?;
+    audit::record(&txn, actor, clock, change).await?;
     txn.commit().await?;
     Ok(framework)
 }

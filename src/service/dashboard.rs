@@ -7,12 +7,13 @@
 //! for a national assignment); an agent their structures. Funding is ANCT's and the
 //! prefects' only; the label pipeline is not an operator's business.
 
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 
 use super::sql;
 use crate::auth::scope::PartnerReach;
 use crate::auth::{Actor, StructureView};
+use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::domain::label_workflow;
 use crate::error::{AppError, AppResult};
@@ -242,6 +243,7 @@ pub async fn reporting(
     scope: &DashboardScope,
     filter: &DashboardFilter,
     reference: &Snapshot,
+    clock: &Clock,
 ) -> AppResult<Reporting> {
     let mut w = scoped(
         scope,
@@ -255,7 +257,7 @@ pub async fn reporting(
     // months from the monthly one, the partial months at the period's edges from the daily
     // one. A structure's own figures read its entries through their index.
     let (table, one) = if scope.structures.is_none() {
-        let (source, mut values) = summary_source(filter.from, filter.to, Utc::now().date_naive());
+        let (source, mut values) = summary_source(filter.from, filter.to, clock.today());
         values.extend(w.values);
         w.values = values;
         (source, "entries")
@@ -439,6 +441,7 @@ pub async fn support(
     scope: &DashboardScope,
     filter: &DashboardFilter,
     reference: &Snapshot,
+    clock: &Clock,
 ) -> AppResult<Support> {
     let w = requests_sent(scope, filter, reference);
     let sent: Vec<SentLate> = rows(
@@ -451,7 +454,9 @@ pub async fn support(
             as_key("partner_id"),
             w.sql()
         ),
-        std::iter::once(Utc::now().into()).chain(w.values).collect(),
+        std::iter::once(clock.now().into())
+            .chain(w.values)
+            .collect(),
     )
     .await?;
     let by_partner: Vec<Count> = sent
@@ -531,6 +536,7 @@ pub async fn pipeline(
     scope: &DashboardScope,
     filter: &DashboardFilter,
     reference: &Snapshot,
+    clock: &Clock,
 ) -> AppResult<Pipeline> {
     let structures = scoped(scope, filter, reference, "s.", "id", None);
     let by_status = counts(db, "s.label_status", "structure s", &structures).await?;
@@ -561,7 +567,7 @@ pub async fn pipeline(
     )
     .await?;
     failed_criteria.truncate(10);
-    let today = Utc::now().date_naive();
+    let today = clock.today();
     let mut due = structures.and();
     due.push(
         "s.label_status = 'LABELLED' AND s.label_date <= ?",

@@ -3,13 +3,14 @@
 //! Tests use it as their fixture too.
 
 use anyhow::Context;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
 use super::users::{self, ScopeArgs};
+use crate::clock::{Clock, paris_date};
 use crate::domain::enums::{
     Carrier, ConventionStatus, LabelStatus, Role, SiteType, StructureFormat, db_name,
 };
@@ -214,18 +215,19 @@ pub const USERS: [DemoUser; 6] = [
 ];
 
 /// Seeds the demo if the database holds no user and no structure. Returns whether it did.
-pub async fn seed_if_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+pub async fn seed_if_empty(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<bool> {
     let users = entity::app_user::Entity::find().count(db).await?;
     let structures = structure::Entity::find().count(db).await?;
     if users > 0 || structures > 0 {
         return Ok(false);
     }
-    seed(db).await?;
+    seed(db, clock).await?;
     Ok(true)
 }
 
-/// Seeds the demo (communes, cantons, structures, users) in one transaction.
-pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
+/// Seeds the demo (communes, cantons, structures, users) in one transaction, dated by `clock`.
+pub async fn seed(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<()> {
+    let now = clock.now();
     let txn = db.begin().await?;
     for (code, name, kind, department) in CANTONS {
         canton::ActiveModel {
@@ -254,10 +256,14 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
     }
     let mut ids = std::collections::HashMap::new();
     for site in &SITES {
-        let row = site_model(site, ids.get(site.antenna_of.unwrap_or_default()).copied())?
-            .insert(&txn)
-            .await
-            .context("Failed to seed demo structures")?;
+        let row = site_model(
+            site,
+            ids.get(site.antenna_of.unwrap_or_default()).copied(),
+            now,
+        )?
+        .insert(&txn)
+        .await
+        .context("Failed to seed demo structures")?;
         ids.insert(site.matricule, row.id);
     }
     for demo_user in &USERS {
@@ -266,10 +272,10 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
             partner: demo_user.partner.map(Into::into),
             structure: demo_user.structure.map(Into::into),
         };
-        users::grant(&txn, demo_user.email, demo_user.role, &scope).await?;
+        users::grant(&txn, demo_user.email, demo_user.role, &scope, now).await?;
     }
-    seed_conventions(&txn, &ids).await?;
-    seed_agent(&txn, &ids).await?;
+    seed_conventions(&txn, &ids, now).await?;
+    seed_agent(&txn, &ids, now).await?;
     txn.commit()
         .await
         .context("Failed to commit the demo seed")?;
@@ -281,13 +287,13 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
 async fn seed_conventions(
     txn: &DatabaseTransaction,
     ids: &std::collections::HashMap<&str, i64>,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let core = partner::Entity::find()
         .filter(partner::Column::Core.eq(true))
         .filter(partner::Column::DepartmentCode.is_null())
         .all(txn)
         .await?;
-    let now = Utc::now();
     let admin = users::find_by_email(txn, "prefet.nord@demo.maillage.fr")
         .await?
         .map_or(0, |u| u.id);
@@ -301,7 +307,7 @@ async fn seed_conventions(
                 ConventionStatus::Draft
             })
             .into()),
-            signed_on: Set(signed.then(|| now.date_naive())),
+            signed_on: Set(signed.then(|| paris_date(now))),
             created_by: Set(admin),
             created_at: Set(now),
             updated_at: Set(now),
@@ -329,7 +335,7 @@ async fn seed_conventions(
                 structure_id: Set(*structure_id),
                 functioning: Set("Ouverte du lundi au vendredi; permanences CAF le mardi.".into()),
                 carrier: Set(Some(db_name(Carrier::Commune).into())),
-                signed_on: Set(Some(now.date_naive())),
+                signed_on: Set(Some(paris_date(now))),
                 created_at: Set(now),
                 ..Default::default()
             }
@@ -345,6 +351,7 @@ async fn seed_conventions(
 async fn seed_agent(
     txn: &DatabaseTransaction,
     ids: &std::collections::HashMap<&str, i64>,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let email = "agent.lille@demo.maillage.fr";
     let (Some(user), Some(structure_id)) = (
@@ -353,7 +360,6 @@ async fn seed_agent(
     ) else {
         anyhow::bail!("the demo agent or DEMO-59-01 is missing");
     };
-    let now = Utc::now();
     let row = agent::ActiveModel {
         user_id: Set(user.id),
         full_name: Set("Léa Martin".into()),
@@ -379,6 +385,7 @@ async fn seed_agent(
 fn site_model(
     site: &DemoSite,
     principal_id: Option<i64>,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<structure::ActiveModel> {
     let hours = WeeklyHours::parse_days(Weekday::ALL.into_iter().zip(site.hours))?;
     let label_date = site
@@ -388,7 +395,6 @@ fn site_model(
         site.format,
         StructureFormat::Bus | StructureFormat::Itinerant
     );
-    let now = Utc::now();
     Ok(structure::ActiveModel {
         matricule: Set(site.matricule.into()),
         name: Set(site.name.into()),

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
@@ -19,6 +19,7 @@ use serde_json::json;
 use super::{audit, structures};
 use crate::auth::policy::{PolarFundingEnvelope, PolarStructure};
 use crate::auth::{Actor, Policy};
+use crate::clock::Clock;
 use crate::domain::enums::{FundingKind, LabelStatus, StructureFormat, db_name};
 use crate::error::{AppError, AppResult};
 use entity::{funding_envelope, funding_grant, structure};
@@ -54,6 +55,7 @@ pub async fn grant(
     policy: &Policy,
     actor: &Actor,
     request: GrantRequest,
+    clock: &Clock,
 ) -> AppResult<funding_grant::Model> {
     let row = structures::by_matricule(db, policy, actor, &request.structure).await?;
     let action = match request.kind {
@@ -69,7 +71,7 @@ pub async fn grant(
             _ => "funding is granted by ANCT or the department's prefecture",
         },
     )?;
-    let this_year = Utc::now().date_naive().year();
+    let this_year = clock.today().year();
     if !(2020..=this_year + 1).contains(&request.year) {
         return Err(AppError::bad_input(
             "input.year",
@@ -164,7 +166,7 @@ pub async fn grant(
         envelope_code: Set(envelope.map(str::to_owned)),
         unique_key: Set(unique_key),
         granted_by: Set(actor.user_id),
-        granted_at: Set(Utc::now()),
+        granted_at: Set(clock.now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -184,6 +186,7 @@ pub async fn grant(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "funding.grant",
             target_type: "FundingGrant",

@@ -13,13 +13,14 @@ use std::fmt;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set, TransactionTrait,
 };
 
 use super::csv_file::{CsvFile, CsvRow};
+use crate::clock::Clock;
 use crate::domain::enums::{LabelStatus, SiteType, StructureFormat, db_name};
 use crate::domain::hours::{Weekday, WeeklyHours};
 use crate::domain::label::parse_label_statement;
@@ -183,7 +184,7 @@ impl SiteFields {
         fields
     }
 
-    fn apply(self, model: &mut structure::ActiveModel) {
+    fn apply(self, model: &mut structure::ActiveModel, clock: &Clock) {
         model.matricule = Set(self.matricule);
         model.name = Set(self.name);
         model.department_code = Set(self.department_code);
@@ -206,7 +207,7 @@ impl SiteFields {
         model.label_status = Set(self.label_status.to_owned());
         model.label_date = Set(self.label_date);
         model.search_text = Set(self.search_text);
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(clock.now());
     }
 }
 
@@ -270,7 +271,11 @@ impl SiteContext {
 }
 
 /// Imports `path` into the database.
-pub async fn import(db: &DatabaseConnection, path: &Path) -> anyhow::Result<SitesReport> {
+pub async fn import(
+    db: &DatabaseConnection,
+    path: &Path,
+    clock: &Clock,
+) -> anyhow::Result<SitesReport> {
     let file = CsvFile::read(path, &COLUMNS)?;
     let txn = db
         .begin()
@@ -286,7 +291,7 @@ pub async fn import(db: &DatabaseConnection, path: &Path) -> anyhow::Result<Site
         .map(|row| (row.matricule.clone(), row))
         .collect();
 
-    let mut changed = upsert(&txn, &accepted, &stored).await?;
+    let mut changed = upsert(&txn, &accepted, &stored, clock).await?;
     changed.extend(link_antennas(&txn, &accepted).await?);
 
     // A row stored before is "updated" if either step changed it; a new row linked to its
@@ -341,10 +346,11 @@ async fn upsert(
     txn: &impl ConnectionTrait,
     accepted: &[SiteFields],
     stored: &HashMap<String, structure::Model>,
+    clock: &Clock,
 ) -> anyhow::Result<HashSet<String>> {
     let mut inserts = Vec::new();
     let mut changed = HashSet::new();
-    let now = Utc::now();
+    let now = clock.now();
     for fields in accepted {
         match stored.get(&fields.matricule) {
             None => {
@@ -360,12 +366,12 @@ async fn upsert(
                     created_at: Set(now),
                     ..Default::default()
                 };
-                fields.clone().apply(&mut model);
+                fields.clone().apply(&mut model, clock);
                 inserts.push(model);
             }
             Some(row) if SiteFields::of(row) != fields.keeping_workflow_label(row) => {
                 let mut model: structure::ActiveModel = row.clone().into();
-                fields.keeping_workflow_label(row).apply(&mut model);
+                fields.keeping_workflow_label(row).apply(&mut model, clock);
                 model
                     .update(txn)
                     .await

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rand::Rng;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use super::{audit, conventions, criteria, structures, users};
 use crate::auth::policy::{PolarLabelAudit, PolarStructure};
 use crate::auth::{Actor, Policy};
+use crate::clock::{Clock, paris_date};
 use crate::domain::enums::{LabelStatus, Role};
 use crate::domain::label_workflow::{self, Finding, LabelStep};
 use crate::error::{AppError, AppResult};
@@ -95,6 +96,7 @@ async fn advance(
     next: LabelStatus,
     label_date: Option<Option<NaiveDate>>,
     withdrawal_reason: Option<Option<String>>,
+    clock: &Clock,
 ) -> AppResult<()> {
     let mut update = structure::Entity::update_many()
         .col_expr(structure::Column::LabelStatus, <&str>::from(next).into())
@@ -102,7 +104,7 @@ async fn advance(
             structure::Column::LabelVersion,
             (row.label_version + 1).into(),
         )
-        .col_expr(structure::Column::UpdatedAt, Utc::now().into());
+        .col_expr(structure::Column::UpdatedAt, clock.now().into());
     if let Some(date) = label_date {
         update = update.col_expr(structure::Column::LabelDate, date.into());
     }
@@ -132,10 +134,12 @@ async fn record(
     action: &str,
     next: LabelStatus,
     details: serde_json::Value,
+    clock: &Clock,
 ) -> AppResult<()> {
     audit::record(
         txn,
         actor,
+        clock,
         audit::Change {
             action,
             target_type: "Structure",
@@ -162,6 +166,10 @@ async fn reload(db: &impl ConnectionTrait, id: i64) -> AppResult<structure::Mode
 
 /// The prefect proposes a structure with its self-assessment of every criterion of the
 /// framework in force. A re-proposal after a failed audit is a priority.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request context (database, policy, actor, clock) still travels as separate values"
+)]
 pub async fn propose(
     db: &DatabaseConnection,
     policy: &Policy,
@@ -170,6 +178,7 @@ pub async fn propose(
     expected_version: i32,
     declared: Vec<DeclaredCriterion>,
     legacy_msap: Option<bool>,
+    clock: &Clock,
 ) -> AppResult<structure::Model> {
     let (row, next) = for_step(
         db,
@@ -181,7 +190,7 @@ pub async fn propose(
         expected_version,
     )
     .await?;
-    let today = Utc::now().date_naive();
+    let today = clock.today();
     let framework = criteria::frameworks(db, today)
         .await?
         .into_iter()
@@ -239,7 +248,7 @@ pub async fn propose(
     }
     let priority = label_workflow::proposal_is_priority(status_of(&row)?);
     let txn = db.begin().await?;
-    advance(&txn, &row, next, None, None).await?;
+    advance(&txn, &row, next, None, None, clock).await?;
     if let Some(legacy) = legacy_msap {
         structure::Entity::update_many()
             .col_expr(structure::Column::LegacyMsap, legacy.into())
@@ -252,7 +261,7 @@ pub async fn propose(
         framework_version: Set(framework.framework.version.clone()),
         priority: Set(priority),
         proposed_by: Set(actor.user_id),
-        proposed_at: Set(Utc::now()),
+        proposed_at: Set(clock.now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -268,7 +277,7 @@ pub async fn propose(
     let declared_met = declared.iter().filter(|d| d.met).count();
     let details = json!({ "priority": priority, "framework": framework.framework.version,
         "declaredMet": declared_met, "legacyMsap": legacy_msap });
-    record(&txn, actor, &row, "label.propose", next, details).await?;
+    record(&txn, actor, &row, "label.propose", next, details, clock).await?;
     txn.commit().await?;
     reload(db, row.id).await
 }
@@ -292,6 +301,10 @@ async fn latest_application(
 
 /// ANCT schedules the audit of a proposed structure and assigns an auditor (a user holding
 /// the AUDITOR role), who then sees the structure.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request context (database, policy, actor, clock) still travels as separate values"
+)]
 pub async fn schedule_audit(
     db: &DatabaseConnection,
     policy: &Policy,
@@ -300,6 +313,7 @@ pub async fn schedule_audit(
     expected_version: i32,
     auditor_email: &str,
     scheduled_on: NaiveDate,
+    clock: &Clock,
 ) -> AppResult<structure::Model> {
     let (row, next) = for_step(
         db,
@@ -329,21 +343,30 @@ pub async fn schedule_audit(
     }
     let application = latest_application(db, row.id).await?;
     let txn = db.begin().await?;
-    advance(&txn, &row, next, None, None).await?;
+    advance(&txn, &row, next, None, None, clock).await?;
     let audit = label_audit::ActiveModel {
         application_id: Set(application.id),
         structure_id: Set(row.id),
         auditor_id: Set(auditor.id),
         priority: Set(application.priority),
         scheduled_on: Set(scheduled_on),
-        scheduled_at: Set(Utc::now()),
+        scheduled_at: Set(clock.now()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
     let details = json!({ "audit": audit.id, "auditor": auditor.email,
         "scheduledOn": scheduled_on, "priority": audit.priority });
-    record(&txn, actor, &row, "label.schedule_audit", next, details).await?;
+    record(
+        &txn,
+        actor,
+        &row,
+        "label.schedule_audit",
+        next,
+        details,
+        clock,
+    )
+    .await?;
     txn.commit().await?;
     reload(db, row.id).await
 }
@@ -415,6 +438,10 @@ async fn audit_criteria(
 
 /// The assigned auditor records one criterion as found on site (again to correct it,
 /// until the audit is submitted).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request context (database, policy, actor, clock) still travels as separate values"
+)]
 pub async fn record_result(
     db: &DatabaseConnection,
     policy: &Policy,
@@ -423,6 +450,7 @@ pub async fn record_result(
     code: &str,
     met: bool,
     remark: Option<String>,
+    clock: &Clock,
 ) -> AppResult<label_audit::Model> {
     let (audit, structure) = conducted(db, policy, actor, audit_id).await?;
     let criterion = audit_criteria(db, &audit)
@@ -448,7 +476,7 @@ pub async fn record_result(
         criterion_id: Set(criterion.id),
         met: Set(met),
         remark: Set(remark.clone()),
-        recorded_at: Set(Utc::now()),
+        recorded_at: Set(clock.now()),
     })
     .on_conflict(
         OnConflict::columns([
@@ -468,6 +496,7 @@ pub async fn record_result(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "audit.record_result",
             target_type: "LabelAudit",
@@ -520,6 +549,7 @@ pub async fn submit(
     policy: &Policy,
     actor: &Actor,
     audit_id: i64,
+    clock: &Clock,
 ) -> AppResult<label_audit::Model> {
     let (audit, row) = conducted(db, policy, actor, audit_id).await?;
     let criteria = audit_criteria(db, &audit).await?;
@@ -564,7 +594,7 @@ pub async fn submit(
         ))
     })?;
     let txn = db.begin().await?;
-    let now = Utc::now();
+    let now = clock.now();
     let updated = label_audit::Entity::update_many()
         .col_expr(label_audit::Column::SubmittedAt, now.into())
         .col_expr(label_audit::Column::Outcome, <&str>::from(outcome).into())
@@ -577,10 +607,19 @@ pub async fn submit(
             "audit {audit_id} is already submitted"
         )));
     }
-    advance(&txn, &row, next, None, None).await?;
+    advance(&txn, &row, next, None, None, clock).await?;
     let details =
         json!({ "audit": audit.id, "outcome": <&str>::from(outcome), "reasons": reasons });
-    record(&txn, actor, &row, "label.submit_audit", next, details).await?;
+    record(
+        &txn,
+        actor,
+        &row,
+        "label.submit_audit",
+        next,
+        details,
+        clock,
+    )
+    .await?;
     txn.commit().await?;
     Ok(label_audit::Entity::find_by_id(audit.id)
         .one(db)
@@ -607,6 +646,7 @@ pub async fn approve(
     actor: &Actor,
     matricule: &str,
     expected_version: i32,
+    clock: &Clock,
 ) -> AppResult<structure::Model> {
     let (row, next) = for_step(
         db,
@@ -619,17 +659,17 @@ pub async fn approve(
     )
     .await?;
     let txn = db.begin().await?;
-    advance(&txn, &row, next, None, None).await?;
+    advance(&txn, &row, next, None, None, clock).await?;
     let audit = latest_audit(&txn, row.id).await?;
     if let Some(audit) = &audit {
         label_audit::Entity::update_many()
-            .col_expr(label_audit::Column::ApprovedAt, Utc::now().into())
+            .col_expr(label_audit::Column::ApprovedAt, clock.now().into())
             .filter(label_audit::Column::Id.eq(audit.id))
             .exec(&txn)
             .await?;
     }
     let details = json!({ "audit": audit.map(|a| a.id) });
-    record(&txn, actor, &row, "label.approve", next, details).await?;
+    record(&txn, actor, &row, "label.approve", next, details, clock).await?;
     txn.commit().await?;
     reload(db, row.id).await
 }
@@ -676,6 +716,7 @@ pub async fn label(
     matricule: &str,
     expected_version: i32,
     label_date: NaiveDate,
+    clock: &Clock,
 ) -> AppResult<Labelled> {
     let (row, next) = for_step(
         db,
@@ -689,17 +730,17 @@ pub async fn label(
     .await?;
     let audit = latest_audit(db, row.id).await?;
     if let Some(submitted) = audit.and_then(|a| a.submitted_at)
-        && label_date < submitted.date_naive()
+        && label_date < paris_date(submitted)
     {
         return Err(AppError::bad_input(
             "labelDate",
             format!(
                 "the label date cannot precede the audit ({})",
-                submitted.date_naive()
+                paris_date(submitted)
             ),
         ));
     }
-    if label_date > Utc::now().date_naive() + chrono::Days::new(366) {
+    if label_date > clock.today() + chrono::Days::new(366) {
         return Err(AppError::bad_input(
             "labelDate",
             "the label date is at most a year ahead",
@@ -709,12 +750,12 @@ pub async fn label(
     let convention = conventions::find(db, &row.department_code).await?;
     let code = onboarding_code();
     let txn = db.begin().await?;
-    advance(&txn, &row, next, Some(Some(label_date)), Some(None)).await?;
+    advance(&txn, &row, next, Some(Some(label_date)), Some(None), clock).await?;
     onboarding_invitation::ActiveModel {
         structure_id: Set(row.id),
         code_hash: Set(code_hash(&code)),
         created_by: Set(actor.user_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(clock.now()),
         used_at: Set(None),
         ..Default::default()
     }
@@ -732,13 +773,14 @@ pub async fn label(
             "Annex created on labelling; to be completed by the prefecture.",
             row.carrier.as_deref(),
             &[],
+            clock,
         )
         .await?;
         amendment = made;
     }
     let details = json!({ "labelDate": label_date,
         "amendment": amendment.as_ref().map(|a| a.number) });
-    record(&txn, actor, &row, "label.grant", next, details).await?;
+    record(&txn, actor, &row, "label.grant", next, details, clock).await?;
     txn.commit().await?;
     Ok(Labelled {
         structure: reload(db, row.id).await?,
@@ -755,6 +797,7 @@ pub async fn withdraw(
     matricule: &str,
     expected_version: i32,
     reason: &str,
+    clock: &Clock,
 ) -> AppResult<structure::Model> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
@@ -774,7 +817,7 @@ pub async fn withdraw(
     )
     .await?;
     let txn = db.begin().await?;
-    advance(&txn, &row, next, None, Some(Some(reason.to_owned()))).await?;
+    advance(&txn, &row, next, None, Some(Some(reason.to_owned())), clock).await?;
     record(
         &txn,
         actor,
@@ -782,6 +825,7 @@ pub async fn withdraw(
         "label.withdraw",
         next,
         json!({ "reason": reason }),
+        clock,
     )
     .await?;
     txn.commit().await?;

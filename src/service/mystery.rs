@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Select, Set, TransactionTrait,
@@ -16,6 +16,7 @@ use serde_json::json;
 use super::{audit, users};
 use crate::auth::policy::{PolarMysteryVisit, PolarQualityProgramme};
 use crate::auth::{Actor, Policy, StructureView};
+use crate::clock::Clock;
 use crate::domain::enums::{LabelStatus, Role, db_name};
 use crate::domain::mystery::{self, ITEMS, MAX_SCORE};
 use crate::error::{AppError, AppResult};
@@ -52,6 +53,7 @@ pub async fn create_campaign(
     policy: &Policy,
     actor: &Actor,
     new: NewCampaign,
+    clock: &Clock,
 ) -> AppResult<(mystery_campaign::Model, usize)> {
     manage(policy, actor, "drawing mystery visits")?;
     let label = new.label.trim();
@@ -85,7 +87,7 @@ pub async fn create_campaign(
         per_department: Set(new.per_department),
         published: Set(false),
         created_by: Set(actor.user_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(clock.now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -112,6 +114,7 @@ pub async fn create_campaign(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "mystery.create_campaign",
             target_type: "MysteryCampaign",
@@ -190,6 +193,7 @@ pub async fn assign(
     actor: &Actor,
     id: i64,
     visitor_email: &str,
+    clock: &Clock,
 ) -> AppResult<mystery_visit::Model> {
     let (visit, _) = readable(db, policy, actor, id).await?;
     manage(policy, actor, "assigning mystery visitors")?;
@@ -223,6 +227,7 @@ pub async fn assign(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "mystery.assign",
             target_type: "MysteryVisit",
@@ -238,6 +243,10 @@ pub async fn assign(
 }
 
 /// The assigned visitor records the visit: a score for every item and a comment.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request context (database, policy, actor, clock) still travels as separate values"
+)]
 pub async fn record(
     db: &DatabaseConnection,
     policy: &Policy,
@@ -246,6 +255,7 @@ pub async fn record(
     visited_on: NaiveDate,
     scores: Vec<(String, i32)>,
     comment: Option<String>,
+    clock: &Clock,
 ) -> AppResult<mystery_visit::Model> {
     let (visit, published) = readable(db, policy, actor, id).await?;
     policy.authorize(
@@ -259,7 +269,7 @@ pub async fn record(
             "visit {id} is already recorded"
         )));
     }
-    if visited_on > Utc::now().date_naive() {
+    if visited_on > clock.today() {
         return Err(AppError::bad_input(
             "visitedOn",
             "a visit is recorded once it took place",
@@ -321,7 +331,7 @@ pub async fn record(
             ordered.iter().map(|(_, score)| score).sum::<i32>().into(),
         )
         .col_expr(mystery_visit::Column::Comment, comment.clone().into())
-        .col_expr(mystery_visit::Column::SubmittedAt, Utc::now().into())
+        .col_expr(mystery_visit::Column::SubmittedAt, clock.now().into())
         .filter(mystery_visit::Column::Id.eq(id))
         .filter(mystery_visit::Column::SubmittedAt.is_null())
         .exec(&txn)
@@ -335,6 +345,7 @@ pub async fn record(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "mystery.record",
             target_type: "MysteryVisit",
@@ -358,6 +369,7 @@ pub async fn publish(
     policy: &Policy,
     actor: &Actor,
     id: i64,
+    clock: &Clock,
 ) -> AppResult<mystery_campaign::Model> {
     manage(policy, actor, "publishing mystery visits")?;
     let before = campaign(db, id).await?;
@@ -374,6 +386,7 @@ pub async fn publish(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "mystery.publish",
             target_type: "MysteryCampaign",

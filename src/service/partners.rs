@@ -10,6 +10,7 @@ use super::audit;
 
 use crate::auth::policy::{PolarDepartment, PolarPartner};
 use crate::auth::{Actor, Policy};
+use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 use entity::{department, partner};
 
@@ -81,6 +82,7 @@ pub async fn create_local(
     policy: &Policy,
     actor: &Actor,
     new: NewLocalPartner,
+    clock: &Clock,
 ) -> AppResult<partner::Model> {
     let code = new.code.trim().to_uppercase();
     let code_ok = (2..=40).contains(&code.len())
@@ -131,7 +133,7 @@ pub async fn create_local(
         name: Set(name),
         core: Set(false),
         department_code: Set(Some(department.code)),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(clock.now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -149,7 +151,7 @@ pub async fn create_local(
                     "department": row.department_code,
                 })),
             };
-            audit::record(&txn, actor, change).await?;
+            audit::record(&txn, actor, clock, change).await?;
             txn.commit().await?;
             Ok(row)
         }

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -14,6 +13,7 @@ use serde_json::json;
 use super::audit;
 use crate::auth::policy::{PolarDepartment, PolarReferent};
 use crate::auth::{Actor, Policy};
+use crate::clock::Clock;
 use crate::domain::enums::{ReferentKind, db_name};
 use crate::domain::text::{is_email, is_phone};
 use crate::error::{AppError, AppResult};
@@ -186,11 +186,12 @@ pub async fn create(
     policy: &Policy,
     actor: &Actor,
     input: ReferentInput,
+    clock: &Clock,
 ) -> AppResult<referent::Model> {
     let partner = check(db, &input).await?;
     authorize_manage(policy, actor, &partner.code, &input.department)?;
     let txn = db.begin().await?;
-    let now = Utc::now();
+    let now = clock.now();
     let row = referent::ActiveModel {
         partner_id: Set(partner.id),
         department_code: Set(input.department.clone()),
@@ -216,7 +217,7 @@ pub async fn create(
         before: None,
         after: Some(snapshot(&row, &partner.code)),
     };
-    audit::record(&txn, actor, change).await?;
+    audit::record(&txn, actor, clock, change).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -249,6 +250,7 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     input: ReferentInput,
+    clock: &Clock,
 ) -> AppResult<referent::Model> {
     let (before, before_partner) = readable(db, policy, actor, id).await?;
     authorize_manage(policy, actor, &before_partner, &before.department_code)?;
@@ -265,7 +267,7 @@ pub async fn update(
         .phone
         .map(|p| p.trim().to_owned())
         .filter(|p| !p.is_empty()));
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(clock.now());
     let after = row.update(&txn).await?;
     let key = id.to_string();
     let change = audit::Change {
@@ -276,7 +278,7 @@ pub async fn update(
         before: Some(snapshot(&before, &before_partner)),
         after: Some(snapshot(&after, &partner.code)),
     };
-    audit::record(&txn, actor, change).await?;
+    audit::record(&txn, actor, clock, change).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -287,6 +289,7 @@ pub async fn delete(
     policy: &Policy,
     actor: &Actor,
     id: i64,
+    clock: &Clock,
 ) -> AppResult<()> {
     let (before, partner) = readable(db, policy, actor, id).await?;
     authorize_manage(policy, actor, &partner, &before.department_code)?;
@@ -301,7 +304,7 @@ pub async fn delete(
         before: Some(snapshot(&before, &partner)),
         after: None,
     };
-    audit::record(&txn, actor, change).await?;
+    audit::record(&txn, actor, clock, change).await?;
     txn.commit().await?;
     Ok(())
 }

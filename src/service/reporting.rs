@@ -4,7 +4,7 @@
 //! `record_report`); ANCT, the prefects and the structure's agents read (`read_reports`,
 //! mirrored in SQL by the internal view).
 
-use chrono::{Datelike, Days, NaiveDate, Utc};
+use chrono::{Datelike, Days, NaiveDate};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
     EntityTrait, QueryFilter, Select, Set, TransactionTrait,
@@ -15,6 +15,7 @@ use super::paging::{self, Direction};
 use super::{audit, sql, structures};
 use crate::auth::policy::PolarStructure;
 use crate::auth::{Actor, Policy, StructureView};
+use crate::clock::Clock;
 use crate::domain::reporting::{HelpKind, LifeSituation, ReportTheme};
 use crate::error::{AppError, AppResult};
 use entity::{partner, report_entry, structure};
@@ -63,6 +64,7 @@ async fn checked(
     policy: &Policy,
     actor: &Actor,
     input: &EntryInput,
+    clock: &Clock,
 ) -> AppResult<(structure::Model, partner::Model)> {
     let structure = structures::by_matricule(db, policy, actor, &input.structure).await?;
     policy.authorize(
@@ -71,7 +73,7 @@ async fn checked(
         PolarStructure::bare(&structure),
         "entries are recorded by the structure's agents",
     )?;
-    let today = Utc::now().date_naive();
+    let today = clock.today();
     let earliest = today
         .checked_sub_days(Days::new(MAX_AGE_DAYS))
         .unwrap_or(today);
@@ -113,6 +115,7 @@ fn model(
     structure: &structure::Model,
     partner: &partner::Model,
     input: &EntryInput,
+    clock: &Clock,
 ) -> report_entry::ActiveModel {
     report_entry::ActiveModel {
         structure_id: Set(structure.id),
@@ -128,7 +131,7 @@ fn model(
         corrects_id: Set(None),
         superseded_by_id: Set(None),
         correction_reason: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(clock.now()),
         ..Default::default()
     }
 }
@@ -233,10 +236,11 @@ pub async fn record(
     policy: &Policy,
     actor: &Actor,
     input: EntryInput,
+    clock: &Clock,
 ) -> AppResult<report_entry::Model> {
-    let (structure, partner) = checked(db, policy, actor, &input).await?;
+    let (structure, partner) = checked(db, policy, actor, &input, clock).await?;
     let txn = db.begin().await?;
-    let row = model(actor, &structure, &partner, &input)
+    let row = model(actor, &structure, &partner, &input, clock)
         .insert(&txn)
         .await?;
     summarise(&txn, &row, 1).await?;
@@ -244,6 +248,7 @@ pub async fn record(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "report.record",
             target_type: "ReportEntry",
@@ -267,6 +272,7 @@ pub async fn correct(
     id: i64,
     input: EntryInput,
     reason: &str,
+    clock: &Clock,
 ) -> AppResult<report_entry::Model> {
     let old = readable(db, actor, id).await?;
     let reason = reason.trim();
@@ -276,7 +282,7 @@ pub async fn correct(
             "a correction says why, in 1 to 500 characters",
         ));
     }
-    let (structure, partner) = checked(db, policy, actor, &input).await?;
+    let (structure, partner) = checked(db, policy, actor, &input, clock).await?;
     if structure.id != old.structure_id {
         return Err(AppError::bad_input(
             "input.structure",
@@ -289,7 +295,7 @@ pub async fn correct(
         )));
     }
     let txn = db.begin().await?;
-    let mut new = model(actor, &structure, &partner, &input);
+    let mut new = model(actor, &structure, &partner, &input, clock);
     new.corrects_id = Set(Some(old.id));
     new.correction_reason = Set(Some(reason.to_owned()));
     let row = new
@@ -318,6 +324,7 @@ pub async fn correct(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "report.correct",
             target_type: "ReportEntry",

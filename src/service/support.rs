@@ -24,6 +24,7 @@ use super::{audit, structures};
 use crate::auth::policy::PolarSupportRequest;
 use crate::auth::scope::PartnerReach;
 use crate::auth::{Actor, Policy, StructureView};
+use crate::clock::Clock;
 use crate::domain::attachment;
 use crate::domain::enums::{ReferentKind, db_name};
 use crate::domain::working_time;
@@ -234,6 +235,7 @@ async fn store_files(
     request_id: i64,
     message_id: Option<i64>,
     checked: Vec<(AttachmentInput, Vec<u8>, String)>,
+    clock: &Clock,
 ) -> AppResult<Vec<serde_json::Value>> {
     let mut logged = Vec::new();
     for (file, bytes, sha) in checked {
@@ -247,7 +249,7 @@ async fn store_files(
             sha256: Set(sha.clone()),
             content: Set(bytes),
             uploaded_by: Set(actor.user_id),
-            created_at: Set(Utc::now()),
+            created_at: Set(clock.now()),
             ..Default::default()
         }
         .insert(txn)
@@ -265,6 +267,7 @@ pub async fn send(
     policy: &Policy,
     actor: &Actor,
     new: NewRequest,
+    clock: &Clock,
 ) -> AppResult<support_request::Model> {
     let structure = structures::by_matricule(db, policy, actor, &new.structure).await?;
     let partner = partner::Entity::find()
@@ -288,13 +291,13 @@ pub async fn send(
         citizen_name: String::new(),
         citizen_details: None,
         status: status::OPEN.to_owned(),
-        sent_at: Utc::now(),
-        due_at: Utc::now(),
+        sent_at: clock.now(),
+        due_at: clock.now(),
         first_answered_at: None,
         answer_seconds: None,
         closed_at: None,
         reopened_count: 0,
-        updated_at: Utc::now(),
+        updated_at: clock.now(),
     };
     policy.authorize(
         actor,
@@ -334,7 +337,7 @@ pub async fn send(
             ),
         ));
     }
-    let sent_at = Utc::now();
+    let sent_at = clock.now();
     let txn = db.begin().await?;
     let row = support_request::ActiveModel {
         structure_id: Set(structure.id),
@@ -357,7 +360,7 @@ pub async fn send(
     }
     .insert(&txn)
     .await?;
-    let logged = store_files(&txn, actor, row.id, None, checked).await?;
+    let logged = store_files(&txn, actor, row.id, None, checked, clock).await?;
     // Metadata only: the audit log is read by prefects, who must not see the content.
     log(
         &txn,
@@ -366,6 +369,7 @@ pub async fn send(
         &partner.code,
         "support.send",
         json!({ "attachments": logged }),
+        clock,
     )
     .await?;
     txn.commit().await?;
@@ -379,11 +383,13 @@ async fn log(
     partner: &str,
     action: &str,
     details: serde_json::Value,
+    clock: &Clock,
 ) -> AppResult<()> {
     let key = row.id.to_string();
     audit::record(
         txn,
         actor,
+        clock,
         audit::Change {
             action,
             target_type: "SupportRequest",
@@ -404,6 +410,7 @@ pub async fn write(
     id: i64,
     body: &str,
     attachments: Vec<AttachmentInput>,
+    clock: &Clock,
 ) -> AppResult<support_request::Model> {
     let (row, partner) = readable(db, policy, actor, id).await?;
     policy.authorize(
@@ -429,7 +436,7 @@ pub async fn write(
     } else {
         "PARTNER"
     };
-    let now = Utc::now();
+    let now = clock.now();
     let txn = db.begin().await?;
     let message = support_message::ActiveModel {
         request_id: Set(row.id),
@@ -442,7 +449,7 @@ pub async fn write(
     }
     .insert(&txn)
     .await?;
-    let logged = store_files(&txn, actor, row.id, Some(message.id), checked).await?;
+    let logged = store_files(&txn, actor, row.id, Some(message.id), checked, clock).await?;
     let mut active: support_request::ActiveModel = row.clone().into();
     active.status = Set(if from_structure {
         status::OPEN
@@ -457,7 +464,16 @@ pub async fn write(
     active.updated_at = Set(now);
     let after = active.update(&txn).await?;
     let details = json!({ "side": side, "message": message.id, "attachments": logged });
-    log(&txn, actor, &after, &partner, "support.write", details).await?;
+    log(
+        &txn,
+        actor,
+        &after,
+        &partner,
+        "support.write",
+        details,
+        clock,
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -468,6 +484,7 @@ pub async fn close(
     policy: &Policy,
     actor: &Actor,
     id: i64,
+    clock: &Clock,
 ) -> AppResult<support_request::Model> {
     transition(
         db,
@@ -477,6 +494,7 @@ pub async fn close(
         "close",
         status::ANSWERED,
         status::CLOSED,
+        clock,
     )
     .await
 }
@@ -487,6 +505,7 @@ pub async fn reopen(
     policy: &Policy,
     actor: &Actor,
     id: i64,
+    clock: &Clock,
 ) -> AppResult<support_request::Model> {
     transition(
         db,
@@ -496,10 +515,15 @@ pub async fn reopen(
         "reopen",
         status::CLOSED,
         status::OPEN,
+        clock,
     )
     .await
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request context (database, policy, actor, clock) still travels as separate values"
+)]
 async fn transition(
     db: &DatabaseConnection,
     policy: &Policy,
@@ -508,6 +532,7 @@ async fn transition(
     action: &str,
     from: &str,
     to: &str,
+    clock: &Clock,
 ) -> AppResult<support_request::Model> {
     let (row, partner) = readable(db, policy, actor, id).await?;
     policy.authorize(
@@ -522,7 +547,7 @@ async fn transition(
             row.status
         )));
     }
-    let now = Utc::now();
+    let now = clock.now();
     let txn = db.begin().await?;
     let mut update = support_request::Entity::update_many()
         .col_expr(support_request::Column::Status, to.into())
@@ -556,6 +581,7 @@ async fn transition(
         &partner,
         &format!("support.{action}"),
         json!({}),
+        clock,
     )
     .await?;
     txn.commit().await?;
@@ -569,10 +595,11 @@ pub async fn page(
     late_only: bool,
     after: Option<i64>,
     limit: u64,
+    clock: &Clock,
 ) -> AppResult<(Vec<support_request::Model>, bool)> {
     paging::keyset_page(
         db,
-        listed(actor, late_only),
+        listed(actor, late_only, clock),
         support_request::Column::Id,
         Direction::Descending,
         after,
@@ -582,15 +609,24 @@ pub async fn page(
 }
 
 /// How many requests the actor may read (optionally only late ones).
-pub async fn count(db: &impl ConnectionTrait, actor: &Actor, late_only: bool) -> AppResult<u64> {
-    paging::count(db, listed(actor, late_only)).await
+pub async fn count(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    late_only: bool,
+    clock: &Clock,
+) -> AppResult<u64> {
+    paging::count(db, listed(actor, late_only, clock)).await
 }
 
 /// The requests the actor may read, optionally only the late ones.
-fn listed(actor: &Actor, late_only: bool) -> Option<Select<support_request::Entity>> {
+fn listed(
+    actor: &Actor,
+    late_only: bool,
+    clock: &Clock,
+) -> Option<Select<support_request::Entity>> {
     SupportScope::of(actor)
         .select()
-        .map(|s| if late_only { late(s, Utc::now()) } else { s })
+        .map(|s| if late_only { late(s, clock.now()) } else { s })
 }
 
 /// Late at `now`: not answered by its due date (answered late, or still unanswered past it).

@@ -7,7 +7,7 @@
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::Rng;
 use sea_orm::{
@@ -19,6 +19,7 @@ use serde_json::json;
 use super::{audit, structures};
 use crate::auth::policy::{PolarQualityProgramme, PolarStructure};
 use crate::auth::{Actor, Policy};
+use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 use entity::{agent, structure, survey_answer, survey_campaign, survey_code};
 
@@ -91,6 +92,7 @@ pub async fn create_campaign(
     policy: &Policy,
     actor: &Actor,
     new: NewCampaign,
+    clock: &Clock,
 ) -> AppResult<survey_campaign::Model> {
     policy.authorize(
         actor,
@@ -122,7 +124,7 @@ pub async fn create_campaign(
         opens_on: Set(new.opens_on),
         closes_on: Set(new.closes_on),
         created_by: Set(actor.user_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(clock.now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -136,6 +138,7 @@ pub async fn create_campaign(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "survey.create_campaign",
             target_type: "SurveyCampaign",
@@ -180,8 +183,8 @@ pub async fn campaign(db: &impl ConnectionTrait, id: i64) -> AppResult<survey_ca
         .ok_or_else(|| AppError::not_found("survey campaign", &id.to_string()))
 }
 
-fn open(campaign: &survey_campaign::Model) -> AppResult<()> {
-    let today = Utc::now().date_naive();
+fn open(campaign: &survey_campaign::Model, clock: &Clock) -> AppResult<()> {
+    let today = clock.today();
     if today < campaign.opens_on || today > campaign.closes_on {
         return Err(AppError::Conflict(format!(
             "the survey \"{}\" takes answers from {} to {}",
@@ -222,6 +225,7 @@ pub async fn code_for(
     actor: &Actor,
     campaign_id: i64,
     matricule: &str,
+    clock: &Clock,
 ) -> AppResult<String> {
     let campaign = campaign(db, campaign_id).await?;
     let structure = structures::by_matricule(db, policy, actor, matricule).await?;
@@ -251,7 +255,7 @@ pub async fn code_for(
         campaign_id: Set(campaign.id),
         structure_id: Set(structure.id),
         code: Set(code.clone()),
-        created_at: Set(Utc::now()),
+        created_at: Set(clock.now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -261,6 +265,7 @@ pub async fn code_for(
             audit::record(
                 &txn,
                 actor,
+                clock,
                 audit::Change {
                     action: "survey.issue_code",
                     target_type: "Structure",
@@ -309,6 +314,7 @@ fn answer_model(
     structure_id: i64,
     agent_id: Option<i64>,
     answer: Answer,
+    clock: &Clock,
 ) -> survey_answer::ActiveModel {
     survey_answer::ActiveModel {
         campaign_id: Set(campaign.id),
@@ -317,7 +323,7 @@ fn answer_model(
         satisfaction: Set(answer.satisfaction),
         recommend: Set(answer.recommend),
         comment: Set(answer.comment),
-        answered_at: Set(Utc::now()),
+        answered_at: Set(clock.now()),
         ..Default::default()
     }
 }
@@ -328,6 +334,7 @@ pub async fn answer_with_code(
     limiter: &AnswerLimiter,
     code: &str,
     answer: Answer,
+    clock: &Clock,
 ) -> AppResult<()> {
     let answer = checked(&answer)?;
     let code = code.trim().to_uppercase();
@@ -337,19 +344,20 @@ pub async fn answer_with_code(
         .await?
         .ok_or_else(|| AppError::bad_input("code", "this survey code is not valid"))?;
     let campaign = campaign(db, row.campaign_id).await?;
-    open(&campaign)?;
+    open(&campaign, clock)?;
     limiter.check(&code)?;
     let structure = structure::Entity::find_by_id(row.structure_id)
         .one(db)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey code without structure")))?;
     let txn = db.begin().await?;
-    let saved = answer_model(&campaign, row.structure_id, None, answer)
+    let saved = answer_model(&campaign, row.structure_id, None, answer, clock)
         .insert(&txn)
         .await?;
     let key = saved.id.to_string();
     audit::record_without_account(
         &txn,
+        clock,
         "survey code",
         audit::Change {
             action: "survey.answer",
@@ -373,6 +381,7 @@ pub async fn answer_as_agent(
     campaign_id: i64,
     matricule: &str,
     answer: Answer,
+    clock: &Clock,
 ) -> AppResult<()> {
     let campaign = campaign(db, campaign_id).await?;
     let structure = structures::by_matricule(db, policy, actor, matricule).await?;
@@ -388,7 +397,7 @@ pub async fn answer_as_agent(
             "this campaign is the users' survey",
         ));
     }
-    open(&campaign)?;
+    open(&campaign, clock)?;
     let answer = checked(&answer)?;
     let me = agent::Entity::find()
         .filter(agent::Column::UserId.eq(actor.user_id))
@@ -396,7 +405,7 @@ pub async fn answer_as_agent(
         .await?
         .ok_or_else(|| AppError::Forbidden("you are not registered as an agent".into()))?;
     let txn = db.begin().await?;
-    let saved = answer_model(&campaign, structure.id, Some(me.id), answer)
+    let saved = answer_model(&campaign, structure.id, Some(me.id), answer, clock)
         .insert(&txn)
         .await
         .map_err(|err| AppError::on_write(err, || "you already answered this survey".to_owned()))?;
@@ -404,6 +413,7 @@ pub async fn answer_as_agent(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "survey.answer",
             target_type: "SurveyAnswer",

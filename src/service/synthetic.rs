@@ -25,6 +25,7 @@ use sea_orm::{
     DbBackend, EntityTrait, QueryFilter, TransactionTrait,
 };
 
+use crate::clock::{Clock, paris_date};
 use crate::domain::enums::{ConventionStatus, LabelStatus, ReferentKind, Role, db_name};
 use crate::domain::reporting::{self, HelpKind, LifeSituation};
 use crate::domain::working_time;
@@ -114,6 +115,7 @@ pub async fn seed(
     db: &DatabaseConnection,
     options: Options,
     progress: &impl Progress,
+    clock: &Clock,
 ) -> anyhow::Result<Report> {
     if !(options.scale > 0.0 && options.scale <= 10.0) {
         bail!("--scale is between 0 and 10 (1 = national scale)");
@@ -150,16 +152,16 @@ pub async fn seed(
     };
 
     let started = Instant::now();
-    let rows = conventions(db, &structures, &core, &mut rng).await?;
+    let rows = conventions(db, &structures, &core, &mut rng, clock).await?;
     report.tables.push(("conventions", rows, started.elapsed()));
     progress.update("conventions", rows, rows);
 
     let started = Instant::now();
-    let rows = referents(db, &structures, &core, &mut rng).await?;
+    let rows = referents(db, &structures, &core, &mut rng, clock).await?;
     report.tables.push(("referents", rows, started.elapsed()));
     progress.update("referents", rows, rows);
 
-    let steering = steering(db).await?;
+    let steering = steering(db, clock).await?;
     let started = Instant::now();
     let agents = agents(
         db,
@@ -167,6 +169,7 @@ pub async fn seed(
         scaled(AGENTS, options.scale),
         &mut rng,
         progress,
+        clock,
     )
     .await?;
     report
@@ -174,19 +177,28 @@ pub async fn seed(
         .push(("agents", agents.len() as u64, started.elapsed()));
 
     let started = Instant::now();
-    let rows = training(db, &active, &agents, &steering, options.until, &mut rng).await?;
+    let rows = training(
+        db,
+        &active,
+        &agents,
+        &steering,
+        options.until,
+        &mut rng,
+        clock,
+    )
+    .await?;
     report
         .tables
         .push(("training_enrolment", rows, started.elapsed()));
     progress.update("training", rows, rows);
 
     let started = Instant::now();
-    let rows = audits(db, &active, &steering, options.until, &mut rng).await?;
+    let rows = audits(db, &active, &steering, options.until, &mut rng, clock).await?;
     report.tables.push(("label_audit", rows, started.elapsed()));
     progress.update("audits", rows, rows);
 
     let started = Instant::now();
-    let rows = mystery_visits(db, &active, &steering, options, &mut rng).await?;
+    let rows = mystery_visits(db, &active, &steering, options, &mut rng, clock).await?;
     report
         .tables
         .push(("mystery_visit", rows, started.elapsed()));
@@ -212,6 +224,7 @@ pub async fn seed(
         options.until,
         &mut rng,
         progress,
+        clock,
     )
     .await?;
     report
@@ -244,7 +257,7 @@ pub async fn seed(
 
     let started = Instant::now();
     let total = scaled(SURVEY_ANSWERS, options.scale);
-    let rows = survey_answers(db, &active, total, options.until, &mut rng, progress).await?;
+    let rows = survey_answers(db, &active, total, options.until, &mut rng, progress, clock).await?;
     report
         .tables
         .push(("survey_answer", rows, started.elapsed()));
@@ -281,6 +294,7 @@ async fn conventions(
     structures: &[structure::Model],
     core: &[&partner::Model],
     rng: &mut ChaCha8Rng,
+    clock: &Clock,
 ) -> anyhow::Result<u64> {
     let departments = departments_of(structures);
     let existing: Vec<String> = convention::Entity::find()
@@ -289,7 +303,7 @@ async fn conventions(
         .into_iter()
         .map(|c| c.department_code)
         .collect();
-    let now = Utc::now();
+    let now = clock.now();
     let txn = db.begin().await?;
     let mut rows = 0;
     for department in departments
@@ -308,7 +322,7 @@ async fn conventions(
                 department_code: Set(department.to_owned()),
                 title: Set(format!("Convention-cadre France services ({department})")),
                 status: Set(db_name(status).to_owned()),
-                signed_on: Set((!draft).then(|| now.date_naive())),
+                signed_on: Set((!draft).then(|| paris_date(now))),
                 created_by: Set(0),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -341,9 +355,10 @@ async fn referents(
     structures: &[structure::Model],
     core: &[&partner::Model],
     rng: &mut ChaCha8Rng,
+    clock: &Clock,
 ) -> anyhow::Result<u64> {
     let departments = departments_of(structures);
-    let now = Utc::now();
+    let now = clock.now();
     let mut models = Vec::new();
     for department in departments {
         for p in core {
@@ -392,8 +407,9 @@ async fn agents(
     total: usize,
     rng: &mut ChaCha8Rng,
     progress: &impl Progress,
+    clock: &Clock,
 ) -> anyhow::Result<Vec<Made>> {
-    let now = Utc::now();
+    let now = clock.now();
     // Every structure gets one agent when there are enough; the rest at random.
     let homes: Vec<&structure::Model> = (0..total)
         .map(|i| {
@@ -519,9 +535,10 @@ async fn report_entries(
     until: NaiveDate,
     rng: &mut ChaCha8Rng,
     progress: &impl Progress,
+    clock: &Clock,
 ) -> anyhow::Result<u64> {
     let by_structure = agents_by_structure(agents);
-    let now = Utc::now();
+    let now = clock.now();
     let help = [
         HelpKind::Information,
         HelpKind::OnlineProcedure,
@@ -720,6 +737,7 @@ async fn survey_answers(
     until: NaiveDate,
     rng: &mut ChaCha8Rng,
     progress: &impl Progress,
+    clock: &Clock,
 ) -> anyhow::Result<u64> {
     use chrono::Datelike;
     let year = until.year();
@@ -739,7 +757,7 @@ async fn survey_answers(
                     opens_on: Set(until.checked_sub_days(Days::new(364)).unwrap_or(until)),
                     closes_on: Set(until),
                     created_by: Set(0),
-                    created_at: Set(Utc::now()),
+                    created_at: Set(clock.now()),
                     ..Default::default()
                 },
                 db,
@@ -802,8 +820,8 @@ const DECLARED_MET: f64 = 0.995;
 /// Mystery visits per department.
 const VISITS_PER_DEPARTMENT: usize = 3;
 
-async fn steering(db: &DatabaseConnection) -> anyhow::Result<Steering> {
-    let now = Utc::now();
+async fn steering(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Steering> {
+    let now = clock.now();
     let txn = db.begin().await?;
     let mut accounts = vec![(format!("anct@{DOMAIN}"), Role::Anct)];
     accounts.extend((0..AUDITORS).map(|i| (format!("auditor{i}@{DOMAIN}"), Role::Auditor)));
@@ -846,6 +864,7 @@ async fn training(
     steering: &Steering,
     until: NaiveDate,
     rng: &mut ChaCha8Rng,
+    clock: &Clock,
 ) -> anyhow::Result<u64> {
     use crate::domain::training::module;
     let department: std::collections::HashMap<i64, &str> = structures
@@ -858,7 +877,7 @@ async fn training(
             by_department.entry(code).or_default().push(*agent);
         }
     }
-    let now = Utc::now();
+    let now = clock.now();
     let txn = db.begin().await?;
     let mut session =
         async |module: &str, department: Option<&str>, half_days: i32, seats: usize| {
@@ -922,8 +941,9 @@ async fn audits(
     steering: &Steering,
     until: NaiveDate,
     rng: &mut ChaCha8Rng,
+    clock: &Clock,
 ) -> anyhow::Result<u64> {
-    let today = Utc::now().date_naive();
+    let today = clock.today();
     let framework = crate::service::criteria::frameworks(db, today)
         .await
         .map_err(|e| anyhow::anyhow!("Failed to read the criteria: {}", e.message()))?
@@ -941,7 +961,7 @@ async fn audits(
         let day = day_within_year(until, rng);
         let at = day
             .and_hms_opt(10, 0, 0)
-            .map_or_else(Utc::now, |t| t.and_utc());
+            .map_or_else(|| clock.now(), |t| t.and_utc());
         let application = label_application::ActiveModel {
             structure_id: Set(structure.id),
             framework_version: Set(framework.framework.version.clone()),
@@ -1012,6 +1032,7 @@ async fn mystery_visits(
     steering: &Steering,
     options: Options,
     rng: &mut ChaCha8Rng,
+    clock: &Clock,
 ) -> anyhow::Result<u64> {
     use crate::domain::mystery::{self, ITEMS, MAX_SCORE};
     let candidates: Vec<(String, i64)> = structures
@@ -1020,7 +1041,7 @@ async fn mystery_visits(
         .map(|s| (s.department_code.clone(), s.id))
         .collect();
     let drawn = mystery::draw(&candidates, VISITS_PER_DEPARTMENT, options.seed);
-    let now = Utc::now();
+    let now = clock.now();
     let txn = db.begin().await?;
     let campaign = mystery_campaign::ActiveModel {
         year: Set(options.until.year()),

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -16,6 +16,7 @@ use serde_json::json;
 use super::{agents, audit};
 use crate::auth::policy::{PolarDepartment, PolarTrainingCatalogue, PolarTrainingSession};
 use crate::auth::{Actor, Policy};
+use crate::clock::Clock;
 use crate::domain::training::TrainingSummary;
 use crate::error::{AppError, AppResult};
 use entity::{department, partner, training_enrolment, training_module, training_session};
@@ -69,6 +70,7 @@ pub async fn organise(
     policy: &Policy,
     actor: &Actor,
     input: SessionInput,
+    clock: &Clock,
 ) -> AppResult<training_session::Model> {
     let module = training_module::Entity::find_by_id(input.module.clone())
         .one(db)
@@ -155,7 +157,7 @@ pub async fn organise(
         capacity: Set(input.capacity),
         enrolled: Set(0),
         organised_by: Set(actor.user_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(clock.now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -164,6 +166,7 @@ pub async fn organise(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "training.organise",
             target_type: "TrainingSession",
@@ -246,6 +249,7 @@ pub async fn enrol(
     actor: &Actor,
     session_id: i64,
     agent_id: i64,
+    clock: &Clock,
 ) -> AppResult<training_session::Model> {
     let session = readable(db, policy, actor, session_id).await?;
     let agent = agents::readable(db, actor, agent_id).await?;
@@ -285,7 +289,7 @@ pub async fn enrol(
     training_enrolment::ActiveModel {
         session_id: Set(session.id),
         agent_id: Set(agent.agent.id),
-        enrolled_at: Set(Utc::now()),
+        enrolled_at: Set(clock.now()),
         attended: Set(None),
         attendance_recorded_at: Set(None),
     }
@@ -296,6 +300,7 @@ pub async fn enrol(
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "training.enrol",
             target_type: "TrainingSession",
@@ -318,6 +323,7 @@ pub async fn record_attendance(
     session_id: i64,
     agent_id: i64,
     attended: bool,
+    clock: &Clock,
 ) -> AppResult<training_enrolment::Model> {
     let session = readable(db, policy, actor, session_id).await?;
     if !organises(db, policy, actor, &session).await? {
@@ -332,12 +338,13 @@ pub async fn record_attendance(
     let txn = db.begin().await?;
     let mut row: training_enrolment::ActiveModel = enrolment.clone().into();
     row.attended = Set(Some(attended));
-    row.attendance_recorded_at = Set(Some(Utc::now()));
+    row.attendance_recorded_at = Set(Some(clock.now()));
     let after = row.update(&txn).await?;
     let key = session.id.to_string();
     audit::record(
         &txn,
         actor,
+        clock,
         audit::Change {
             action: "training.attendance",
             target_type: "TrainingSession",

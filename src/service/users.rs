@@ -2,7 +2,7 @@
 //! commands.
 
 use anyhow::{Context, bail};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set,
 };
@@ -187,11 +187,12 @@ pub async fn grant(
     email: &str,
     role: Role,
     args: &ScopeArgs,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<GrantOutcome> {
     let scope = resolve_scope(db, role, args).await?;
     let user = match find_by_email(db, email).await? {
         Some(user) => user,
-        None => create_user(db, email).await?,
+        None => create_user(db, email, now).await?,
     };
     let held = assignments_of(db, user.id).await?;
     if held.iter().any(|row| same_scope(row, role, &scope)) {
@@ -203,7 +204,7 @@ pub async fn grant(
         department_code: Set(scope.department_code),
         partner_id: Set(scope.partner_id),
         structure_id: Set(scope.structure_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
@@ -308,7 +309,11 @@ async fn assignments_of(
         .await?)
 }
 
-async fn create_user(db: &impl ConnectionTrait, email: &str) -> anyhow::Result<app_user::Model> {
+async fn create_user(
+    db: &impl ConnectionTrait,
+    email: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<app_user::Model> {
     let email = normalize_email(email);
     anyhow::ensure!(
         email
@@ -319,7 +324,7 @@ async fn create_user(db: &impl ConnectionTrait, email: &str) -> anyhow::Result<a
     app_user::ActiveModel {
         email: Set(email),
         disabled: Set(false),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)

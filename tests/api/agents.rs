@@ -202,7 +202,11 @@ async fn label_demo_bus(app: &TestApp) -> String {
         )
         .await);
     let scheduled = app
-        .query_as(ANCT, SCHEDULE, json!({ "m": m, "v": 1, "a": AUDITOR }))
+        .query_as(
+            ANCT,
+            SCHEDULE,
+            json!({ "m": m, "v": 1, "a": AUDITOR, "on": app.day(2) }),
+        )
         .await;
     let audit =
         data(&scheduled)["scheduleLabelAudit"]["labelApplications"][0]["audit"]["id"].clone();
@@ -216,7 +220,7 @@ async fn label_demo_bus(app: &TestApp) -> String {
         .query_as(
             PREFECT_59,
             LABEL,
-            json!({ "m": m, "v": 4, "d": "2026-11-27" }),
+            json!({ "m": m, "v": 4, "d": app.day(0) }),
         )
         .await;
     data(&labelled)["labelStructure"]["invitationCode"]
@@ -236,6 +240,7 @@ const ATTEND: &str = "mutation($s: ID!, $a: ID!) {
 }";
 
 fn session(
+    app: &TestApp,
     module: &str,
     department: Option<&str>,
     half_days: i32,
@@ -243,7 +248,7 @@ fn session(
     capacity: i32,
 ) -> Value {
     json!({ "input": { "module": module, "department": department, "place": "Lille",
-        "startsOn": "2026-12-07", "endsOn": "2026-12-09", "halfDays": half_days,
+        "startsOn": app.day(8), "endsOn": app.day(10), "halfDays": half_days,
         "trainerPartner": partner, "capacity": capacity } })
 }
 
@@ -284,7 +289,7 @@ async fn training_attendance_qualifies_agents_and_moves_the_structures_complianc
         4
     );
     // Who organises what.
-    let common = session("COMMON_CORE", Some("59"), 5, None, 2);
+    let common = session(&app, "COMMON_CORE", Some("59"), 5, None, 2);
     refused(
         &app.query_as(PREFECT_23, ORGANISE, common.clone()).await,
         "FORBIDDEN",
@@ -297,13 +302,13 @@ async fn training_attendance_qualifies_agents_and_moves_the_structures_complianc
         &app.post(None, ORGANISE, common.clone()).await,
         "UNAUTHENTICATED",
     );
-    let too_long = session("COMMON_CORE", Some("59"), 7, None, 2);
+    let too_long = session(&app, "COMMON_CORE", Some("59"), 7, None, 2);
     refused(
         &app.query_as(PREFECT_59, ORGANISE, too_long).await,
         "BAD_USER_INPUT",
     );
     let core = organise(&app, PREFECT_59, common).await;
-    let dgfip = session("PARTNER_TRAINING", Some("59"), 6, Some("DGFIP"), 10);
+    let dgfip = session(&app, "PARTNER_TRAINING", Some("59"), 6, Some("DGFIP"), 10);
     refused(
         &app.query_as(OPERATOR_CAF, ORGANISE, dgfip).await,
         "FORBIDDEN",
@@ -311,13 +316,13 @@ async fn training_attendance_qualifies_agents_and_moves_the_structures_complianc
     let partner = organise(
         &app,
         OPERATOR_CAF,
-        session("PARTNER_TRAINING", Some("59"), 6, Some("CAF"), 1),
+        session(&app, "PARTNER_TRAINING", Some("59"), 6, Some("CAF"), 1),
     )
     .await;
     let webinar = organise(
         &app,
         ANCT,
-        session("MANDATORY_WEBINARS", None, 0, None, 500),
+        session(&app, "MANDATORY_WEBINARS", None, 0, None, 500),
     )
     .await;
 

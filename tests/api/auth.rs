@@ -218,10 +218,13 @@ async fn malformed_foreign_and_expired_tokens_are_unauthenticated() {
         .expect("db")
         .expect("user");
     let foreign = TokenKeys::from_secret(b"another-secret-another-secret-another")
-        .issue(user.id, Duration::from_secs(600))
+        .issue(user.id, Duration::from_secs(600), app.now())
         .expect("token");
-    let expired = app.keys.issue(user.id, Duration::ZERO).expect("token");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let expired = app
+        .keys
+        .issue(user.id, Duration::from_secs(60), app.now())
+        .expect("token");
+    app.time.advance(chrono::TimeDelta::seconds(60));
     for token in ["garbage", foreign.as_str(), expired.as_str()] {
         let response = app.post(Some(token), "{ me { email } }", Value::Null).await;
         assert_eq!(error_codes(&response), ["UNAUTHENTICATED"], "{response}");
@@ -305,7 +308,7 @@ async fn me_shows_the_role_assignments_held_in_the_database() {
         department: Some("2A".into()),
         ..Default::default()
     };
-    users::grant(&app.db, PREFECT_59, Role::Prefect, &scope)
+    users::grant(&app.db, PREFECT_59, Role::Prefect, &scope, app.now())
         .await
         .expect("grant");
     let response = app

@@ -2,7 +2,7 @@
 //! role's slice; the tests compute the same numbers independently from what they created.
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Days, Utc};
+use chrono::{Datelike, Days};
 use maillage::domain::enums::Role;
 use maillage::service::users::{self, ScopeArgs};
 use serde_json::{Value, json};
@@ -38,17 +38,14 @@ async fn seed(app: &TestApp) -> Vec<Made> {
         structure: Some("DEMO-23-01".into()),
         ..Default::default()
     };
-    users::grant(&app.db, "agent.gueret@t.fr", Role::Agent, &scope)
+    users::grant(&app.db, "agent.gueret@t.fr", Role::Agent, &scope, app.now())
         .await
         .expect("grant");
     let record = "mutation($input: ReportEntryInput!) { recordReportEntry(input: $input) { id } }";
     let mut made = Vec::new();
     let mut first = Value::Null;
     for (email, structure, partner, resolved, days) in ENTRIES {
-        let date = Utc::now()
-            .date_naive()
-            .checked_sub_days(Days::new(days))
-            .expect("date");
+        let date = app.today().checked_sub_days(Days::new(days)).expect("date");
         let input = json!({ "structure": structure, "occurredOn": date.to_string(), "partner": partner,
             "theme": "OTHER", "helpKind": "INFORMATION", "resolvedOnSite": resolved, "durationMinutes": 15 });
         let response = app.query_as(email, record, json!({ "input": input })).await;
@@ -63,10 +60,7 @@ async fn seed(app: &TestApp) -> Vec<Made> {
         made.push((department, partner, resolved, days));
     }
     // The first entry was about DGFIP: its correction replaces it, and counts once.
-    let date = Utc::now()
-        .date_naive()
-        .checked_sub_days(Days::new(1))
-        .expect("date");
+    let date = app.today().checked_sub_days(Days::new(1)).expect("date");
     let fixed = json!({ "structure": "DEMO-59-01", "occurredOn": date.to_string(), "partner": "DGFIP",
         "theme": "TAXES", "helpKind": "INFORMATION", "resolvedOnSite": true, "durationMinutes": 15 });
     let correct = "mutation($e: ID!, $input: ReportEntryInput!) { correctReportEntry(entry: $e, input: $input, reason: \"partner\") { id } }";
@@ -178,10 +172,7 @@ async fn reporting_figures_follow_each_roles_slice() {
         .await;
     assert_eq!(data(&operator)["dashboard"]["partner"], "CAF");
     // Filters: the last month, one department, one partner.
-    let since = Utc::now()
-        .date_naive()
-        .checked_sub_days(Days::new(30))
-        .expect("date");
+    let since = app.today().checked_sub_days(Days::new(30)).expect("date");
     let filtered = app
         .query_as(ANCT, DASHBOARD, json!({ "f": { "from": since.to_string(), "departments": ["59"], "partner": "DGFIP" } }))
         .await;
@@ -260,7 +251,11 @@ async fn assessment_gap_referents_training_delays_and_satisfaction_come_from_the
         .await,
     );
     let scheduled = app
-        .query_as(ANCT, SCHEDULE, json!({ "m": m, "v": 1, "a": AUDITOR }))
+        .query_as(
+            ANCT,
+            SCHEDULE,
+            json!({ "m": m, "v": 1, "a": AUDITOR, "on": app.day(2) }),
+        )
         .await;
     let audit =
         data(&scheduled)["scheduleLabelAudit"]["labelApplications"][0]["audit"]["id"].clone();
@@ -292,7 +287,7 @@ async fn assessment_gap_referents_training_delays_and_satisfaction_come_from_the
             .expect("rows");
         let row = rows.into_iter().max_by_key(|r| r.id).expect("row");
         let mut row: entity::support_request::ActiveModel = row.into();
-        let sent = Utc::now() - chrono::TimeDelta::hours(40);
+        let sent = app.now() - chrono::TimeDelta::hours(40);
         row.sent_at = sea_orm::Set(sent);
         row.first_answered_at = sea_orm::Set(Some(sent + chrono::TimeDelta::hours(hours)));
         row.answer_seconds = sea_orm::Set(Some(hours * 3600));
@@ -301,11 +296,11 @@ async fn assessment_gap_referents_training_delays_and_satisfaction_come_from_the
             .expect("update");
     }
     // Survey answers 5 and 3.
-    let today = Utc::now().date_naive();
+    let today = app.today();
     let create =
-        "mutation($o: NaiveDate!, $c: NaiveDate!) { createSurveyCampaign(input: { year: 2026,
+        "mutation($y: Int!, $o: NaiveDate!, $c: NaiveDate!) { createSurveyCampaign(input: { year: $y,
         audience: \"USERS\", title: \"T\", opensOn: $o, closesOn: $c }) { id } }";
-    let window = json!({ "o": today.to_string(), "c": today.checked_add_days(Days::new(1)).expect("d").to_string() });
+    let window = json!({ "y": today.year(), "o": today.to_string(), "c": today.checked_add_days(Days::new(1)).expect("d").to_string() });
     let campaign =
         data(&app.query_as(ANCT, create, window).await)["createSurveyCampaign"]["id"].clone();
     let issue = "mutation($c: ID!) { issueSurveyCode(campaign: $c, structure: \"DEMO-59-01\") }";
@@ -402,11 +397,16 @@ async fn synthetic(app: &TestApp, seed: u64) {
     let options = maillage::service::synthetic::Options {
         seed,
         scale: 0.001,
-        until: Utc::now().date_naive(),
+        until: app.today(),
     };
-    maillage::service::synthetic::seed(&app.db, options, &|_: &str, _: u64, _: u64| {})
-        .await
-        .expect("synthetic dataset");
+    maillage::service::synthetic::seed(
+        &app.db,
+        options,
+        &|_: &str, _: u64, _: u64| {},
+        &app.clock(),
+    )
+    .await
+    .expect("synthetic dataset");
 }
 
 /// The policy's `read` on one figures cell of `actor`.
@@ -455,8 +455,8 @@ async fn on_a_generated_dataset_every_roles_figures_add_up_the_cells_the_policy_
         .into_iter()
         .map(|p| (p.id, p.code))
         .collect();
-    let now = Utc::now();
-    let today = now.date_naive();
+    let now = app.now();
+    let today = app.today();
     let late = |r: &entity::support_request::Model| r.first_answered_at.unwrap_or(now) > r.due_at;
     // Periods whose edges fall inside months, on a month boundary, and within one month.
     let day = |days: u64| today.checked_sub_days(Days::new(days)).expect("date");

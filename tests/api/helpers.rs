@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use maillage::auth::TokenKeys;
+use maillage::clock::{Clock, ManualTime};
 use maillage::service::{demo, users};
 use maillage::startup::Application;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -27,6 +29,9 @@ pub struct TestApp {
     pub database_url: String,
     /// Keys matching the app's.
     pub keys: TokenKeys,
+    /// The app's clock: it stands at the instant the app was spawned (the real one, or the
+    /// one `faketime` gives) until a test moves it.
+    pub time: Arc<ManualTime>,
     /// SQL statements run on the app's database so far (by the app and by the test).
     statements: Arc<AtomicUsize>,
     client: reqwest::Client,
@@ -97,14 +102,17 @@ async fn spawn(seed: bool, demo_mode: bool) -> TestApp {
     db.set_metric_callback(move |_| {
         counter.fetch_add(1, Ordering::Relaxed);
     });
+    let time = Arc::new(ManualTime::new(Utc::now()));
+    let clock = Clock::from_source(time.clone());
     if seed {
-        demo::seed(&db).await.expect("seed the demo");
+        demo::seed(&db, &clock).await.expect("seed the demo");
     }
     let keys = TokenKeys::from_secret(SECRET);
     let app = Application::with_state(
         db.clone(),
         keys.clone(),
         demo_mode,
+        clock,
         "127.0.0.1:0".parse().expect("addr"),
     )
     .await
@@ -116,6 +124,7 @@ async fn spawn(seed: bool, demo_mode: bool) -> TestApp {
         db,
         database_url,
         keys,
+        time,
         statements,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
@@ -126,6 +135,32 @@ async fn spawn(seed: bool, demo_mode: bool) -> TestApp {
 }
 
 impl TestApp {
+    /// The app's current instant.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock().now()
+    }
+
+    /// The app's today (the date in Paris).
+    pub fn today(&self) -> NaiveDate {
+        self.clock().today()
+    }
+
+    /// The app's today plus `days` (minus, when negative), as the API writes a date.
+    pub fn day(&self, days: i64) -> String {
+        let today = self.today();
+        let day = if days >= 0 {
+            today.checked_add_days(Days::new(days.unsigned_abs()))
+        } else {
+            today.checked_sub_days(Days::new(days.unsigned_abs()))
+        };
+        day.expect("a representable date").to_string()
+    }
+
+    /// The app's clock (to give a service called directly from a test).
+    pub fn clock(&self) -> Clock {
+        Clock::from_source(self.time.clone())
+    }
+
     /// A valid token for the user with `email`.
     pub async fn token(&self, email: &str) -> String {
         let user = users::find_by_email(&self.db, email)
@@ -133,7 +168,7 @@ impl TestApp {
             .expect("look up")
             .unwrap_or_else(|| panic!("no user {email}"));
         self.keys
-            .issue(user.id, Duration::from_secs(600))
+            .issue(user.id, Duration::from_secs(600), self.now())
             .expect("token")
     }
 
@@ -165,6 +200,7 @@ impl TestApp {
             email,
             maillage::domain::enums::Role::Anct,
             &Default::default(),
+            self.now(),
         )
         .await
         .expect("grant");

@@ -35,9 +35,13 @@ pub async fn app_with_real_sites() -> (TestApp, import_sites::SitesReport) {
     import_reference::import(&app.db, &dir)
         .await
         .expect("import reference");
-    let report = import_sites::import(&app.db, &dir.join("france-services-2024-08-01.csv"))
-        .await
-        .expect("import sites");
+    let report = import_sites::import(
+        &app.db,
+        &dir.join("france-services-2024-08-01.csv"),
+        &app.clock(),
+    )
+    .await
+    .expect("import sites");
     (app, report)
 }
 
@@ -103,7 +107,7 @@ async fn a_second_import_changes_nothing_and_a_changed_row_is_updated() {
         .all(&app.db)
         .await
         .expect("rows");
-    let second = import_sites::import(&app.db, &path)
+    let second = import_sites::import(&app.db, &path, &app.clock())
         .await
         .expect("re-import");
     assert_eq!(
@@ -127,7 +131,7 @@ async fn a_second_import_changes_nothing_and_a_changed_row_is_updated() {
     let dir = tempfile::tempdir().expect("dir");
     let edited = dir.path().join("edited.csv");
     std::fs::write(&edited, changed).expect("write");
-    let third = import_sites::import(&app.db, &edited)
+    let third = import_sites::import(&app.db, &edited, &app.clock())
         .await
         .expect("import the edit");
     assert_eq!((third.imported, third.updated), (0, 1));
@@ -154,7 +158,7 @@ async fn a_broken_sites_file_changes_nothing() {
 
     let wrong_header = dir.path().join("wrong-header.csv");
     std::fs::write(&wrong_header, "id,name\n1,Somewhere\n").expect("write");
-    let err = import_sites::import(&app.db, &wrong_header)
+    let err = import_sites::import(&app.db, &wrong_header, &app.clock())
         .await
         .expect_err("refused");
     assert!(
@@ -169,7 +173,7 @@ async fn a_broken_sites_file_changes_nothing() {
     latin1[at] = 0xE9; // a lone Latin-1 "é"
     let bad_encoding = dir.path().join("latin1.csv");
     std::fs::write(&bad_encoding, latin1).expect("write");
-    let err = import_sites::import(&app.db, &bad_encoding)
+    let err = import_sites::import(&app.db, &bad_encoding, &app.clock())
         .await
         .expect_err("refused");
     assert!(err.to_string().contains("not valid UTF-8"), "{err}");
@@ -214,7 +218,9 @@ async fn bad_rows_are_rejected_with_reasons_while_good_rows_are_imported() {
     let tmp = tempfile::tempdir().expect("dir");
     let path = tmp.path().join("sites.csv");
     std::fs::write(&path, file).expect("write");
-    let report = import_sites::import(&app.db, &path).await.expect("import");
+    let report = import_sites::import(&app.db, &path, &app.clock())
+        .await
+        .expect("import");
     assert_eq!(report.imported, 1);
     let reasons: Vec<(u64, &str)> = report
         .rejected
@@ -263,9 +269,13 @@ async fn a_broken_reference_file_changes_nothing() {
             .expect("count"),
         0
     );
-    let err = import_sites::import(&app.db, &source.join("france-services-2024-08-01.csv"))
-        .await
-        .expect_err("no communes yet");
+    let err = import_sites::import(
+        &app.db,
+        &source.join("france-services-2024-08-01.csv"),
+        &app.clock(),
+    )
+    .await
+    .expect_err("no communes yet");
     assert!(err.to_string().contains("import reference"), "{err}");
 }
 
@@ -360,6 +370,7 @@ async fn coverage_of_the_real_sites_matches_the_open_data() {
             department: Some("23".into()),
             ..Default::default()
         },
+        app.now(),
     )
     .await
     .expect("grant");
@@ -377,6 +388,7 @@ async fn coverage_of_the_real_sites_matches_the_open_data() {
             department: Some("23".into()),
             ..Default::default()
         },
+        app.now(),
     )
     .await
     .expect("grant");

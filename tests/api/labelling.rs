@@ -65,7 +65,7 @@ async fn a_real_candidate_walks_from_candidate_to_labelled_each_step_by_its_role
             .await,
         "CONFLICT",
     );
-    let label = json!({ "m": m, "v": 0, "d": "2026-11-27" });
+    let label = json!({ "m": m, "v": 0, "d": app.day(0) });
     refused(&app.query_as(PREFECT_59_T, LABEL, label).await, "CONFLICT");
     unchanged(label_state(&app, m).await, ("CANDIDATE", 0));
 
@@ -81,12 +81,12 @@ async fn a_real_candidate_walks_from_candidate_to_labelled_each_step_by_its_role
     );
 
     // Schedule: ANCT only, with a real auditor.
-    let schedule = json!({ "m": m, "v": 1, "a": AUDITOR_T });
+    let schedule = json!({ "m": m, "v": 1, "a": AUDITOR_T, "on": app.day(2) });
     refused(
         &app.query_as(PREFECT_59_T, SCHEDULE, schedule.clone()).await,
         "FORBIDDEN",
     );
-    let not_auditor = json!({ "m": m, "v": 1, "a": PREFECT_23_T });
+    let not_auditor = json!({ "m": m, "v": 1, "a": PREFECT_23_T, "on": app.day(2) });
     refused(
         &app.query_as(ANCT_T, SCHEDULE, not_auditor).await,
         "BAD_USER_INPUT",
@@ -156,7 +156,7 @@ async fn a_real_candidate_walks_from_candidate_to_labelled_each_step_by_its_role
     assert_eq!(label_state(&app, m).await, ("AUDIT_PASSED".into(), 3));
 
     // Approve: ANCT only, at the current version; two at once, one wins.
-    let label = json!({ "m": m, "v": 3, "d": "2026-11-27" });
+    let label = json!({ "m": m, "v": 3, "d": app.day(0) });
     refused(&app.query_as(PREFECT_59_T, LABEL, label).await, "CONFLICT");
     refused(
         &app.query_as(PREFECT_59_T, APPROVE, json!({ "m": m, "v": 3 }))
@@ -184,7 +184,7 @@ async fn a_real_candidate_walks_from_candidate_to_labelled_each_step_by_its_role
     assert_eq!(label_state(&app, m).await, ("APPROVED".into(), 4));
 
     // Label: the prefect, with a date; this creates the invitation and the annex amendment.
-    let label = json!({ "m": m, "v": 4, "d": "2026-11-27" });
+    let label = json!({ "m": m, "v": 4, "d": app.day(0) });
     refused(
         &app.query_as(ANCT_T, LABEL, label.clone()).await,
         "FORBIDDEN",
@@ -203,7 +203,7 @@ async fn a_real_candidate_walks_from_candidate_to_labelled_each_step_by_its_role
     let labelled = &data(&labelled)["labelStructure"];
     assert_eq!(labelled["structure"]["labelStatus"], "LABELLED");
     assert_eq!(labelled["structure"]["labelVersion"], 5);
-    assert_eq!(labelled["structure"]["labelDate"], "2026-11-27");
+    assert_eq!(labelled["structure"]["labelDate"], app.day(0));
     assert!(labelled["structure"]["annex"]["signedOn"].is_string());
     let code = labelled["invitationCode"].as_str().expect("present");
     assert_eq!(code.len(), 24, "five groups of four: {code}");
@@ -280,7 +280,7 @@ async fn a_failed_audit_keeps_the_structure_unlabelled_and_the_re_proposal_is_a_
             .await,
         "CONFLICT",
     );
-    let label = json!({ "m": m, "v": 3, "d": "2026-11-27" });
+    let label = json!({ "m": m, "v": 3, "d": app.day(0) });
     refused(&app.query_as(PREFECT_59_T, LABEL, label).await, "CONFLICT");
     assert_eq!(label_state(&app, m).await, ("AUDIT_FAILED".into(), 3));
 
@@ -377,7 +377,7 @@ async fn anct_withdraws_a_label_with_a_reason_and_a_re_import_does_not_restore_i
     refused(&app.query_as(ANCT_T, WITHDRAW, vars).await, "CONFLICT");
     // The open data still says "labelled": the workflow owns the label now.
     let file = shared_data_dir().join("france-services-2024-08-01.csv");
-    import_sites::import(&app.db, &file)
+    import_sites::import(&app.db, &file, &app.clock())
         .await
         .expect("re-import");
     assert_eq!(label_state(&app, m).await, ("WITHDRAWN".into(), 1));
@@ -411,9 +411,9 @@ async fn labels_older_than_three_years_are_due_for_re_audit() {
         .checked_add_months(chrono::Months::new(36))
         .expect("present");
     assert_eq!(s["reauditDueOn"], due.to_string());
-    assert_eq!(s["reauditDue"], due <= chrono::Utc::now().date_naive());
+    assert_eq!(s["reauditDue"], due <= app.today());
     // The filter finds exactly the sites whose label is 3 years old, counted from the file.
-    let today = chrono::Utc::now().date_naive();
+    let today = app.today();
     let expected = read_rows(&shared_data_dir().join("france-services-2024-08-01.csv"))
         .into_iter()
         .filter(|r| r["insee_dep"] != "978")

@@ -68,9 +68,15 @@ async fn a_prefect_adds_a_local_partner_to_their_department() {
         department: Some("23".into()),
         ..Default::default()
     };
-    users::grant(&app.db, "agent.cd23@creuse.fr", Role::Operator, &scope)
-        .await
-        .expect("grant");
+    users::grant(
+        &app.db,
+        "agent.cd23@creuse.fr",
+        Role::Operator,
+        &scope,
+        app.now(),
+    )
+    .await
+    .expect("grant");
     let me = app
         .query_as(
             "agent.cd23@creuse.fr",

@@ -98,7 +98,7 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
         ),
     ];
     for (email, role, scope) in &grants {
-        users::grant(&app.db, email, *role, scope)
+        users::grant(&app.db, email, *role, scope, app.now())
             .await
             .expect("grant");
     }
@@ -111,6 +111,7 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
             department: Some("23".into()),
             ..Default::default()
         },
+        app.now(),
     )
     .await
     .expect("grant");
@@ -122,6 +123,7 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
             structure: Some("1".into()),
             ..Default::default()
         },
+        app.now(),
     )
     .await
     .expect("grant");
@@ -139,7 +141,7 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
             department: department.map(Into::into),
             ..Default::default()
         };
-        users::grant(&app.db, email, Role::Operator, &scope)
+        users::grant(&app.db, email, Role::Operator, &scope, app.now())
             .await
             .expect("grant");
     }
@@ -313,7 +315,7 @@ async fn partnership_fixture(app: &TestApp) -> String {
     ok(app
         .query_as("prefet.corse@t.fr", crate::workflow::PROPOSE, propose)
         .await);
-    let schedule = json!({ "m": corse[1], "v": 2, "a": "auditeur@t.fr" });
+    let schedule = json!({ "m": corse[1], "v": 2, "a": "auditeur@t.fr", "on": app.day(2) });
     ok(app
         .query_as("anct@t.fr", crate::workflow::SCHEDULE, schedule)
         .await);

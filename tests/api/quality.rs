@@ -1,5 +1,5 @@
 //! Surveys and mystery visits (R-18).
-use chrono::{Days, Utc};
+use chrono::{Datelike, Days};
 use maillage::domain::enums::Role;
 use maillage::service::users::{self, ScopeArgs};
 use serde_json::{Value, json};
@@ -16,8 +16,9 @@ const ANSWER: &str = "mutation($code: String!, $s: Int!, $r: Boolean, $c: String
 const RESULTS: &str = "query($m: String!) { structure(matricule: $m) {
     surveyResults { campaign { year } answers meanSatisfaction recommendShare comments } } }";
 
-fn campaign(year: i32, audience: &str, closes_in_days: i64) -> Value {
-    let today = Utc::now().date_naive();
+fn campaign(app: &TestApp, year: i32, audience: &str, closes_in_days: i64) -> Value {
+    let today = app.today();
+    let year = today.year() + year;
     let opens = today.checked_sub_days(Days::new(30)).expect("date");
     let closes = if closes_in_days >= 0 {
         today.checked_add_days(Days::new(closes_in_days as u64))
@@ -37,7 +38,7 @@ async fn create(app: &TestApp, vars: Value) -> Value {
 #[tokio::test]
 async fn users_answer_anonymously_with_their_structures_code_and_agents_see_aggregates() {
     let app = spawn_app().await;
-    let vars = campaign(2026, "USERS", 30);
+    let vars = campaign(&app, 0, "USERS", 30);
     refused(
         &app.query_as(PREFECT_59, CREATE_SURVEY, vars.clone()).await,
         "FORBIDDEN",
@@ -121,7 +122,7 @@ async fn users_answer_anonymously_with_their_structures_code_and_agents_see_aggr
     assert_eq!(error_codes(&operator), ["FORBIDDEN"]);
 
     // A closed campaign takes no answer.
-    let closed = create(&app, campaign(2025, "USERS", -1)).await;
+    let closed = create(&app, campaign(&app, -1, "USERS", -1)).await;
     let old_code = data(
         &app.query_as(
             AGENT_LILLE,
@@ -141,7 +142,7 @@ async fn users_answer_anonymously_with_their_structures_code_and_agents_see_aggr
 #[tokio::test]
 async fn anonymous_answers_are_rate_limited_per_code() {
     let app = spawn_app().await;
-    let survey = create(&app, campaign(2026, "USERS", 30)).await;
+    let survey = create(&app, campaign(&app, 0, "USERS", 30)).await;
     let code = data(
         &app.query_as(PREFECT_59, ISSUE, json!({ "c": survey, "s": "DEMO-59-02" }))
             .await,
@@ -172,7 +173,7 @@ async fn anonymous_answers_are_rate_limited_per_code() {
 #[tokio::test]
 async fn agents_answer_the_agents_survey_once() {
     let app = spawn_app().await;
-    let survey = create(&app, campaign(2026, "AGENTS", 30)).await;
+    let survey = create(&app, campaign(&app, 0, "AGENTS", 30)).await;
     let answer = "mutation($c: ID!, $s: String!) { answerAgentSurvey(campaign: $c, structure: $s, satisfaction: 4, comment: \"Bonne équipe\") }";
     let vars = json!({ "c": survey, "s": "DEMO-59-01" });
     refused(
@@ -183,7 +184,7 @@ async fn agents_answer_the_agents_survey_once() {
         structure: Some("DEMO-59-02".into()),
         ..Default::default()
     };
-    users::grant(&app.db, "agent.autre@t.fr", Role::Agent, &other)
+    users::grant(&app.db, "agent.autre@t.fr", Role::Agent, &other, app.now())
         .await
         .expect("grant");
     refused(
@@ -288,14 +289,21 @@ async fn mystery_visits_are_drawn_reproducibly_scored_by_their_visitor_and_publi
         structure: Some(matricule.clone()),
         ..Default::default()
     };
-    users::grant(&app.db, "agent.visite@t.fr", Role::Agent, &agent_scope)
-        .await
-        .expect("grant");
+    users::grant(
+        &app.db,
+        "agent.visite@t.fr",
+        Role::Agent,
+        &agent_scope,
+        app.now(),
+    )
+    .await
+    .expect("grant");
     users::grant(
         &app.db,
         "autre.auditeur@t.fr",
         Role::Auditor,
         &ScopeArgs::default(),
+        app.now(),
     )
     .await
     .expect("grant");
@@ -331,8 +339,8 @@ async fn mystery_visits_are_drawn_reproducibly_scored_by_their_visitor_and_publi
     );
     assert_eq!(visits(&app, AUDITOR, &campaign).await.len(), 1);
 
-    let record = "mutation($v: ID!, $s: [MysteryScoreInput!]!) {
-        recordMysteryVisit(visit: $v, visitedOn: \"2026-11-20\", scores: $s, comment: \"Accueil souriant\") { meanScore } }";
+    let record = "mutation($v: ID!, $on: NaiveDate!, $s: [MysteryScoreInput!]!) {
+        recordMysteryVisit(visit: $v, visitedOn: $on, scores: $s, comment: \"Accueil souriant\") { meanScore } }";
     let items = [
         "WELCOME",
         "WAITING_TIME",
@@ -346,39 +354,60 @@ async fn mystery_visits_are_drawn_reproducibly_scored_by_their_visitor_and_publi
         .zip([8, 6, 9, 7, 5, 7])
         .map(|(i, s)| json!({ "item": i, "score": s }))
         .collect();
-    let partial = json!({ "v": visit, "s": &scores[..5] });
+    let partial = json!({ "v": visit, "on": app.day(-9), "s": &scores[..5] });
     refused(
         &app.query_as(AUDITOR, record, partial).await,
+        "BAD_USER_INPUT",
+    );
+    let tomorrow = json!({ "v": visit, "on": app.day(1), "s": scores });
+    refused(
+        &app.query_as(AUDITOR, record, tomorrow).await,
         "BAD_USER_INPUT",
     );
     let mut too_high = scores.clone();
     too_high[0]["score"] = json!(11);
     refused(
-        &app.query_as(AUDITOR, record, json!({ "v": visit, "s": too_high }))
-            .await,
+        &app.query_as(
+            AUDITOR,
+            record,
+            json!({ "v": visit, "on": app.day(-9), "s": too_high }),
+        )
+        .await,
         "BAD_USER_INPUT",
     );
     refused(
         &app.query_as(
             "autre.auditeur@t.fr",
             record,
-            json!({ "v": visit, "s": scores }),
+            json!({ "v": visit, "on": app.day(-9), "s": scores }),
         )
         .await,
         "NOT_FOUND",
     );
     refused(
-        &app.query_as(PREFECT_59, record, json!({ "v": visit, "s": scores }))
-            .await,
+        &app.query_as(
+            PREFECT_59,
+            record,
+            json!({ "v": visit, "on": app.day(-9), "s": scores }),
+        )
+        .await,
         "FORBIDDEN",
     );
     let recorded = app
-        .query_as(AUDITOR, record, json!({ "v": visit, "s": scores }))
+        .query_as(
+            AUDITOR,
+            record,
+            json!({ "v": visit, "on": app.day(-9), "s": scores }),
+        )
         .await;
     assert_eq!(data(&recorded)["recordMysteryVisit"]["meanScore"], 7.0);
     refused(
-        &app.query_as(AUDITOR, record, json!({ "v": visit, "s": scores }))
-            .await,
+        &app.query_as(
+            AUDITOR,
+            record,
+            json!({ "v": visit, "on": app.day(-9), "s": scores }),
+        )
+        .await,
         "CONFLICT",
     );
 

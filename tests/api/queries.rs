@@ -19,9 +19,15 @@ const PAGE: &str = "query($first: Int!) { structures(first: $first) {
 #[tokio::test]
 async fn a_page_with_every_relation_costs_a_few_queries_whatever_its_size() {
     let (app, _) = app_with_real_sites().await;
-    users::grant(&app.db, "anct@q.fr", Role::Anct, &Default::default())
-        .await
-        .expect("grant");
+    users::grant(
+        &app.db,
+        "anct@q.fr",
+        Role::Anct,
+        &Default::default(),
+        app.now(),
+    )
+    .await
+    .expect("grant");
     let token = app.token("anct@q.fr").await;
     // The first request also loads the reference snapshot: leave it out of the count.
     data(

@@ -22,7 +22,7 @@ fn referent(partner: &str, department: &str, kind: &str, name: &str) -> Value {
 }
 
 async fn grant(app: &TestApp, email: &str, role: Role, scope: ScopeArgs) {
-    users::grant(&app.db, email, role, &scope)
+    users::grant(&app.db, email, role, &scope, app.now())
         .await
         .expect("grant");
 }

@@ -1,6 +1,6 @@
 //! The reporting tool ("saisie unitaire"): an agent records a handled request in one call,
 //! corrections are recorded as such, and each role reads its slice.
-use chrono::{Days, Utc};
+use chrono::Days;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -15,9 +15,9 @@ const CORRECT: &str = "mutation($e: ID!, $input: ReportEntryInput!, $r: String!)
 const LIST: &str = "query($all: Boolean!) { reportEntries(filter: { includeSuperseded: $all }) {
     totalCount edges { node { id supersededBy partner { code } } } } }";
 
-fn entry(structure: &str, partner: &str, days_ago: u64, minutes: i32) -> Value {
-    let date = Utc::now()
-        .date_naive()
+fn entry(app: &TestApp, structure: &str, partner: &str, days_ago: u64, minutes: i32) -> Value {
+    let date = app
+        .today()
         .checked_sub_days(Days::new(days_ago))
         .expect("date");
     json!({ "input": { "structure": structure, "occurredOn": date.to_string(), "partner": partner,
@@ -33,7 +33,7 @@ async fn total(app: &TestApp, email: &str, all: bool) -> Value {
 #[tokio::test]
 async fn an_agent_records_a_handled_request_and_each_role_reads_its_slice() {
     let app = spawn_app().await;
-    let vars = entry("DEMO-59-01", "CAF", 1, 20);
+    let vars = entry(&app, "DEMO-59-01", "CAF", 1, 20);
     refused(
         &app.query_as(PREFECT_59, RECORD, vars.clone()).await,
         "FORBIDDEN",
@@ -52,24 +52,27 @@ async fn an_agent_records_a_handled_request_and_each_role_reads_its_slice() {
         "UNAUTHENTICATED",
     );
     refused(
-        &app.query_as(AGENT_LILLE, RECORD, entry("DEMO-59-02", "CAF", 1, 20))
+        &app.query_as(AGENT_LILLE, RECORD, entry(&app, "DEMO-59-02", "CAF", 1, 20))
             .await,
         "NOT_FOUND",
     );
     for (bad, field) in [
-        (entry("DEMO-59-01", "CAF", 400, 20), "input.occurredOn"),
-        (entry("DEMO-59-01", "CAF", 1, 0), "input.durationMinutes"),
-        (entry("DEMO-59-01", "NOPE", 1, 20), "input.partner"),
+        (
+            entry(&app, "DEMO-59-01", "CAF", 400, 20),
+            "input.occurredOn",
+        ),
+        (
+            entry(&app, "DEMO-59-01", "CAF", 1, 0),
+            "input.durationMinutes",
+        ),
+        (entry(&app, "DEMO-59-01", "NOPE", 1, 20), "input.partner"),
     ] {
         let response = app.query_as(AGENT_LILLE, RECORD, bad).await;
         refused(&response, "BAD_USER_INPUT");
         assert_eq!(response["errors"][0]["extensions"]["field"], field);
     }
-    let tomorrow = Utc::now()
-        .date_naive()
-        .checked_add_days(Days::new(1))
-        .expect("date");
-    let mut future = entry("DEMO-59-01", "CAF", 0, 20);
+    let tomorrow = app.today().checked_add_days(Days::new(1)).expect("date");
+    let mut future = entry(&app, "DEMO-59-01", "CAF", 0, 20);
     future["input"]["occurredOn"] = json!(tomorrow.to_string());
     refused(
         &app.query_as(AGENT_LILLE, RECORD, future).await,
@@ -100,10 +103,10 @@ async fn an_agent_records_a_handled_request_and_each_role_reads_its_slice() {
 async fn a_correction_is_a_new_entry_and_the_old_one_is_kept() {
     let app = spawn_app().await;
     let recorded = app
-        .query_as(AGENT_LILLE, RECORD, entry("DEMO-59-01", "CAF", 2, 20))
+        .query_as(AGENT_LILLE, RECORD, entry(&app, "DEMO-59-01", "CAF", 2, 20))
         .await;
     let old = data(&recorded)["recordReportEntry"]["id"].clone();
-    let fixed = entry("DEMO-59-01", "DGFIP", 2, 25)["input"].clone();
+    let fixed = entry(&app, "DEMO-59-01", "DGFIP", 2, 25)["input"].clone();
     let vars = json!({ "e": old, "input": fixed, "r": "Wrong partner: it was a tax question" });
     refused(
         &app.query_as(PREFECT_59, CORRECT, vars.clone()).await,

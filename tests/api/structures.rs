@@ -121,7 +121,7 @@ async fn a_prefect_of_two_departments_sees_both() {
         department: Some("2A".into()),
         ..Default::default()
     };
-    users::grant(&app.db, PREFECT_23, Role::Prefect, &scope)
+    users::grant(&app.db, PREFECT_23, Role::Prefect, &scope, app.now())
         .await
         .expect("grant");
     let (list, total) = visible(&app, PREFECT_23, Value::Null).await;
@@ -166,6 +166,7 @@ async fn agent_of_an_antenna_does_not_see_its_principal_through_the_relation() {
         "agent.maubeuge@demo.maillage.fr",
         Role::Agent,
         &scope,
+        app.now(),
     )
     .await
     .expect("grant");

@@ -48,7 +48,7 @@ fn request(files: Vec<Value>) -> Value {
 }
 
 async fn grant(app: &TestApp, email: &str, role: Role, scope: ScopeArgs) {
-    users::grant(&app.db, email, role, &scope)
+    users::grant(&app.db, email, role, &scope, app.now())
         .await
         .expect("grant");
 }
@@ -318,7 +318,7 @@ async fn late_requests_are_flagged_and_listed_to_those_who_see_them() {
         .await
         .expect("db")
         .expect("row");
-    let sent = Utc::now() - chrono::TimeDelta::days(7);
+    let sent = app.now() - chrono::TimeDelta::days(7);
     let mut old: entity::support_request::ActiveModel = row.into();
     old.sent_at = Set(sent);
     old.due_at = Set(working_time::due_at(sent));
@@ -379,7 +379,7 @@ async fn the_support_scopes_agree_with_the_policy() {
             .expect("db")
             .expect("user");
         let actor = users::load_actor(&app.db, user.id).await.expect("actor");
-        let (listed, _) = support::page(&app.db, &actor, false, None, 100)
+        let (listed, _) = support::page(&app.db, &actor, false, None, 100, &app.clock())
             .await
             .expect("page");
         let content = ContentView::of(&actor);

@@ -32,7 +32,7 @@ pub const CORE: [&str; 9] = [
 ];
 
 pub async fn grant(app: &TestApp, email: &str, role: Role, scope: ScopeArgs) {
-    users::grant(&app.db, email, role, &scope)
+    users::grant(&app.db, email, role, &scope, app.now())
         .await
         .expect("grant");
 }
@@ -73,7 +73,7 @@ pub async fn app_with_candidates(candidates: &[&str]) -> TestApp {
         writer.write_record(&fields).expect("row");
     }
     writer.flush().expect("flush");
-    import_sites::import(&app.db, file.path())
+    import_sites::import(&app.db, file.path(), &app.clock())
         .await
         .expect("import sites");
     grant(&app, ANCT_T, Role::Anct, ScopeArgs::default()).await;
@@ -141,8 +141,8 @@ pub fn refused(response: &Value, code: &str) {
 pub const PROPOSE: &str = "mutation($m: String!, $v: Int!, $sa: [SelfAssessmentInput!]!) {
     proposeLabel(structure: $m, expectedVersion: $v, selfAssessment: $sa) { labelStatus labelVersion }
 }";
-pub const SCHEDULE: &str = "mutation($m: String!, $v: Int!, $a: String!) {
-    scheduleLabelAudit(structure: $m, expectedVersion: $v, auditor: $a, scheduledOn: \"2026-12-01\") {
+pub const SCHEDULE: &str = "mutation($m: String!, $v: Int!, $a: String!, $on: NaiveDate!) {
+    scheduleLabelAudit(structure: $m, expectedVersion: $v, auditor: $a, scheduledOn: $on) {
         labelStatus labelVersion labelApplications { priority audit { id priority } }
     }
 }";
@@ -181,7 +181,7 @@ pub async fn propose_and_schedule(app: &TestApp, m: &str) -> (String, Value) {
         .query_as(
             ANCT_T,
             SCHEDULE,
-            json!({ "m": m, "v": version, "a": AUDITOR_T }),
+            json!({ "m": m, "v": version, "a": AUDITOR_T, "on": app.day(2) }),
         )
         .await;
     let application = data(&scheduled)["scheduleLabelAudit"]["labelApplications"][0].clone();

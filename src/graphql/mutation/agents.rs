@@ -76,7 +76,15 @@ impl AgentMutation {
     ) -> Result<Agent> {
         let r = ctx.request();
         let actor = ctx.actor()?;
-        let row = agents::register(&r.db, &r.policy, actor, &structure, input.into()).await?;
+        let row = agents::register(
+            &r.db,
+            &r.policy,
+            actor,
+            &structure,
+            input.into(),
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(Agent(agents::readable(&r.db, actor, row.id).await?))
     }
 
@@ -90,7 +98,7 @@ impl AgentMutation {
     ) -> Result<OnboardingPayload> {
         let r = ctx.request();
         let list = agents.into_iter().map(AgentInput::from).collect();
-        let (structure, rows) = agents::onboard(&r.db, &code, list).await?;
+        let (structure, rows) = agents::onboard(&r.db, &code, list, &ctx.request().clock).await?;
         Ok(OnboardingPayload {
             matricule: structure.matricule,
             registered: i32::try_from(rows.len()).unwrap_or(i32::MAX),
@@ -115,7 +123,8 @@ impl AgentMutation {
             trainer_partner: input.trainer_partner,
             capacity: input.capacity,
         };
-        let row = training::organise(&r.db, &r.policy, ctx.actor()?, input).await?;
+        let row =
+            training::organise(&r.db, &r.policy, ctx.actor()?, input, &ctx.request().clock).await?;
         Ok(TrainingSession(row))
     }
 
@@ -131,7 +140,15 @@ impl AgentMutation {
         let actor = ctx.actor()?;
         let session = internal_id(&session, NodeType::TrainingSession, "training session")?;
         let agent = internal_id(&agent, NodeType::Agent, "agent")?;
-        let row = training::enrol(&r.db, &r.policy, actor, session, agent).await?;
+        let row = training::enrol(
+            &r.db,
+            &r.policy,
+            actor,
+            session,
+            agent,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(TrainingSession(row))
     }
 
@@ -147,7 +164,16 @@ impl AgentMutation {
         let actor = ctx.actor()?;
         let session = internal_id(&session, NodeType::TrainingSession, "training session")?;
         let agent = internal_id(&agent, NodeType::Agent, "agent")?;
-        training::record_attendance(&r.db, &r.policy, actor, session, agent, attended).await?;
+        training::record_attendance(
+            &r.db,
+            &r.policy,
+            actor,
+            session,
+            agent,
+            attended,
+            &ctx.request().clock,
+        )
+        .await?;
         let record = crate::service::agents::by_ids(&r.db, &[agent])
             .await?
             .remove(&agent)

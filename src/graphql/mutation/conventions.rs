@@ -37,8 +37,15 @@ impl ConventionMutation {
         title: String,
     ) -> Result<Convention> {
         let r = ctx.request();
-        let record =
-            conventions::draft(&r.db, &r.policy, ctx.actor()?, &department, &title).await?;
+        let record = conventions::draft(
+            &r.db,
+            &r.policy,
+            ctx.actor()?,
+            &department,
+            &title,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(Convention(record))
     }
 
@@ -50,8 +57,15 @@ impl ConventionMutation {
         partner: String,
     ) -> Result<Convention> {
         let r = ctx.request();
-        let record =
-            conventions::sign(&r.db, &r.policy, ctx.actor()?, &department, &partner).await?;
+        let record = conventions::sign(
+            &r.db,
+            &r.policy,
+            ctx.actor()?,
+            &department,
+            &partner,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(Convention(record))
     }
 
@@ -63,7 +77,14 @@ impl ConventionMutation {
         department: String,
     ) -> Result<Convention> {
         let r = ctx.request();
-        let record = conventions::conclude(&r.db, &r.policy, ctx.actor()?, &department).await?;
+        let record = conventions::conclude(
+            &r.db,
+            &r.policy,
+            ctx.actor()?,
+            &department,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(Convention(record))
     }
 
@@ -75,8 +96,15 @@ impl ConventionMutation {
         partner: String,
     ) -> Result<Convention> {
         let r = ctx.request();
-        let record =
-            conventions::add_partner(&r.db, &r.policy, ctx.actor()?, &department, &partner).await?;
+        let record = conventions::add_partner(
+            &r.db,
+            &r.policy,
+            ctx.actor()?,
+            &department,
+            &partner,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(Convention(record))
     }
 
@@ -89,7 +117,9 @@ impl ConventionMutation {
             carrier: input.carrier,
             partners: input.partners,
         };
-        let record = conventions::add_annex(&r.db, &r.policy, ctx.actor()?, input).await?;
+        let record =
+            conventions::add_annex(&r.db, &r.policy, ctx.actor()?, input, &ctx.request().clock)
+                .await?;
         Ok(Convention(record))
     }
 
@@ -102,9 +132,15 @@ impl ConventionMutation {
         end_date: NaiveDate,
     ) -> Result<Convention> {
         let r = ctx.request();
-        let record =
-            conventions::extend_legacy_msap(&r.db, &r.policy, ctx.actor()?, &structure, end_date)
-                .await?;
+        let record = conventions::extend_legacy_msap(
+            &r.db,
+            &r.policy,
+            ctx.actor()?,
+            &structure,
+            end_date,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(Convention(record))
     }
 }

@@ -63,8 +63,15 @@ impl CriteriaMutation {
                 })
                 .collect(),
         };
-        let loaded = criteria::load(&request.db, &request.policy, ctx.actor()?, new).await?;
-        let today = chrono::Utc::now().date_naive();
+        let loaded = criteria::load(
+            &request.db,
+            &request.policy,
+            ctx.actor()?,
+            new,
+            &ctx.request().clock,
+        )
+        .await?;
+        let today = request.clock.today();
         let framework = criteria::frameworks(&request.db, today)
             .await?
             .into_iter()

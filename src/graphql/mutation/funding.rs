@@ -42,7 +42,14 @@ impl FundingMutation {
             amount_euros: input.amount_euros,
             purpose: input.purpose,
         };
-        let grant = funding::grant(&r.db, &r.policy, ctx.actor()?, request).await?;
+        let grant = funding::grant(
+            &r.db,
+            &r.policy,
+            ctx.actor()?,
+            request,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(FundingGrant(grant))
     }
 }

@@ -73,6 +73,7 @@ impl LabelMutation {
             expected_version,
             declared,
             legacy_msap,
+            &ctx.request().clock,
         )
         .await?;
         Ok(Structure(row))
@@ -96,6 +97,7 @@ impl LabelMutation {
             expected_version,
             &auditor,
             scheduled_on,
+            &ctx.request().clock,
         )
         .await?;
         Ok(Structure(row))
@@ -112,9 +114,17 @@ impl LabelMutation {
     ) -> Result<LabelAudit> {
         let r = ctx.request();
         let id = audit_id(&audit)?;
-        let row =
-            labelling::record_result(&r.db, &r.policy, ctx.actor()?, id, &criterion, met, remark)
-                .await?;
+        let row = labelling::record_result(
+            &r.db,
+            &r.policy,
+            ctx.actor()?,
+            id,
+            &criterion,
+            met,
+            remark,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(LabelAudit(row))
     }
 
@@ -123,7 +133,8 @@ impl LabelMutation {
     async fn submit_audit(&self, ctx: &Context<'_>, audit: ID) -> Result<LabelAudit> {
         let r = ctx.request();
         let id = audit_id(&audit)?;
-        let row = labelling::submit(&r.db, &r.policy, ctx.actor()?, id).await?;
+        let row =
+            labelling::submit(&r.db, &r.policy, ctx.actor()?, id, &ctx.request().clock).await?;
         Ok(LabelAudit(row))
     }
 
@@ -135,8 +146,15 @@ impl LabelMutation {
         expected_version: i32,
     ) -> Result<Structure> {
         let r = ctx.request();
-        let row = labelling::approve(&r.db, &r.policy, ctx.actor()?, &structure, expected_version)
-            .await?;
+        let row = labelling::approve(
+            &r.db,
+            &r.policy,
+            ctx.actor()?,
+            &structure,
+            expected_version,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(Structure(row))
     }
 
@@ -157,6 +175,7 @@ impl LabelMutation {
             &structure,
             expected_version,
             label_date,
+            &ctx.request().clock,
         )
         .await?;
         Ok(LabelStructurePayload {
@@ -182,6 +201,7 @@ impl LabelMutation {
             &structure,
             expected_version,
             &reason,
+            &ctx.request().clock,
         )
         .await?;
         Ok(Structure(row))

@@ -34,7 +34,14 @@ impl PartnerMutation {
             name: input.name,
             department: input.department,
         };
-        let row = partners::create_local(&request.db, &request.policy, ctx.actor()?, new).await?;
+        let row = partners::create_local(
+            &request.db,
+            &request.policy,
+            ctx.actor()?,
+            new,
+            &ctx.request().clock,
+        )
+        .await?;
         request.reference.invalidate().await;
         Ok(Partner(row))
     }

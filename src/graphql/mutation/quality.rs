@@ -66,7 +66,9 @@ impl QualityMutation {
             opens_on: input.opens_on,
             closes_on: input.closes_on,
         };
-        let row = surveys::create_campaign(&r.db, &r.policy, ctx.actor()?, new).await?;
+        let row =
+            surveys::create_campaign(&r.db, &r.policy, ctx.actor()?, new, &ctx.request().clock)
+                .await?;
         Ok(SurveyCampaign(row))
     }
 
@@ -81,7 +83,15 @@ impl QualityMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&campaign, NodeType::SurveyCampaign, "survey campaign")?;
-        Ok(surveys::code_for(&r.db, &r.policy, actor, id, &structure).await?)
+        Ok(surveys::code_for(
+            &r.db,
+            &r.policy,
+            actor,
+            id,
+            &structure,
+            &ctx.request().clock,
+        )
+        .await?)
     }
 
     /// A user answers a structure's survey with its code: no account; rate-limited per code.
@@ -99,7 +109,14 @@ impl QualityMutation {
             recommend,
             comment,
         };
-        surveys::answer_with_code(&r.db, &r.survey_limiter, &code, answer).await?;
+        surveys::answer_with_code(
+            &r.db,
+            &r.survey_limiter,
+            &code,
+            answer,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(true)
     }
 
@@ -120,7 +137,16 @@ impl QualityMutation {
             recommend: None,
             comment,
         };
-        surveys::answer_as_agent(&r.db, &r.policy, actor, id, &structure, answer).await?;
+        surveys::answer_as_agent(
+            &r.db,
+            &r.policy,
+            actor,
+            id,
+            &structure,
+            answer,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(true)
     }
 
@@ -137,7 +163,9 @@ impl QualityMutation {
             per_department: input.per_department,
             seed: input.seed,
         };
-        let (row, _) = mystery::create_campaign(&r.db, &r.policy, ctx.actor()?, new).await?;
+        let (row, _) =
+            mystery::create_campaign(&r.db, &r.policy, ctx.actor()?, new, &ctx.request().clock)
+                .await?;
         Ok(MysteryCampaign(row))
     }
 
@@ -152,7 +180,7 @@ impl QualityMutation {
         let actor = ctx.actor()?;
         let id = internal_id(&visit, NodeType::MysteryVisit, "mystery visit")?;
         Ok(MysteryVisit(
-            mystery::assign(&r.db, &r.policy, actor, id, &visitor).await?,
+            mystery::assign(&r.db, &r.policy, actor, id, &visitor, &ctx.request().clock).await?,
         ))
     }
 
@@ -169,7 +197,17 @@ impl QualityMutation {
         let actor = ctx.actor()?;
         let id = internal_id(&visit, NodeType::MysteryVisit, "mystery visit")?;
         let scores = scores.into_iter().map(|s| (s.item, s.score)).collect();
-        let row = mystery::record(&r.db, &r.policy, actor, id, visited_on, scores, comment).await?;
+        let row = mystery::record(
+            &r.db,
+            &r.policy,
+            actor,
+            id,
+            visited_on,
+            scores,
+            comment,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(MysteryVisit(row))
     }
 
@@ -183,7 +221,7 @@ impl QualityMutation {
         let actor = ctx.actor()?;
         let id = internal_id(&campaign, NodeType::MysteryCampaign, "mystery campaign")?;
         Ok(MysteryCampaign(
-            mystery::publish(&r.db, &r.policy, actor, id).await?,
+            mystery::publish(&r.db, &r.policy, actor, id, &ctx.request().clock).await?,
         ))
     }
 }

@@ -59,8 +59,14 @@ impl ReferentMutation {
         input: ReferentInputObject,
     ) -> Result<Referent> {
         let request = ctx.request();
-        let row =
-            referents::create(&request.db, &request.policy, ctx.actor()?, input.into()).await?;
+        let row = referents::create(
+            &request.db,
+            &request.policy,
+            ctx.actor()?,
+            input.into(),
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(Referent(row))
     }
 
@@ -73,8 +79,15 @@ impl ReferentMutation {
     ) -> Result<Referent> {
         let request = ctx.request();
         let id = referent_id(&id)?;
-        let row =
-            referents::update(&request.db, &request.policy, ctx.actor()?, id, input.into()).await?;
+        let row = referents::update(
+            &request.db,
+            &request.policy,
+            ctx.actor()?,
+            id,
+            input.into(),
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(Referent(row))
     }
 
@@ -82,7 +95,14 @@ impl ReferentMutation {
     async fn delete_referent(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let request = ctx.request();
         let key = referent_id(&id)?;
-        referents::delete(&request.db, &request.policy, ctx.actor()?, key).await?;
+        referents::delete(
+            &request.db,
+            &request.policy,
+            ctx.actor()?,
+            key,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(id)
     }
 }

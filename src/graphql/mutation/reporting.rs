@@ -56,7 +56,14 @@ impl ReportingMutation {
         input: ReportEntryInput,
     ) -> Result<ReportEntry> {
         let r = ctx.request();
-        let row = reporting::record(&r.db, &r.policy, ctx.actor()?, input.into()).await?;
+        let row = reporting::record(
+            &r.db,
+            &r.policy,
+            ctx.actor()?,
+            input.into(),
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(ReportEntry(row))
     }
 
@@ -72,7 +79,16 @@ impl ReportingMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&entry, NodeType::ReportEntry, "report entry")?;
-        let row = reporting::correct(&r.db, &r.policy, actor, id, input.into(), &reason).await?;
+        let row = reporting::correct(
+            &r.db,
+            &r.policy,
+            actor,
+            id,
+            input.into(),
+            &reason,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(ReportEntry(row))
     }
 }

@@ -77,7 +77,7 @@ impl SupportMutation {
             citizen_details: input.citizen_details,
             attachments: input.attachments.into_iter().map(Into::into).collect(),
         };
-        let row = support::send(&r.db, &r.policy, ctx.actor()?, new).await?;
+        let row = support::send(&r.db, &r.policy, ctx.actor()?, new, &ctx.request().clock).await?;
         wrap(ctx, row).await
     }
 
@@ -94,7 +94,16 @@ impl SupportMutation {
         let actor = ctx.actor()?;
         let id = internal_id(&request, NodeType::SupportRequest, "support request")?;
         let files = attachments.into_iter().map(Into::into).collect();
-        let row = support::write(&r.db, &r.policy, actor, id, &body, files).await?;
+        let row = support::write(
+            &r.db,
+            &r.policy,
+            actor,
+            id,
+            &body,
+            files,
+            &ctx.request().clock,
+        )
+        .await?;
         wrap(ctx, row).await
     }
 
@@ -107,7 +116,7 @@ impl SupportMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&request, NodeType::SupportRequest, "support request")?;
-        let row = support::close(&r.db, &r.policy, actor, id).await?;
+        let row = support::close(&r.db, &r.policy, actor, id, &ctx.request().clock).await?;
         wrap(ctx, row).await
     }
 
@@ -120,7 +129,7 @@ impl SupportMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&request, NodeType::SupportRequest, "support request")?;
-        let row = support::reopen(&r.db, &r.policy, actor, id).await?;
+        let row = support::reopen(&r.db, &r.policy, actor, id, &ctx.request().clock).await?;
         wrap(ctx, row).await
     }
 }

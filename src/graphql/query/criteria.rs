@@ -19,7 +19,7 @@ impl CriteriaQuery {
             PolarCriteriaCatalogue {},
             "the criteria catalogue is not readable",
         )?;
-        let today = chrono::Utc::now().date_naive();
+        let today = request.clock.today();
         let frameworks = criteria::frameworks(&request.db, today).await?;
         Ok(frameworks
             .into_iter()

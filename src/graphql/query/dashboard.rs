@@ -239,7 +239,14 @@ impl Dashboard {
     async fn reporting(&self, ctx: &Context<'_>) -> Result<ReportingFigures> {
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let figures = dashboard::reporting(&r.db, &self.scope, &self.filter, &reference).await?;
+        let figures = dashboard::reporting(
+            &r.db,
+            &self.scope,
+            &self.filter,
+            &reference,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(ReportingFigures {
             total: figures.total,
             resolved_on_site: figures.resolved_on_site,
@@ -256,7 +263,14 @@ impl Dashboard {
     async fn support_requests(&self, ctx: &Context<'_>) -> Result<SupportFigures> {
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let figures = dashboard::support(&r.db, &self.scope, &self.filter, &reference).await?;
+        let figures = dashboard::support(
+            &r.db,
+            &self.scope,
+            &self.filter,
+            &reference,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(SupportFigures {
             total: figures.total,
             late: figures.late,
@@ -270,7 +284,14 @@ impl Dashboard {
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let p = dashboard::pipeline(&r.db, &self.scope, &self.filter, &reference).await?;
+        let p = dashboard::pipeline(
+            &r.db,
+            &self.scope,
+            &self.filter,
+            &reference,
+            &ctx.request().clock,
+        )
+        .await?;
         Ok(Some(PipelineFigures {
             by_status: keyed(p.by_status),
             audits_passed: p.audits_passed,

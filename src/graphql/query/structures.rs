@@ -2,7 +2,7 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, InputObject, Object, Result};
 
-use chrono::Utc;
+use chrono::NaiveDate;
 
 use crate::domain::enums::{LabelStatus, StructureFormat};
 use crate::domain::label_workflow;
@@ -41,7 +41,7 @@ pub struct StructureFilterInput {
 }
 
 impl StructureFilterInput {
-    fn into_filter(self) -> Result<StructureFilter, AppError> {
+    fn into_filter(self, today: NaiveDate) -> Result<StructureFilter, AppError> {
         let departments = match (self.department, self.departments) {
             (Some(_), Some(_)) => {
                 return Err(AppError::bad_input(
@@ -70,7 +70,7 @@ impl StructureFilterInput {
             text: self.search,
             labelled_on_or_before: self
                 .reaudit_due
-                .then(|| label_workflow::due_for_reaudit_if_labelled_by(Utc::now().date_naive())),
+                .then(|| label_workflow::due_for_reaudit_if_labelled_by(today)),
         })
     }
 }
@@ -101,7 +101,9 @@ impl StructureQuery {
     ) -> Result<Connection<String, Structure, StructureConnectionFields, EmptyFields>> {
         let actor = ctx.actor()?;
         let page = PageRequest::parse(CONNECTION, first, after)?;
-        let filter = filter.unwrap_or_default().into_filter()?;
+        let filter = filter
+            .unwrap_or_default()
+            .into_filter(ctx.request().clock.today())?;
         let (rows, has_next) =
             structures::page(&ctx.request().db, actor, &filter, page.after, page.limit).await?;
         let fields = StructureConnectionFields { filter };

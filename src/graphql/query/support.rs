@@ -21,7 +21,13 @@ pub struct SupportConnectionFields {
 impl SupportConnectionFields {
     /// Number of requests matching (all pages).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(support::count(&ctx.request().db, ctx.actor()?, self.late).await?)
+        Ok(support::count(
+            &ctx.request().db,
+            ctx.actor()?,
+            self.late,
+            &ctx.request().clock,
+        )
+        .await?)
     }
 }
 
@@ -39,8 +45,15 @@ impl SupportQuery {
     ) -> Result<Connection<String, SupportRequest, SupportConnectionFields, EmptyFields>> {
         let page = PageRequest::parse(CONNECTION, first, after)?;
         let db = &ctx.request().db;
-        let (rows, has_next) =
-            support::page(db, ctx.actor()?, late, page.after, page.limit).await?;
+        let (rows, has_next) = support::page(
+            db,
+            ctx.actor()?,
+            late,
+            page.after,
+            page.limit,
+            &ctx.request().clock,
+        )
+        .await?;
         let reference = ctx.request().reference.snapshot().await?;
         let fields = SupportConnectionFields { late };
         Ok(page.connection(

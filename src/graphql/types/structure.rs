@@ -1,6 +1,6 @@
 //! `Structure`: a France Services site.
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use super::convention::{self, Annex};
 use super::hours::{OpeningDay, week};
@@ -270,9 +270,9 @@ impl Structure {
     }
 
     /// Whether its label is older than 3 years and due for re-audit.
-    async fn reaudit_due(&self) -> bool {
+    async fn reaudit_due(&self, ctx: &Context<'_>) -> bool {
         self.labelled_on()
-            .is_some_and(|d| label_workflow::reaudit_due_on(d) <= Utc::now().date_naive())
+            .is_some_and(|d| label_workflow::reaudit_due_on(d) <= ctx.request().clock.today())
     }
 
     /// Its effective partners: signatories of its department's signed convention and

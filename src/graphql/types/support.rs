@@ -128,14 +128,17 @@ impl SupportRequest {
     }
 
     /// Hours from sending to the first answer (so far, if unanswered).
-    async fn answer_delay_hours(&self) -> f64 {
-        let end = self.row.first_answered_at.unwrap_or_else(Utc::now);
+    async fn answer_delay_hours(&self, ctx: &Context<'_>) -> f64 {
+        let end = self
+            .row
+            .first_answered_at
+            .unwrap_or_else(|| ctx.request().clock.now());
         (end - self.row.sent_at).num_seconds() as f64 / 3600.0
     }
 
     /// Not answered by its due date.
-    async fn late(&self) -> bool {
-        support::is_late(&self.row, Utc::now())
+    async fn late(&self, ctx: &Context<'_>) -> bool {
+        support::is_late(&self.row, ctx.request().clock.now())
     }
 
     /// When it was closed.
