@@ -231,6 +231,13 @@ allow(user: User, "register_agent", structure: Structure) if
     assignment.role = "PREFECT" and
     assignment.department = structure.department;
 
+# An agent (name, training, structures) is internal data of their structures: read by whoever
+# reads the internal data of one of them (ANCT, its prefects, its agents), on every path
+# (`node`, `Structure.agents`, mutations' answers). A session's organisers see its roster.
+allow(user: User, "read", agent: Agent) if
+    structure in agent.structures and
+    allow(user, "read_internal", structure);
+
 # An agent's personal data (e-mail, phone) is read by whoever reads the internal data of
 # one of their structures: ANCT, its prefects, its agents.
 allow(user: User, "read_personal_data", agent: Agent) if
@@ -250,9 +257,14 @@ allow(user: User, "enrol", agent: Agent) if
 allow(_user: User, "read", _catalogue: TrainingCatalogue);
 
 # Training sessions of a department (and their seats): everyone working there. Online
-# sessions: every signed-in user.
+# sessions (asked as the department "") : every user who holds a role.
 allow(user: User, "read_training", department: Department) if
+    department.code != "" and
     works_in(user, department);
+
+allow(user: User, "read_training", department: Department) if
+    department.code = "" and
+    _assignment in user.assignments;
 
 # Organising a session and recording its attendance: ANCT; the prefect of its department;
 # the operators of its trainer partner (nationally or in that department).
@@ -339,6 +351,15 @@ allow(user: User, "answer_agent_survey", structure: Structure) if
     assignment in user.assignments and
     assignment.role = "AGENT" and
     assignment.structure = structure.id;
+
+# The draw of a mystery campaign (its seed and how many structures per department) stays with
+# ANCT and the prefectures until the results are published: the visits are unannounced.
+allow(_user: User, "read_draw", campaign: MysteryCampaign) if
+    campaign.published;
+
+allow(user: User, "read_draw", _campaign: MysteryCampaign) if
+    assignment in user.assignments and
+    (assignment.role = "ANCT" or assignment.role = "PREFECT");
 
 # A mystery visit: its assigned visitor records it; ANCT and the department's prefects read
 # it; the structure's agents once ANCT has published the campaign.

@@ -155,6 +155,15 @@ pub struct PolarMysteryVisit {
     pub published: bool,
 }
 
+/// A mystery-visit campaign as the policy sees it.
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "MysteryCampaign")]
+pub struct PolarMysteryCampaign {
+    /// Whether its results are published.
+    #[polar(attribute)]
+    pub published: bool,
+}
+
 /// A cell of the dashboards' figures as the policy sees it: every figure adds up cells.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "Figures")]
@@ -290,6 +299,7 @@ impl Policy {
         oso.register_class(PolarSupportRequest::get_polar_class())?;
         oso.register_class(PolarQualityProgramme::get_polar_class())?;
         oso.register_class(PolarMysteryVisit::get_polar_class())?;
+        oso.register_class(PolarMysteryCampaign::get_polar_class())?;
         oso.register_class(PolarTrainingCatalogue::get_polar_class())?;
         oso.register_class(PolarFigures::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)

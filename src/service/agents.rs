@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::domain::text::{is_email, is_phone};
 use crate::error::{AppError, AppResult};
-use entity::{agent, agent_structure, onboarding_invitation, structure};
+use entity::{agent, agent_structure, onboarding_invitation, role_assignment, structure};
 
 /// An agent as entered.
 #[derive(Clone, Debug)]
@@ -96,6 +96,48 @@ fn check(input: &AgentInput, field: &str) -> AppResult<AgentInput> {
     })
 }
 
+/// Registering an agent grants a role, so it must never widen anyone's access beyond the
+/// registering side's own scope: an existing account is attached to one more structure only
+/// if it is an agent's and every structure it works in lies in the same department. Anyone
+/// else (a prefect registering their own e-mail, an operator, an agent of another
+/// department) is given a role by ANCT only (`maillage user grant`): FORBIDDEN.
+async fn may_attach(
+    txn: &DatabaseTransaction,
+    structure: &structure::Model,
+    email: &str,
+) -> AppResult<()> {
+    let Some(user) = users::find_by_email(txn, email)
+        .await
+        .map_err(AppError::Internal)?
+    else {
+        return Ok(());
+    };
+    let held = role_assignment::Entity::find()
+        .filter(role_assignment::Column::UserId.eq(user.id))
+        .all(txn)
+        .await?;
+    let agent_role = <&str>::from(Role::Agent);
+    let refused = || {
+        AppError::Forbidden(format!(
+            "{email} already holds a role outside this department's agents: \
+             only ANCT grants it another one"
+        ))
+    };
+    if held.iter().any(|a| a.role != agent_role) {
+        return Err(refused());
+    }
+    let structures: Vec<i64> = held.iter().filter_map(|a| a.structure_id).collect();
+    let elsewhere = structure::Entity::find()
+        .filter(structure::Column::Id.is_in(structures))
+        .filter(structure::Column::DepartmentCode.ne(structure.department_code.as_str()))
+        .one(txn)
+        .await?;
+    if elsewhere.is_some() {
+        return Err(refused());
+    }
+    Ok(())
+}
+
 /// Registers `input` in `structure` within `txn`: creates the agent and their account, or
 /// attaches an existing agent (same e-mail) to one more structure.
 async fn attach(
@@ -104,6 +146,7 @@ async fn attach(
     input: &AgentInput,
     clock: &Clock,
 ) -> AppResult<agent::Model> {
+    may_attach(txn, structure, &input.email).await?;
     let scope = users::ScopeArgs {
         structure: Some(structure.matricule.clone()),
         ..Default::default()
@@ -318,18 +361,17 @@ pub async fn by_ids(
         .collect())
 }
 
-/// The agent `id` if the actor may see them: through one of their structures (`NOT_FOUND`
-/// otherwise). Personal data is a separate check (`read_personal_data`).
-pub async fn readable(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<AgentRecord> {
-    let record = by_ids(db, &[id]).await?.remove(&id);
-    let scope = crate::auth::StructureScope::of(actor);
-    let ids: Vec<i64> = record
-        .as_ref()
-        .map(|r| r.structures.iter().map(|(s, _)| *s).collect())
-        .unwrap_or_default();
-    let visible = structures::by_ids(db, &scope, &ids).await?;
-    match record {
-        Some(record) if !visible.is_empty() => Ok(record),
+/// The agent `id` if the policy lets the actor `read` them (the internal data of one of
+/// their structures); `NOT_FOUND` otherwise. Personal data is a separate check
+/// (`read_personal_data`).
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<AgentRecord> {
+    match by_ids(db, &[id]).await?.remove(&id) {
+        Some(record) if policy.is_allowed(actor, "read", record.resource())? => Ok(record),
         _ => Err(AppError::not_found("agent", &id.to_string())),
     }
 }

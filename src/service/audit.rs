@@ -76,6 +76,21 @@ async fn insert(
     Ok(())
 }
 
+/// An entry's `before` / `after` as its readers (ANCT, prefects) may see it: the same field
+/// rules as the object itself. An Administration+ request's content (its attachments'
+/// names, sizes and checksums among it) is for the partner and the structure only,
+/// so such entries show how many files came, never which; entries written before that rule
+/// are redacted here on the way out.
+pub fn redacted(target_type: &str, mut value: Value) -> Value {
+    if target_type == "SupportRequest"
+        && let Some(attachments) = value.pointer_mut("/details/attachments")
+        && let Some(files) = attachments.as_array()
+    {
+        *attachments = Value::from(files.len());
+    }
+    value
+}
+
 /// The entries an actor may read, as the policy's `read` rules on `AuditEntry` decide.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuditScope {

@@ -158,7 +158,8 @@ pub async fn campaign(db: &impl ConnectionTrait, id: i64) -> AppResult<mystery_c
         .ok_or_else(|| AppError::not_found("mystery campaign", &id.to_string()))
 }
 
-fn resource(visit: &mystery_visit::Model, published: bool) -> PolarMysteryVisit {
+/// A visit as the policy sees it.
+pub fn resource(visit: &mystery_visit::Model, published: bool) -> PolarMysteryVisit {
     PolarMysteryVisit {
         structure: visit.structure_id,
         department: visit.department_code.clone(),

@@ -368,7 +368,7 @@ pub async fn send(
         &row,
         &partner.code,
         "support.send",
-        json!({ "attachments": logged }),
+        json!({ "attachments": logged.len() }),
         clock,
     )
     .await?;
@@ -463,7 +463,7 @@ pub async fn write(
     }
     active.updated_at = Set(now);
     let after = active.update(&txn).await?;
-    let details = json!({ "side": side, "message": message.id, "attachments": logged });
+    let details = json!({ "side": side, "message": message.id, "attachments": logged.len() });
     log(
         &txn,
         actor,

@@ -183,17 +183,15 @@ pub async fn organise(
 }
 
 /// Whether the actor may read sessions of `department` (`None`: online sessions, everyone).
+/// The policy's `read_training` on `department` (`None`: an online session, asked as "").
 fn can_read(policy: &Policy, actor: &Actor, department: Option<&str>) -> AppResult<bool> {
-    match department {
-        None => Ok(true),
-        Some(code) => policy.is_allowed(
-            actor,
-            "read_training",
-            PolarDepartment {
-                code: code.to_owned(),
-            },
-        ),
-    }
+    policy.is_allowed(
+        actor,
+        "read_training",
+        PolarDepartment {
+            code: department.unwrap_or_default().to_owned(),
+        },
+    )
 }
 
 /// The session `id` if the actor may read it; `NOT_FOUND` otherwise.
@@ -252,7 +250,7 @@ pub async fn enrol(
     clock: &Clock,
 ) -> AppResult<training_session::Model> {
     let session = readable(db, policy, actor, session_id).await?;
-    let agent = agents::readable(db, actor, agent_id).await?;
+    let agent = agents::readable(db, policy, actor, agent_id).await?;
     policy.authorize(
         actor,
         "enrol",

@@ -28,8 +28,11 @@ struct ActorRow {
 
 /// The user, their assignments, their partners' codes and their structures' departments, in
 /// one round trip.
+/// A local partner's operators act in the partner's department only, whatever their
+/// assignment row says (`grant` refuses any other scope; this holds for older rows too).
 const ACTOR_SQL: &str = "SELECT u.id AS user_id, u.email, u.disabled, \
-       a.role, a.department_code, p.code AS partner_code, a.structure_id, \
+       a.role, COALESCE(p.department_code, a.department_code) AS department_code, \
+       p.code AS partner_code, a.structure_id, \
        s.department_code AS structure_department_code \
      FROM app_user u \
      LEFT JOIN role_assignment a ON a.user_id = u.id \
@@ -137,14 +140,23 @@ async fn resolve_scope(
         None => None,
     };
     let partner_id = match &args.partner {
-        Some(code) => Some(
-            partner::Entity::find()
+        Some(code) => {
+            let partner = partner::Entity::find()
                 .filter(partner::Column::Code.eq(code.to_uppercase()))
                 .one(db)
                 .await?
-                .with_context(|| format!("unknown partner '{code}'"))?
-                .id,
-        ),
+                .with_context(|| format!("unknown partner '{code}'"))?;
+            if let Some(home) = &partner.department_code
+                && department_code.as_ref() != Some(home)
+            {
+                bail!(
+                    "{} is a local partner of department {home}: its operators are granted \
+                     with --department {home} only",
+                    partner.code
+                );
+            }
+            Some(partner.id)
+        }
         None => None,
     };
     let structure_id = match &args.structure {

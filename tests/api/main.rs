@@ -24,4 +24,5 @@ mod schema;
 mod server;
 mod structures;
 mod support;
+mod widening;
 mod workflow;

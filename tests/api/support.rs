@@ -10,7 +10,7 @@ use maillage::domain::enums::Role;
 use maillage::domain::working_time;
 use maillage::service::support::{self, ContentView};
 use maillage::service::users::{self, ScopeArgs};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -417,4 +417,51 @@ async fn an_oversized_request_body_is_refused_before_it_is_read() {
         .await
         .expect("request");
     assert_eq!(response.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn the_audit_log_shows_its_readers_no_attachment_of_a_request() {
+    let app = setup().await;
+    let sent = app
+        .query_as(
+            AGENT_LILLE,
+            SEND,
+            request(vec![file("avis.pdf", "application/pdf", &pdf())]),
+        )
+        .await;
+    data(&sent);
+    let log = "{ auditLog(filter: { targetType: \"SupportRequest\" }) {
+        edges { node { action after } } } }";
+    for reader in [ANCT, PREFECT_59] {
+        let response = app.query_as(reader, log, Value::Null).await;
+        let edges = data(&response)["auditLog"]["edges"].clone();
+        let entry = &edges[0]["node"];
+        assert_eq!(entry["action"], "support.send", "{reader}");
+        assert_eq!(entry["after"]["details"]["attachments"], 1, "{reader}");
+        let text = response.to_string();
+        assert!(
+            !text.contains("avis.pdf") && !text.contains("sha256"),
+            "{reader} reads attachment details: {text}"
+        );
+    }
+    // An entry written before the rule (with the files listed) is redacted on the way out.
+    let row = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::TargetType.eq("SupportRequest"))
+        .one(&app.db)
+        .await
+        .expect("db")
+        .expect("entry");
+    let mut legacy: entity::audit_log::ActiveModel = row.into();
+    legacy.after = Set(Some(
+        json!({ "partner": "CAF", "status": "OPEN", "details": { "attachments": [
+            { "fileName": "avis.pdf", "sizeBytes": 40, "sha256": "ab" } ] } })
+        .to_string(),
+    ));
+    legacy.update(&app.db).await.expect("update");
+    let response = app.query_as(ANCT, log, Value::Null).await;
+    assert_eq!(
+        data(&response)["auditLog"]["edges"][0]["node"]["after"]["details"]["attachments"],
+        1
+    );
+    assert!(!response.to_string().contains("avis.pdf"));
 }

@@ -85,7 +85,9 @@ impl AgentMutation {
             &ctx.request().clock,
         )
         .await?;
-        Ok(Agent(agents::readable(&r.db, actor, row.id).await?))
+        Ok(Agent(
+            agents::readable(&r.db, &r.policy, actor, row.id).await?,
+        ))
     }
 
     /// A labelled structure registers its agents with the single-use code it received

@@ -50,7 +50,7 @@ impl NodeQuery {
             }
             NodeType::Agent => {
                 let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
-                Node::Agent(Agent(agents::readable(db, actor, id).await?))
+                Node::Agent(Agent(agents::readable(db, policy, actor, id).await?))
             }
             NodeType::TrainingSession => {
                 let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;

@@ -8,11 +8,17 @@ use crate::error::AppError;
 /// Who changed what, when.
 pub struct AuditEntry(pub entity::audit_log::Model);
 
-fn json(column: &str, text: Option<&str>) -> Result<Option<Json<serde_json::Value>>, AppError> {
+fn json(
+    target_type: &str,
+    column: &str,
+    text: Option<&str>,
+) -> Result<Option<Json<serde_json::Value>>, AppError> {
     text.map(|text| {
-        serde_json::from_str(text).map(Json).map_err(|err| {
-            AppError::Internal(anyhow::anyhow!("audit entry {column} is not JSON: {err}"))
-        })
+        serde_json::from_str(text)
+            .map(|value| Json(crate::service::audit::redacted(target_type, value)))
+            .map_err(|err| {
+                AppError::Internal(anyhow::anyhow!("audit entry {column} is not JSON: {err}"))
+            })
     })
     .transpose()
 }
@@ -54,11 +60,15 @@ impl AuditEntry {
 
     /// The object before the change (null for a creation).
     async fn before(&self) -> Result<Option<Json<serde_json::Value>>> {
-        Ok(json("before", self.0.before.as_deref())?)
+        Ok(json(
+            &self.0.target_type,
+            "before",
+            self.0.before.as_deref(),
+        )?)
     }
 
     /// The object after the change (null for a deletion).
     async fn after(&self) -> Result<Option<Json<serde_json::Value>>> {
-        Ok(json("after", self.0.after.as_deref())?)
+        Ok(json(&self.0.target_type, "after", self.0.after.as_deref())?)
     }
 }

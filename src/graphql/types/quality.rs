@@ -3,9 +3,12 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Department, Structure};
+use crate::auth::StructureScope;
+use crate::auth::policy::PolarMysteryCampaign;
 use crate::domain::ids::{NodeType, encode};
+use crate::error::AppError;
 use crate::graphql::context::ContextExt;
-use crate::service::{mystery, surveys};
+use crate::service::{mystery, structures, surveys};
 use entity::{mystery_campaign, mystery_visit, survey_campaign};
 
 /// A yearly satisfaction survey campaign.
@@ -89,6 +92,26 @@ impl SurveyResults {
 /// A mystery-visit campaign.
 pub struct MysteryCampaign(pub mystery_campaign::Model);
 
+impl MysteryCampaign {
+    /// FORBIDDEN unless the caller may read the draw (policy `read_draw`).
+    fn draw(&self, ctx: &Context<'_>) -> Result<(), AppError> {
+        let request = ctx.request();
+        let campaign = PolarMysteryCampaign {
+            published: self.0.published,
+        };
+        if request
+            .policy
+            .is_allowed(ctx.actor()?, "read_draw", campaign)?
+        {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "the draw of an unpublished campaign is for ANCT and the prefectures".into(),
+            ))
+        }
+    }
+}
+
 #[Object]
 impl MysteryCampaign {
     /// Global id.
@@ -106,14 +129,17 @@ impl MysteryCampaign {
         &self.0.label
     }
 
-    /// Seed of the draw: the same seed on the same structures draws the same sample.
-    async fn seed(&self) -> i64 {
-        self.0.seed
+    /// Seed of the draw: the same seed on the same structures draws the same sample (ANCT and
+    /// prefectures, everyone once published).
+    async fn seed(&self, ctx: &Context<'_>) -> Result<Option<i64>> {
+        self.draw(ctx)?;
+        Ok(Some(self.0.seed))
     }
 
-    /// Structures drawn per department.
-    async fn per_department(&self) -> i32 {
-        self.0.per_department
+    /// Structures drawn per department (ANCT and prefectures, everyone once published).
+    async fn per_department(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
+        self.draw(ctx)?;
+        Ok(Some(self.0.per_department))
     }
 
     /// Results published to the structures.
@@ -149,13 +175,25 @@ impl MysteryVisit {
         ID(encode(NodeType::MysteryVisit, &self.0.id.to_string()))
     }
 
-    /// The structure, when visible to the caller.
+    /// The structure, when visible to the caller; its assigned visitor sees its public facts
+    /// (they must find it to go there).
     async fn structure(&self, ctx: &Context<'_>) -> Result<Option<Structure>> {
-        let row = ctx
-            .loaders()
-            .structures
-            .load_one(self.0.structure_id)
-            .await?;
+        let request = ctx.request();
+        let actor = ctx.actor()?;
+        let visitor = self.0.visitor_id == Some(actor.user_id)
+            && request
+                .policy
+                .is_allowed(actor, "record", mystery::resource(&self.0, false))?;
+        let row = if visitor {
+            structures::by_ids(&request.db, &StructureScope::All, &[self.0.structure_id])
+                .await?
+                .remove(&self.0.structure_id)
+        } else {
+            ctx.loaders()
+                .structures
+                .load_one(self.0.structure_id)
+                .await?
+        };
         Ok(row.map(Structure))
     }
 
