@@ -337,7 +337,13 @@ async fn mystery_visits_are_drawn_reproducibly_scored_by_their_visitor_and_publi
         )["assignMysteryVisitor"]["assigned"],
         true
     );
-    assert_eq!(visits(&app, AUDITOR, &campaign).await.len(), 1);
+    let assigned = visits(&app, AUDITOR, &campaign).await;
+    assert_eq!(assigned.len(), 1);
+    // The visitor must find the structure to go there: its public facts are theirs.
+    assert!(
+        assigned[0]["structure"]["matricule"].is_string(),
+        "{assigned:?}"
+    );
 
     let record = "mutation($v: ID!, $on: NaiveDate!, $s: [MysteryScoreInput!]!) {
         recordMysteryVisit(visit: $v, visitedOn: $on, scores: $s, comment: \"Accueil souriant\") { meanScore } }";
