@@ -65,7 +65,7 @@ async fn anct_loads_a_new_version_that_applies_from_its_date() {
         json!({ "version": "2025", "current": true, "criteria": [{ "code": "A1" }, { "code": "A2" }, { "code": "A3" }] })
     );
     let future = app
-        .query_as(ANCT, LOAD, framework("2030", "2030-01-01", &["F1"]))
+        .query_as(ANCT, LOAD, framework("2030", &app.day(30), &["F1"]))
         .await;
     assert_eq!(data(&future)["loadCriteriaFramework"]["current"], false);
 
