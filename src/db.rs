@@ -1,7 +1,10 @@
 //! Database connection and migrations.
 
+use std::pin::Pin;
+
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::Connection;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
@@ -17,10 +20,40 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         opts.journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
     });
+    options.map_sqlx_sqlite_pool_opts(|pool| pool.after_release(close_if_inside_a_transaction));
     let db = Database::connect(options)
         .await
         .with_context(|| format!("Failed to connect to the database {}", redact(url)))?;
     Ok(db)
+}
+
+/// Never return a SQLite connection to the pool while it is inside a transaction.
+///
+/// When the disk is full, SQLite can refuse a `COMMIT` and then the `ROLLBACK` that follows
+/// (a statement still in progress), leaving the connection inside its transaction. Reused,
+/// every later "transaction" on it is only a savepoint inside that one: acknowledged, never
+/// committed, lost at the next restart, while it holds the write lock against every other
+/// connection. A dropped transaction queues its rollback, so a connection that comes back
+/// inside one is flushed first; if it is still inside one, it is closed (which rolls back)
+/// instead of being reused.
+fn close_if_inside_a_transaction(
+    conn: &mut sea_orm::sqlx::SqliteConnection,
+    _meta: sea_orm::sqlx::pool::PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<bool, sea_orm::sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        if !conn.is_in_transaction() {
+            return Ok(true);
+        }
+        conn.ping().await?;
+        if conn.is_in_transaction() {
+            tracing::error!(
+                "a database connection came back inside a transaction that could not be \
+                 committed or rolled back: closing it"
+            );
+            return Ok(false);
+        }
+        Ok(true)
+    })
 }
 
 /// Applies every pending migration.
