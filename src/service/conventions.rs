@@ -281,6 +281,22 @@ async fn managed(
     Ok(row)
 }
 
+/// Takes the convention's row for the rest of `txn` and reads it as it is now: a row lock on
+/// PostgreSQL, the write lock on SQLite. Every change whose effect depends on the status
+/// (concluding, adding a partner or an annex: by amendment once signed) takes it first, so a
+/// status read after it cannot change before the commit.
+async fn lock(txn: &DatabaseTransaction, id: i64, clock: &Clock) -> AppResult<convention::Model> {
+    convention::Entity::update_many()
+        .col_expr(convention::Column::UpdatedAt, clock.now().into())
+        .filter(convention::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    convention::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("convention {id} vanished")))
+}
+
 /// Drafts the convention of `department`, listing the core partners.
 pub async fn draft(
     db: &DatabaseConnection,
@@ -453,17 +469,21 @@ pub async fn conclude(
     clock: &Clock,
 ) -> AppResult<ConventionRecord> {
     let row = managed(db, policy, actor, department).await?;
+    // Checked and changed under the convention's lock: a partner or an annex added at the
+    // same moment either comes first (and is counted here) or waits and sees it signed.
+    let txn = db.begin().await?;
+    let row = lock(&txn, row.id, clock).await?;
     if row.status != db_name(ConventionStatus::Draft) {
         return Err(AppError::Conflict(format!(
             "the convention of department {department} is already signed"
         )));
     }
-    let record = load_record(db, row).await?;
+    let record = load_record(&txn, row).await?;
     let core = partner::Entity::find()
         .filter(partner::Column::Core.eq(true))
         .filter(partner::Column::DepartmentCode.is_null())
         .order_by_asc(partner::Column::Code)
-        .all(db)
+        .all(&txn)
         .await?;
     let mut missing: Vec<String> = Vec::new();
     for p in &core {
@@ -485,7 +505,7 @@ pub async fn conclude(
         for p in partner::Entity::find()
             .filter(partner::Column::Id.is_in(others))
             .order_by_asc(partner::Column::Code)
-            .all(db)
+            .all(&txn)
             .await?
         {
             missing.push(p.code);
@@ -498,7 +518,6 @@ pub async fn conclude(
             missing.join(", ")
         )));
     }
-    let txn = db.begin().await?;
     let today = clock.today();
     let updated = convention::Entity::update_many()
         .col_expr(
@@ -626,6 +645,8 @@ pub async fn add_partner(
     let row = managed(db, policy, actor, department).await?;
     let partner = partner_for(db, "partner", partner_code, department).await?;
     let txn = db.begin().await?;
+    // Whether this needs an amendment is decided on the status under the lock.
+    let row = lock(&txn, row.id, clock).await?;
     convention_signatory::ActiveModel {
         convention_id: Set(row.id),
         partner_id: Set(partner.id),
@@ -753,6 +774,8 @@ pub(crate) async fn insert_annex(
     partner_ids: &[i64],
     clock: &Clock,
 ) -> AppResult<(annex::Model, Option<amendment::Model>)> {
+    // Signed or not, decided under the convention's lock (see `lock`).
+    let convention = &lock(txn, convention.id, clock).await?;
     let signed = convention.status == db_name(ConventionStatus::Signed);
     let today = clock.today();
     let annex = annex::ActiveModel {

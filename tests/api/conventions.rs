@@ -419,3 +419,60 @@ async fn an_operator_sees_where_their_partner_is_effective_through_a_restricted_
         30
     );
 }
+
+/// Creuse's draft (the demo's, signed by CAF) with every core partner's signature.
+async fn creuse_ready_to_conclude(app: &TestApp) {
+    for partner in crate::workflow::CORE {
+        if partner != "CAF" {
+            crate::workflow::sign(app, PREFECT_23, "23", partner).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn concluding_while_a_partner_or_an_annex_is_added_never_breaks_the_convention() {
+    let annex = json!({ "input": { "structure": "DEMO-23-02", "functioning": "Permanences",
+        "partners": [] } });
+    for round in 0..6 {
+        let app = spawn_app().await;
+        creuse_ready_to_conclude(&app).await;
+        let token = app.token(PREFECT_23).await;
+        let conclude = app.post(Some(&token), CONCLUDE, json!({ "d": "23" }));
+        let (concluded, added, annexed) = tokio::join!(
+            conclude,
+            app.post(Some(&token), ADD_PARTNER, json!({ "d": "23", "p": "ANAH" })),
+            app.post(Some(&token), ADD_ANNEX, annex.clone()),
+        );
+        for response in [&concluded, &added, &annexed] {
+            assert!(
+                error_codes(response).iter().all(|c| c == "CONFLICT"),
+                "round {round}: {response:#}"
+            );
+        }
+        let convention = app.query_as(ANCT, CONVENTION, json!({ "d": "23" })).await;
+        let convention = &data(&convention)["convention"];
+        if convention["status"] != "SIGNED" {
+            continue;
+        }
+        let amended = |kind: &str| {
+            convention["amendments"]
+                .as_array()
+                .expect("amendments")
+                .iter()
+                .any(|a| a["kind"] == kind)
+        };
+        for signatory in convention["signatories"].as_array().expect("list") {
+            assert!(
+                signatory["signedAt"].is_string() || amended("ADD_PARTNER"),
+                "round {round}: a signed convention lists a partner that never signed, \
+                 with no amendment: {convention:#}"
+            );
+        }
+        for annex in convention["annexes"].as_array().expect("list") {
+            assert!(
+                annex["signedOn"].is_string(),
+                "round {round}: an annex of a signed convention is unsigned: {convention:#}"
+            );
+        }
+    }
+}
