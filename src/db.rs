@@ -8,10 +8,19 @@ use sea_orm::sqlx::Connection;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
+/// Longest wait for a pooled connection (or a new one) before a request gives up.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Connects to `url` with at most `max_connections` pooled connections.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options.max_connections(max_connections).sqlx_logging(false);
+    // Fail fast when the database is away: a request waits at most this long for a
+    // connection, then answers UNAVAILABLE (HTTP 503) instead of hanging.
+    options
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_timeout(ACQUIRE_TIMEOUT)
+        .sqlx_logging(false);
     // SQLite: write-ahead logging lets readers work while a writer commits; with it,
     // `synchronous = NORMAL` is the documented safe setting (a power cut may lose the last
     // commits, never corrupt the file) and spares an fsync per commit. Set on every pooled
@@ -94,6 +103,27 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| path.into())
+}
+
+/// Whether the database answers and accepts writes, within `within`: a transaction that
+/// starts a write (an update matching no row) and is rolled back. A read-only SQLite file or
+/// a PostgreSQL standby fails it.
+pub async fn accepts_writes(
+    db: &DatabaseConnection,
+    within: std::time::Duration,
+) -> Result<(), String> {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let probe = async {
+        let txn = db.begin().await?;
+        txn.execute_unprepared("UPDATE app_user SET disabled = disabled WHERE id = -1")
+            .await?;
+        txn.rollback().await
+    };
+    match tokio::time::timeout(within, probe).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(err.to_string()),
+        Err(_) => Err(format!("no answer within {} ms", within.as_millis())),
+    }
 }
 
 #[cfg(test)]

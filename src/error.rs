@@ -30,6 +30,9 @@ pub enum AppError {
     Conflict(String),
     /// Too many attempts in a short time (anonymous endpoints); retry later.
     RateLimited(String),
+    /// The database cannot serve the request now (unreachable, busy, read-only, disk full):
+    /// nothing was changed; retry later (HTTP 503 with `Retry-After`).
+    Unavailable(String),
     /// Anything else: logged with a correlation id, never described to the client.
     Internal(anyhow::Error),
 }
@@ -37,7 +40,7 @@ pub enum AppError {
 impl AppError {
     /// A `NOT_FOUND` that reveals nothing about whether the object exists.
     pub fn not_found(what: &str, key: &str) -> Self {
-        Self::NotFound(format!("{what} '{key}' not found"))
+        Self::NotFound(format!("{what} '{}' not found", echo(key)))
     }
 
     /// A `BAD_USER_INPUT` about `field`.
@@ -55,7 +58,8 @@ impl AppError {
             | Self::Forbidden(m)
             | Self::NotFound(m)
             | Self::Conflict(m)
-            | Self::RateLimited(m) => m.clone(),
+            | Self::RateLimited(m)
+            | Self::Unavailable(m) => m.clone(),
             Self::BadUserInput { message, .. } => message.clone(),
             Self::Internal(_) => "internal error".to_owned(),
         }
@@ -70,6 +74,7 @@ impl AppError {
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited(_) => "RATE_LIMITED",
+            Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -94,7 +99,65 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::Internal(err.into())
+        match unavailable(&err) {
+            Some(reason) => {
+                tracing::warn!(error = %err, "database unavailable");
+                Self::Unavailable(reason.to_owned())
+            }
+            None => Self::Internal(err.into()),
+        }
+    }
+}
+
+/// Why the database cannot serve now, when `err` says so: the pool found no connection in
+/// time, the server is unreachable, or SQLite reports busy, locked, read-only or full.
+pub fn unavailable(err: &sea_orm::DbErr) -> Option<&'static str> {
+    use sea_orm::{DbErr, RuntimeErr};
+    const AWAY: &str = "the database is not answering; nothing was changed, retry shortly";
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) => return Some(AWAY),
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(_) => return Some(AWAY),
+        _ => return None,
+    };
+    use sea_orm::sqlx::Error;
+    match &**sqlx {
+        Error::PoolTimedOut | Error::PoolClosed | Error::Io(_) | Error::Tls(_) => Some(AWAY),
+        Error::Database(db)
+            if db
+                .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                .is_some() =>
+        {
+            // SQLite primary result codes (the low byte of the extended code).
+            let code = db
+                .code()
+                .and_then(|c| c.parse::<u32>().ok())
+                .unwrap_or_default()
+                & 0xff;
+            match code {
+                5 | 6 => Some("the database is busy; nothing was changed, retry shortly"),
+                8 => Some("the database is read-only; nothing was changed"),
+                13 => Some("the database's disk is full; nothing was changed"),
+                _ => None,
+            }
+        }
+        Error::Database(db) => match db.code().as_deref() {
+            // PostgreSQL: read-only transaction, admin shutdown, cannot connect now.
+            Some("25006" | "57P01" | "57P02" | "57P03") => Some(AWAY),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// At most 64 characters of client input, for messages that echo it.
+pub fn echo(input: &str) -> String {
+    const MAX: usize = 64;
+    match input.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &input[..cut]),
+        None => input.to_owned(),
     }
 }
 

@@ -102,7 +102,9 @@ impl Application {
         let router = Router::new()
             .route(
                 "/graphql",
-                get(graphql::http::graphiql).post(graphql::http::graphql),
+                get(graphql::http::graphiql)
+                    .post(graphql::http::graphql)
+                    .layer(axum::middleware::from_fn(graphql::http::require_json)),
             )
             .route("/health", get(health))
             .route("/ready", get(ready))
@@ -139,9 +141,9 @@ async fn health() -> &'static str {
     "ok"
 }
 
-/// `GET /ready`: the database answers.
+/// `GET /ready`: the database answers and accepts writes, within a second.
 async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
-    match state.db.ping().await {
+    match crate::db::accepts_writes(&state.db, std::time::Duration::from_secs(1)).await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");

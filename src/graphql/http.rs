@@ -8,8 +8,9 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensions, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
 use tracing::Instrument;
 
 use super::context::RequestData;
@@ -24,7 +25,7 @@ pub async fn graphql(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
+) -> Response {
     let started = Instant::now();
     let mut request = request.into_inner();
     let operation = request
@@ -39,9 +40,18 @@ pub async fn graphql(
             let error = err.extend();
             let mut server_error = ServerError::new(error.message, None);
             server_error.extensions = error.extensions;
-            return async_graphql::Response::from_errors(vec![server_error]).into();
+            return GraphQLResponse::from(async_graphql::Response::from_errors(vec![server_error]))
+                .into_response();
         }
     };
+    if let Some(field) = nul_in(&request) {
+        let error = AppError::bad_input(&field, "text must not contain the NUL character (U+0000)")
+            .extend();
+        let mut server_error = ServerError::new(error.message, None);
+        server_error.extensions = error.extensions;
+        return GraphQLResponse::from(async_graphql::Response::from_errors(vec![server_error]))
+            .into_response();
+    }
     let user_id = actor.as_ref().map(|a| a.user_id);
     if actor.is_none() && !state.demo {
         request = request.disable_introspection();
@@ -64,6 +74,12 @@ pub async fn graphql(
         span.record("user_id", id);
     }
     let response = state.schema.execute(request).instrument(span.clone()).await;
+    let unavailable = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from("UNAVAILABLE"))
+    });
     span.in_scope(|| {
         tracing::info!(
             errors = response.errors.len(),
@@ -71,7 +87,78 @@ pub async fn graphql(
             "graphql operation"
         );
     });
-    response.into()
+    let mut response = GraphQLResponse::from(response).into_response();
+    if unavailable {
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}
+
+/// The variable path (`variables.input.name`) of the first text holding U+0000, or
+/// `query` when the document holds it. PostgreSQL refuses the byte in text and SQLite would
+/// keep it: it is refused here, the same on both.
+fn nul_in(request: &async_graphql::Request) -> Option<String> {
+    fn walk(value: &async_graphql::Value, path: &mut String) -> bool {
+        match value {
+            async_graphql::Value::String(s) => s.contains('\0'),
+            async_graphql::Value::List(items) => items.iter().enumerate().any(|(i, v)| {
+                let len = path.len();
+                path.push_str(&format!(".{i}"));
+                let found = walk(v, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            async_graphql::Value::Object(fields) => fields.iter().any(|(k, v)| {
+                let len = path.len();
+                path.push('.');
+                path.push_str(k);
+                let found = walk(v, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            _ => false,
+        }
+    }
+    if request.query.contains('\0') {
+        return Some("query".into());
+    }
+    let mut path = String::from("variables");
+    let variables = async_graphql::Value::Object(
+        request
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    );
+    walk(&variables, &mut path).then_some(path)
+}
+
+/// Refuses a `POST /graphql` whose body is not declared JSON (415): a form or `text/plain`
+/// body is what a cross-site page can send without a preflight.
+pub async fn require_json(request: axum::extract::Request, next: Next) -> Response {
+    if request.method() == axum::http::Method::POST {
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .is_some_and(|v| v == "application/json" || v == "application/graphql-response+json");
+        if !json {
+            let body = serde_json::json!({ "errors": [{
+                "message": "send the request as 'Content-Type: application/json'",
+                "extensions": { "code": "UNSUPPORTED_MEDIA_TYPE" } }] });
+            return (StatusCode::UNSUPPORTED_MEDIA_TYPE, axum::Json(body)).into_response();
+        }
+    }
+    next.run(request).await
 }
 
 /// `GET /graphql`: GraphiQL.

@@ -117,4 +117,27 @@ impl CsvRow {
     pub fn width(&self) -> usize {
         self.record.len()
     }
+
+    /// Why the row's text cannot be stored, if it cannot: a NUL character (U+0000, which
+    /// PostgreSQL refuses) or a field longer than [`MAX_FIELD_CHARS`].
+    pub fn unstorable(&self) -> Option<String> {
+        self.record.iter().enumerate().find_map(|(i, field)| {
+            if field.contains('\0') {
+                Some(format!(
+                    "field {} contains the NUL character (U+0000)",
+                    i + 1
+                ))
+            } else if field.chars().count() > MAX_FIELD_CHARS {
+                Some(format!(
+                    "field {} is longer than {MAX_FIELD_CHARS} characters",
+                    i + 1
+                ))
+            } else {
+                None
+            }
+        })
+    }
 }
+
+/// Longest field an importer stores.
+pub const MAX_FIELD_CHARS: usize = 2_000;

@@ -319,6 +319,8 @@ fn classify(file: &CsvFile, context: &SiteContext) -> (Vec<SiteFields>, SitesRep
                 row.width(),
                 file.width()
             ))
+        } else if let Some(reason) = row.unstorable() {
+            Err(reason)
         } else if let Some(first) = first_line.get(&matricule) {
             Err(format!("matricule already used on line {first}"))
         } else {

@@ -1,5 +1,5 @@
-//! Health, readiness and GraphiQL.
-use crate::helpers::spawn_app;
+//! Health, readiness, GraphiQL, and what the HTTP edge refuses.
+use crate::helpers::*;
 
 #[tokio::test]
 async fn health_and_ready_answer_ok_while_the_database_is_up() {
@@ -25,4 +25,132 @@ async fn graphiql_is_served_on_get() {
     let page = app.get("/graphql").await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("body").contains("graphiql"));
+}
+
+#[tokio::test]
+async fn a_body_not_declared_json_is_refused_with_415() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let query = r#"{"query":"{ __typename }"}"#;
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let response = client
+            .post(format!("{}/graphql", app.address))
+            .header("Content-Type", content_type)
+            .body(query)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 415, "{content_type}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "UNSUPPORTED_MEDIA_TYPE"
+        );
+    }
+    let response = client
+        .post(format!("{}/graphql", app.address))
+        .header("Content-Type", "application/json; charset=utf-8")
+        .body(query)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn text_with_a_nul_character_is_bad_input_and_long_input_is_not_echoed_whole() {
+    let app = spawn_app().await;
+    let register = "mutation($s: String!, $input: AgentInput!) { registerAgent(structure: $s, input: $input) { id } }";
+    let vars = serde_json::json!({ "s": "DEMO-59-01",
+        "input": { "name": "Alice\u{0}Durand", "email": "alice@mairie.fr" } });
+    let response = app.query_as(PREFECT_59, register, vars).await;
+    assert_eq!(error_codes(&response), ["BAD_USER_INPUT"]);
+    assert_eq!(
+        response["errors"][0]["extensions"]["field"],
+        "variables.input.name"
+    );
+    assert!(
+        maillage::service::users::find_by_email(&app.db, "alice@mairie.fr")
+            .await
+            .expect("db")
+            .is_none()
+    );
+    let long = "M".repeat(1_000_000);
+    let response = app
+        .query_as(
+            ANCT,
+            "query($m: String!) { structure(matricule: $m) { name } }",
+            serde_json::json!({ "m": long }),
+        )
+        .await;
+    assert_eq!(error_codes(&response), ["NOT_FOUND"]);
+    let message = response["errors"][0]["message"].as_str().expect("message");
+    assert!(
+        message.chars().count() < 120,
+        "{} characters",
+        message.len()
+    );
+}
+
+#[tokio::test]
+async fn a_read_only_database_is_unavailable_not_internal() {
+    let app = spawn_app().await;
+    let Some(file) = maillage::db::sqlite_file(&app.database_url) else {
+        return; // PostgreSQL: a read-only server is a standby, covered by the same code path.
+    };
+    let read_only = maillage::db::connect(&format!("sqlite://{}?mode=ro", file.display()), 2)
+        .await
+        .expect("connect read-only");
+    let time = app.time.clone();
+    let served = maillage::startup::Application::with_state(
+        read_only,
+        app.keys.clone(),
+        false,
+        maillage::clock::Clock::from_source(time),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("app");
+    let address = format!("http://127.0.0.1:{}", served.port());
+    tokio::spawn(served.run_until_stopped());
+    let client = reqwest::Client::new();
+    let ready = client
+        .get(format!("{address}/ready"))
+        .send()
+        .await
+        .expect("ready");
+    assert_eq!(ready.status(), 503);
+    let token = app.token(PREFECT_59).await;
+    let create = "mutation { createReferent(input: { partner: \"CAF\", department: \"59\",
+        kind: BACK_OFFICE, name: \"Paul Martin\", email: \"paul.martin@caf.fr\" }) { id } }";
+    let response = client
+        .post(format!("{address}/graphql"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "query": create }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(error_codes(&body), ["UNAVAILABLE"]);
+    // Reads still work.
+    let read = client
+        .post(format!("{address}/graphql"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "query": "{ structures { totalCount } }" }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(read.status(), 200);
 }
