@@ -43,6 +43,8 @@ pub struct AppState {
     pub survey_limiter: AnswerLimiter,
     /// The application's clock.
     pub clock: Clock,
+    /// Requests running per caller (fairness).
+    pub in_flight: crate::graphql::limits::InFlight,
 }
 
 /// A bound, ready-to-run server.
@@ -98,6 +100,7 @@ impl Application {
             keys,
             demo,
             clock,
+            in_flight: Default::default(),
         });
         let router = Router::new()
             .route(
@@ -129,10 +132,14 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, letting requests in flight finish.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "maillage listening (GraphQL on /graphql)");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("The server stopped with an error")
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("The server stopped with an error")
     }
 }
 

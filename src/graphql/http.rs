@@ -1,19 +1,21 @@
 //! The HTTP side of GraphQL: authentication of the bearer token, per-request data, one
 //! tracing span per operation.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensions, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use tracing::Instrument;
 
 use super::context::RequestData;
+use super::limits::{self, Caller};
 use super::loaders::Loaders;
 use crate::auth::{Actor, StructureScope};
 use crate::error::AppError;
@@ -23,6 +25,7 @@ use crate::startup::AppState;
 /// `POST /graphql`.
 pub async fn graphql(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
@@ -36,22 +39,40 @@ pub async fn graphql(
         Ok(actor) => actor,
         Err(err) => {
             tracing::info!(%operation, code = err.code(), reason = %err.message(), "request refused");
-            // Not tied to a place in the query: no `locations`.
-            let error = err.extend();
-            let mut server_error = ServerError::new(error.message, None);
-            server_error.extensions = error.extensions;
-            return GraphQLResponse::from(async_graphql::Response::from_errors(vec![server_error]))
-                .into_response();
+            return refused(err.extend());
         }
     };
     if let Some(field) = nul_in(&request) {
-        let error = AppError::bad_input(&field, "text must not contain the NUL character (U+0000)")
-            .extend();
-        let mut server_error = ServerError::new(error.message, None);
-        server_error.extensions = error.extensions;
-        return GraphQLResponse::from(async_graphql::Response::from_errors(vec![server_error]))
-            .into_response();
+        return refused(
+            AppError::bad_input(&field, "text must not contain the NUL character (U+0000)")
+                .extend(),
+        );
     }
+    if let Some(reason) = limits::too_much(&request.query) {
+        tracing::info!(%operation, %reason, "query refused as too large");
+        return refused(
+            async_graphql::Error::new(reason)
+                .extend_with(|_, e| e.set("code", "QUERY_TOO_COMPLEX")),
+        );
+    }
+    let caller = actor
+        .as_ref()
+        .map_or(Caller::Address(peer.ip()), |a| Caller::User(a.user_id));
+    let Some(_slot) = state.in_flight.enter(caller, limits::SLOT_PATIENCE).await else {
+        let mut response = refused(
+            AppError::RateLimited(format!(
+                "more than {} requests at once for {} s: send fewer at a time",
+                limits::MAX_IN_FLIGHT_PER_CALLER,
+                limits::SLOT_PATIENCE.as_secs()
+            ))
+            .extend(),
+        );
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    };
     let user_id = actor.as_ref().map(|a| a.user_id);
     if actor.is_none() && !state.demo {
         request = request.disable_introspection();
@@ -73,7 +94,21 @@ pub async fn graphql(
     if let Some(id) = user_id {
         span.record("user_id", id);
     }
-    let response = state.schema.execute(request).instrument(span.clone()).await;
+    let execution = state.schema.execute(request).instrument(span.clone());
+    let response = match tokio::time::timeout(limits::EXECUTION_TIMEOUT, execution).await {
+        Ok(response) => response,
+        Err(_) => {
+            span.in_scope(|| tracing::warn!("graphql operation stopped: took too long"));
+            let error = async_graphql::Error::new(format!(
+                "the request ran longer than {} s and was stopped; nothing it was changing was kept",
+                limits::EXECUTION_TIMEOUT.as_secs()
+            ))
+            .extend_with(|_, e| e.set("code", "TIMEOUT"));
+            let mut server_error = ServerError::new(error.message, None);
+            server_error.extensions = error.extensions;
+            async_graphql::Response::from_errors(vec![server_error])
+        }
+    };
     let unavailable = response.errors.iter().any(|e| {
         e.extensions
             .as_ref()
@@ -95,6 +130,14 @@ pub async fn graphql(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     }
     response
+}
+
+/// A response made of one error raised before execution (so not tied to a place in the
+/// query: no `locations`).
+fn refused(error: async_graphql::Error) -> Response {
+    let mut server_error = ServerError::new(error.message, None);
+    server_error.extensions = error.extensions;
+    GraphQLResponse::from(async_graphql::Response::from_errors(vec![server_error])).into_response()
 }
 
 /// The variable path (`variables.input.name`) of the first text holding U+0000, or

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod http;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod pagination;

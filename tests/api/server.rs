@@ -154,3 +154,39 @@ async fn a_read_only_database_is_unavailable_not_internal() {
         .expect("send");
     assert_eq!(read.status(), 200);
 }
+
+#[tokio::test]
+async fn a_query_that_asks_too_much_is_refused_before_it_runs() {
+    let app = spawn_app().await;
+    let figure = "reporting { total }";
+    let aliases: String = (0..50)
+        .map(|i| format!("f{i}: dashboard {{ {figure} }} "))
+        .collect();
+    let before = app.statements();
+    let response = app
+        .query_as(
+            OPERATOR_CAF,
+            &format!("{{ {aliases} }}"),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(error_codes(&response), ["QUERY_TOO_COMPLEX"]);
+    assert!(response["data"].is_null());
+    // Refused before any resolver ran: only the caller's own look-up reached the database.
+    assert!(
+        app.statements() - before <= 2,
+        "{} statements",
+        app.statements() - before
+    );
+    let periods: String = (0..3)
+        .map(|i| format!("p{i}: dashboard {{ {figure} }} "))
+        .collect();
+    let fine = app
+        .query_as(
+            OPERATOR_CAF,
+            &format!("{{ {periods} }}"),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert!(data(&fine)["p2"]["reporting"]["total"].is_number());
+}

@@ -1,0 +1,215 @@
+//! What one request may ask of the server, checked before it runs, so that one caller cannot
+//! starve the others: the size of the document once its fragments are expanded, how often
+//! one field may be repeated under aliases, how long it may run, and how many requests one
+//! caller may have running at once.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Most fields in one document, fragments expanded (the standard introspection query of
+/// graphql-js has about 250; a dashboard page about 150).
+pub const MAX_FIELDS: usize = 2_000;
+/// Most times one field may appear in one selection set under different aliases (a few
+/// periods side by side is fine; a thousand copies of a dashboard figure is not).
+pub const MAX_ALIASES_OF_A_FIELD: usize = 10;
+/// Longest a request may run before it is stopped with `TIMEOUT`.
+pub const EXECUTION_TIMEOUT: Duration = Duration::from_secs(15);
+/// Most requests one caller (a user, or an address for anonymous calls) may have running at
+/// once; more wait for their turn (up to [`SLOT_PATIENCE`]), so that a burst of one caller
+/// occupies at most this many of the server's workers and database connections.
+pub const MAX_IN_FLIGHT_PER_CALLER: usize = 8;
+/// Longest a request waits for one of its caller's slots before `RATE_LIMITED`.
+pub const SLOT_PATIENCE: Duration = Duration::from_secs(10);
+
+/// Why the document asks too much, if it does (`None` for a document that does not parse:
+/// the executor reports that with its position).
+pub fn too_much(query: &str) -> Option<String> {
+    let document = async_graphql::parser::parse_query(query).ok()?;
+    let mut sizes = HashMap::new();
+    let mut total = 0usize;
+    for (_, operation) in document.operations.iter() {
+        let set = &operation.node.selection_set.node;
+        total = total.saturating_add(size(&document, set, &mut sizes, 0));
+        if let Some(message) = repeated(&document, set, &mut HashSet::new(), 0) {
+            return Some(message);
+        }
+    }
+    (total > MAX_FIELDS).then(|| {
+        format!(
+            "the query selects {total} fields with its fragments expanded; at most {MAX_FIELDS}"
+        )
+    })
+}
+
+/// Fields in `set`, fragments expanded (memoised per fragment; a cycle counts once, the
+/// validator refuses it anyway).
+fn size(
+    document: &ExecutableDocument,
+    set: &SelectionSet,
+    fragments: &mut HashMap<String, usize>,
+    depth: usize,
+) -> usize {
+    if depth > 64 {
+        return 0;
+    }
+    set.items.iter().fold(0usize, |total, item| {
+        let n = match &item.node {
+            Selection::Field(field) => {
+                1 + size(
+                    document,
+                    &field.node.selection_set.node,
+                    fragments,
+                    depth + 1,
+                )
+            }
+            Selection::InlineFragment(inline) => size(
+                document,
+                &inline.node.selection_set.node,
+                fragments,
+                depth + 1,
+            ),
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.to_string();
+                if let Some(n) = fragments.get(&name) {
+                    *n
+                } else {
+                    fragments.insert(name.clone(), 0);
+                    let n = document
+                        .fragments
+                        .get(spread.node.fragment_name.node.as_str())
+                        .map_or(0, |f| {
+                            size(document, &f.node.selection_set.node, fragments, depth + 1)
+                        });
+                    fragments.insert(name, n);
+                    n
+                }
+            }
+        };
+        total.saturating_add(n)
+    })
+}
+
+/// A field repeated under too many aliases in one selection set, at any depth (each fragment
+/// looked into once).
+fn repeated<'d>(
+    document: &'d ExecutableDocument,
+    set: &'d SelectionSet,
+    seen: &mut HashSet<&'d str>,
+    depth: usize,
+) -> Option<String> {
+    if depth > 64 {
+        return None;
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for item in &set.items {
+        let nested = match &item.node {
+            Selection::Field(field) => {
+                let count = counts.entry(field.node.name.node.as_str()).or_default();
+                *count += 1;
+                if *count > MAX_ALIASES_OF_A_FIELD {
+                    return Some(format!(
+                        "'{}' is asked more than {MAX_ALIASES_OF_A_FIELD} times in one selection",
+                        field.node.name.node
+                    ));
+                }
+                &field.node.selection_set.node
+            }
+            Selection::InlineFragment(inline) => &inline.node.selection_set.node,
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                match document.fragments.get(name) {
+                    Some(fragment) if seen.insert(name) => &fragment.node.selection_set.node,
+                    _ => continue,
+                }
+            }
+        };
+        if let Some(message) = repeated(document, nested, seen, depth + 1) {
+            return Some(message);
+        }
+    }
+    None
+}
+
+/// Who a request counts against.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Caller {
+    /// A signed-in user.
+    User(i64),
+    /// An anonymous caller, by address.
+    Address(IpAddr),
+}
+
+/// Requests running per caller.
+#[derive(Clone, Default)]
+pub struct InFlight(Arc<Mutex<HashMap<Caller, Arc<Semaphore>>>>);
+
+impl InFlight {
+    /// A slot for one more request of `caller`: at once while they have fewer than
+    /// [`MAX_IN_FLIGHT_PER_CALLER`] running, else in turn as theirs finish (their burst waits
+    /// behind their own requests, not everyone's); `None` after `patience` without one.
+    pub async fn enter(&self, caller: Caller, patience: Duration) -> Option<OwnedSemaphorePermit> {
+        let semaphore = self.semaphore(caller);
+        tokio::time::timeout(patience, semaphore.acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+    }
+
+    /// A slot for one more request of `caller` if one is free now.
+    pub fn try_enter(&self, caller: Caller) -> Option<OwnedSemaphorePermit> {
+        self.semaphore(caller).try_acquire_owned().ok()
+    }
+
+    fn semaphore(&self, caller: Caller) -> Arc<Semaphore> {
+        let mut callers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        // Forget callers with nothing running, so the map stays small.
+        if callers.len() > 10_000 {
+            callers.retain(|_, s| s.available_permits() < MAX_IN_FLIGHT_PER_CALLER);
+        }
+        callers
+            .entry(caller)
+            .or_insert_with(|| Arc::new(Semaphore::new(MAX_IN_FLIGHT_PER_CALLER)))
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_and_fragment_bombs_are_counted() {
+        assert_eq!(too_much("{ a { b c } d }"), None);
+        let aliases: String = (0..11).map(|i| format!("a{i}: me {{ email }} ")).collect();
+        assert!(too_much(&format!("{{ {aliases} }}")).is_some_and(|m| m.contains("'me'")));
+        let ten: String = (0..10).map(|i| format!("a{i}: me {{ email }} ")).collect();
+        assert_eq!(too_much(&format!("{{ {ten} }}")), None);
+        // Each level doubles: 2^12 fields from a few lines.
+        let mut bomb = String::from("query { ...F0 } fragment F12 on Query { me { email } }");
+        for i in 0..12 {
+            bomb.push_str(&format!(
+                " fragment F{i} on Query {{ x: __typename ...F{next} y: __typename ...F{next} }}",
+                next = i + 1
+            ));
+        }
+        assert!(too_much(&bomb).is_some_and(|m| m.contains("fields")));
+        assert_eq!(too_much("{ not closed"), None);
+    }
+
+    #[test]
+    fn a_caller_runs_a_bounded_number_of_requests_at_once() {
+        let in_flight = InFlight::default();
+        let held: Vec<_> = (0..MAX_IN_FLIGHT_PER_CALLER)
+            .map(|_| in_flight.try_enter(Caller::User(1)).expect("a slot"))
+            .collect();
+        assert!(in_flight.try_enter(Caller::User(1)).is_none());
+        assert!(in_flight.try_enter(Caller::User(2)).is_some());
+        drop(held);
+        assert!(in_flight.try_enter(Caller::User(1)).is_some());
+    }
+}
