@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::auth::TokenKeys;
-use crate::auth::token::resolve_secret;
+use crate::auth::token::{self, resolve_secret};
 use crate::clock::Clock;
 use crate::config::{Config, ServeConfig};
 use crate::domain::enums::Role;
@@ -188,10 +188,28 @@ pub async fn run() -> anyhow::Result<()> {
                 format!("no user '{email}': create one with `maillage user grant`")
             })?;
             anyhow::ensure!(!user.disabled, "'{email}' is disabled");
+            anyhow::ensure!(
+                ttl <= token::MAX_TTL,
+                "--ttl is at most {} (30 days)",
+                humantime::format_duration(token::MAX_TTL)
+            );
+            // Without a configured secret, the server signs with the demo file it wrote on its
+            // first start; a token signed with a file written now would be refused.
+            if config.jwt_secret.is_none()
+                && let Some(file) = token::demo_secret_file(&config.database_url)
+            {
+                anyhow::ensure!(
+                    file.exists(),
+                    "MAILLAGE_JWT_SECRET is not set and no server has started in demo mode on this \
+                     database ({} is missing): set MAILLAGE_JWT_SECRET to the server's secret, or \
+                     start the server once",
+                    file.display()
+                );
+            }
             let (secret, _) = resolve_secret(config.jwt_secret.as_deref(), &config.database_url)?;
             emit(&format!(
                 "{}\n",
-                TokenKeys::from_secret(&secret).issue(user.id, ttl, clock.now())?
+                TokenKeys::from_secret(&secret).issue(users::bearer_of(&user), ttl, clock.now())?
             ))?;
             Ok(())
         }

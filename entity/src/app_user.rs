@@ -15,6 +15,9 @@ pub struct Model {
     pub disabled: bool,
     /// When the user was created.
     pub created_at: DateTimeUtc,
+    /// Tokens carry the epoch they were issued in; only the current epoch's are accepted.
+    /// Disabling or re-enabling the user moves it on.
+    pub token_epoch: i32,
 }
 
 /// No navigable relation: joins are written in the service layer.

@@ -21,6 +21,7 @@ mod m20261127_000015_create_survey_mystery;
 mod m20261127_000016_create_report_summary;
 mod m20261127_000017_create_report_monthly;
 mod m20261127_000018_dashboard_indexes;
+mod m20261129_000019_add_user_token_epoch;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000016_create_report_summary::Migration),
             Box::new(m20261127_000017_create_report_monthly::Migration),
             Box::new(m20261127_000018_dashboard_indexes::Migration),
+            Box::new(m20261129_000019_add_user_token_epoch::Migration),
         ]
     }
 }

@@ -20,6 +20,25 @@ struct Claims {
     iss: String,
     iat: i64,
     exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
+    /// The user's token epoch when the token was issued (see `app_user.token_epoch`).
+    #[serde(default)]
+    epoch: i32,
+}
+
+/// Clock skew tolerated between the issuer and this server for `iat` and `nbf`.
+const LEEWAY_SECONDS: i64 = 60;
+/// Longest lifetime `maillage token` gives a token.
+pub const MAX_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Who a valid token speaks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bearer {
+    /// The user's id.
+    pub user_id: i64,
+    /// The user's token epoch when it was issued.
+    pub epoch: i32,
 }
 
 /// Keys that sign and check tokens.
@@ -46,31 +65,47 @@ impl TokenKeys {
         }
     }
 
-    /// A token for user `user_id`, issued at `now` and valid for `ttl`.
-    pub fn issue(&self, user_id: i64, ttl: Duration, now: DateTime<Utc>) -> anyhow::Result<String> {
+    /// A token for `bearer`, issued at `now` and valid for `ttl`.
+    pub fn issue(
+        &self,
+        bearer: Bearer,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
         let now = now.timestamp();
         let ttl = i64::try_from(ttl.as_secs()).context("Token lifetime is too long")?;
         let claims = Claims {
-            sub: user_id.to_string(),
+            sub: bearer.user_id.to_string(),
             iss: ISSUER.to_owned(),
             iat: now,
-            exp: now + ttl,
+            exp: now.checked_add(ttl).context("Token lifetime is too long")?,
+            nbf: None,
+            epoch: bearer.epoch,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .context("Failed to sign the token")
     }
 
-    /// The user id of a token valid at `now`; `UNAUTHENTICATED` otherwise.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<i64, AppError> {
+    /// Who a token valid at `now` speaks for; `UNAUTHENTICATED` otherwise (also for a token
+    /// issued, or valid only from, more than a minute in the future).
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Bearer, AppError> {
+        let invalid = || AppError::Unauthenticated("the token is not valid".into());
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| AppError::Unauthenticated("the token is not valid".into()))?;
-        if data.claims.exp <= now.timestamp() {
+            .map_err(|_| invalid())?;
+        let now = now.timestamp();
+        if data.claims.exp <= now {
             return Err(AppError::Unauthenticated("the token has expired".into()));
         }
-        data.claims
-            .sub
-            .parse()
-            .map_err(|_| AppError::Unauthenticated("the token is not valid".into()))
+        let ahead = now.saturating_add(LEEWAY_SECONDS);
+        if data.claims.iat > ahead || data.claims.nbf.is_some_and(|nbf| nbf > ahead) {
+            return Err(AppError::Unauthenticated(
+                "the token is not valid yet (issued in the future)".into(),
+            ));
+        }
+        Ok(Bearer {
+            user_id: data.claims.sub.parse().map_err(|_| invalid())?,
+            epoch: data.claims.epoch,
+        })
     }
 }
 
@@ -105,9 +140,7 @@ pub fn resolve_secret(
             "MAILLAGE_JWT_SECRET is not set: it is required unless the database is an embedded SQLite file (demo mode)"
         );
     };
-    let mut path = db_file.into_os_string();
-    path.push(".jwt-secret");
-    let path = std::path::PathBuf::from(path);
+    let path = secret_file_beside(db_file);
     let secret = match std::fs::read_to_string(&path) {
         Ok(existing) => existing.trim().to_owned(),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -126,6 +159,17 @@ pub fn resolve_secret(
         path.display()
     );
     Ok((secret.into_bytes(), SecretSource::DemoFile(path)))
+}
+
+/// The demo secret file of a SQLite `database_url` (`<db file>.jwt-secret`), if it is one.
+pub fn demo_secret_file(database_url: &str) -> Option<std::path::PathBuf> {
+    crate::db::sqlite_file(database_url).map(secret_file_beside)
+}
+
+fn secret_file_beside(db_file: std::path::PathBuf) -> std::path::PathBuf {
+    let mut path = db_file.into_os_string();
+    path.push(".jwt-secret");
+    std::path::PathBuf::from(path)
 }
 
 /// 256 random bits, hex-encoded.
@@ -151,10 +195,14 @@ mod tests {
     fn a_token_verifies_with_its_secret_only() {
         let keys = TokenKeys::from_secret(b"0123456789abcdef0123456789abcdef");
         let clock = Utc::now();
+        let bearer = Bearer {
+            user_id: 42,
+            epoch: 3,
+        };
         let token = keys
-            .issue(42, Duration::from_secs(60), clock)
+            .issue(bearer, Duration::from_secs(60), clock)
             .expect("sign");
-        assert_eq!(keys.verify(&token, clock).expect("valid"), 42);
+        assert_eq!(keys.verify(&token, clock).expect("valid"), bearer);
         let other = TokenKeys::from_secret(b"fedcba9876543210fedcba9876543210");
         assert!(matches!(
             other.verify(&token, clock),
@@ -172,11 +220,25 @@ mod tests {
         let issued = DateTime::parse_from_rfc3339("2031-12-31T23:00:00Z")
             .expect("instant")
             .with_timezone(&Utc);
+        let bearer = Bearer {
+            user_id: 7,
+            epoch: 0,
+        };
         let token = keys
-            .issue(7, Duration::from_secs(3600), issued)
+            .issue(bearer, Duration::from_secs(3600), issued)
             .expect("sign");
         let just_before = issued + chrono::TimeDelta::seconds(3599);
-        assert_eq!(keys.verify(&token, just_before).expect("valid"), 7);
+        assert_eq!(keys.verify(&token, just_before).expect("valid"), bearer);
+        // Issued more than the leeway after the verifier's now: refused.
+        let early = issued - chrono::TimeDelta::seconds(61);
+        assert!(matches!(
+            keys.verify(&token, early),
+            Err(AppError::Unauthenticated(m)) if m.contains("future")
+        ));
+        assert!(
+            keys.verify(&token, issued - chrono::TimeDelta::seconds(59))
+                .is_ok()
+        );
         let at_expiry = issued + chrono::TimeDelta::seconds(3600);
         assert!(matches!(
             keys.verify(&token, at_expiry),

@@ -229,6 +229,6 @@ async fn authenticate(
         .ok_or_else(|| {
             AppError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into())
         })?;
-    let user_id = state.keys.verify(token, state.clock.now())?;
-    Ok(Some(Arc::new(users::load_actor(&state.db, user_id).await?)))
+    let bearer = state.keys.verify(token, state.clock.now())?;
+    Ok(Some(Arc::new(users::load_actor(&state.db, bearer).await?)))
 }

@@ -335,7 +335,7 @@ pub async fn schedule_audit(
         .await?
         .filter(|u| !u.disabled)
         .ok_or_else(not_auditor)?;
-    if !users::load_actor(db, auditor.id)
+    if !users::load_actor(db, users::bearer_of(&auditor))
         .await?
         .has_role(Role::Auditor)
     {

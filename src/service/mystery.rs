@@ -214,7 +214,7 @@ pub async fn assign(
         .map_err(AppError::Internal)?
         .filter(|u| !u.disabled)
         .ok_or_else(not_visitor)?;
-    if !users::load_actor(db, user.id)
+    if !users::load_actor(db, users::bearer_of(&user))
         .await?
         .has_role(Role::Auditor)
     {

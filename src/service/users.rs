@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::sql;
+use crate::auth::token::Bearer;
 use crate::auth::{Actor, Assignment};
 use crate::domain::enums::Role;
 use crate::error::{AppError, AppResult};
@@ -19,6 +20,7 @@ struct ActorRow {
     user_id: i64,
     email: String,
     disabled: bool,
+    token_epoch: i32,
     role: Option<String>,
     department_code: Option<String>,
     partner_code: Option<String>,
@@ -30,7 +32,7 @@ struct ActorRow {
 /// one round trip.
 /// A local partner's operators act in the partner's department only, whatever their
 /// assignment row says (`grant` refuses any other scope; this holds for older rows too).
-const ACTOR_SQL: &str = "SELECT u.id AS user_id, u.email, u.disabled, \
+const ACTOR_SQL: &str = "SELECT u.id AS user_id, u.email, u.disabled, u.token_epoch, \
        a.role, COALESCE(p.department_code, a.department_code) AS department_code, \
        p.code AS partner_code, a.structure_id, \
        s.department_code AS structure_department_code \
@@ -41,17 +43,35 @@ const ACTOR_SQL: &str = "SELECT u.id AS user_id, u.email, u.disabled, \
      WHERE u.id = ? \
      ORDER BY a.id";
 
+/// What a token issued now for `user` carries: their id and current token epoch.
+pub fn bearer_of(user: &app_user::Model) -> Bearer {
+    Bearer {
+        user_id: user.id,
+        epoch: user.token_epoch,
+    }
+}
+
 /// The actor behind a verified token: `UNAUTHENTICATED` if the user is gone or disabled.
 /// Assignments are read fresh on every call (one query), so a revocation takes effect at
 /// once.
-pub async fn load_actor(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Actor> {
-    let statement = sql::statement(db.get_database_backend(), ACTOR_SQL, vec![user_id.into()]);
+pub async fn load_actor(db: &impl ConnectionTrait, bearer: Bearer) -> AppResult<Actor> {
+    let statement = sql::statement(
+        db.get_database_backend(),
+        ACTOR_SQL,
+        vec![bearer.user_id.into()],
+    );
     let rows = ActorRow::find_by_statement(statement).all(db).await?;
     let Some(first) = rows.first() else {
         return Err(AppError::Unauthenticated("unknown user".into()));
     };
     if first.disabled {
         return Err(AppError::Unauthenticated("this account is disabled".into()));
+    }
+    if first.token_epoch != bearer.epoch {
+        return Err(AppError::Unauthenticated(
+            "this token was revoked (the account was disabled or its sessions ended): get a new one"
+                .into(),
+        ));
     }
     let (user_id, email) = (first.user_id, first.email.clone());
     let assignments = rows
@@ -256,8 +276,14 @@ pub async fn set_disabled(
     let user = find_by_email(db, email)
         .await?
         .with_context(|| format!("no user '{email}'"))?;
+    if user.disabled == disabled {
+        return Ok(());
+    }
+    // Disabling ends every token at once; re-enabling does not bring them back.
+    let epoch = user.token_epoch.wrapping_add(1);
     let mut user: app_user::ActiveModel = user.into();
     user.disabled = Set(disabled);
+    user.token_epoch = Set(epoch);
     user.update(db).await.context("Failed to update the user")?;
     Ok(())
 }

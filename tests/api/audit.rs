@@ -141,7 +141,9 @@ async fn sql_scope_of_the_log_equals_the_policy_for_every_demo_actor() {
             .await
             .expect("db")
             .expect("user");
-        let actor = users::load_actor(&app.db, user.id).await.expect("actor");
+        let actor = users::load_actor(&app.db, users::bearer_of(&user))
+            .await
+            .expect("actor");
         let allowed: BTreeSet<String> = rows
             .iter()
             .filter(|row| {

@@ -218,11 +218,11 @@ async fn malformed_foreign_and_expired_tokens_are_unauthenticated() {
         .expect("db")
         .expect("user");
     let foreign = TokenKeys::from_secret(b"another-secret-another-secret-another")
-        .issue(user.id, Duration::from_secs(600), app.now())
+        .issue(users::bearer_of(&user), Duration::from_secs(600), app.now())
         .expect("token");
     let expired = app
         .keys
-        .issue(user.id, Duration::from_secs(60), app.now())
+        .issue(users::bearer_of(&user), Duration::from_secs(60), app.now())
         .expect("token");
     app.time.advance(chrono::TimeDelta::seconds(60));
     for token in ["garbage", foreign.as_str(), expired.as_str()] {
@@ -273,6 +273,18 @@ async fn disabling_a_user_stops_their_token_at_once() {
         .await;
     assert_eq!(error_codes(&after), ["UNAUTHENTICATED"]);
     assert_eq!(after["errors"][0]["message"], "this account is disabled");
+    // Enabled again: the tokens of before stay dead; a new one works.
+    users::set_disabled(&app.db, PREFECT_59, false)
+        .await
+        .expect("enable");
+    let old = app
+        .post(Some(&token), "{ me { email } }", Value::Null)
+        .await;
+    assert_eq!(error_codes(&old), ["UNAUTHENTICATED"]);
+    let new = app
+        .query_as(PREFECT_59, "{ me { email } }", Value::Null)
+        .await;
+    assert_eq!(data(&new)["me"]["email"], PREFECT_59);
 }
 
 #[tokio::test]

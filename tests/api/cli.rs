@@ -103,6 +103,30 @@ async fn a_token_from_the_cli_is_accepted_by_the_server_for_the_granted_role() {
 }
 
 #[tokio::test]
+async fn the_cli_prints_no_token_the_server_would_refuse() {
+    let app = spawn_app().await;
+    let too_long = maillage(&app, &["token", PREFECT_59, "--ttl", "100000d"]);
+    assert!(!too_long.status.success());
+    assert!(String::from_utf8_lossy(&too_long.stderr).contains("at most"));
+    let month = maillage(&app, &["token", PREFECT_59, "--ttl", "30d"]);
+    assert!(month.status.success());
+    // No secret configured and no server ever started in demo mode on this database.
+    let Some(file) = maillage::auth::token::demo_secret_file(&app.database_url) else {
+        return; // PostgreSQL needs MAILLAGE_JWT_SECRET anyway (tested in `auth`).
+    };
+    let unsigned = Command::new(env!("CARGO_BIN_EXE_maillage"))
+        .args(["token", PREFECT_59])
+        .env("MAILLAGE_DATABASE_URL", &app.database_url)
+        .env_remove("MAILLAGE_JWT_SECRET")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run maillage");
+    assert!(!unsigned.status.success());
+    assert!(String::from_utf8_lossy(&unsigned.stderr).contains("MAILLAGE_JWT_SECRET"));
+    assert!(!file.exists(), "no secret file was written");
+}
+
+#[tokio::test]
 async fn the_cli_refuses_assignments_without_the_scope_their_role_needs() {
     let app = spawn_app().await;
     for (args, message) in [

@@ -430,7 +430,9 @@ async fn actor_of(app: &TestApp, email: &str) -> maillage::auth::Actor {
         .await
         .expect("db")
         .expect("user");
-    users::load_actor(&app.db, user.id).await.expect("actor")
+    users::load_actor(&app.db, users::bearer_of(&user))
+        .await
+        .expect("actor")
 }
 
 #[tokio::test]

@@ -168,7 +168,11 @@ impl TestApp {
             .expect("look up")
             .unwrap_or_else(|| panic!("no user {email}"));
         self.keys
-            .issue(user.id, Duration::from_secs(600), self.now())
+            .issue(
+                users::bearer_of(&user),
+                Duration::from_secs(600),
+                self.now(),
+            )
             .expect("token")
     }
 

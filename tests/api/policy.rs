@@ -167,7 +167,9 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
             .await
             .expect("db")
             .expect("user");
-        let actor = users::load_actor(&app.db, user.id).await.expect("actor");
+        let actor = users::load_actor(&app.db, users::bearer_of(&user))
+            .await
+            .expect("actor");
         let allowed: BTreeSet<String> = rows
             .iter()
             .zip(&views)

@@ -378,7 +378,9 @@ async fn the_support_scopes_agree_with_the_policy() {
             .await
             .expect("db")
             .expect("user");
-        let actor = users::load_actor(&app.db, user.id).await.expect("actor");
+        let actor = users::load_actor(&app.db, users::bearer_of(&user))
+            .await
+            .expect("actor");
         let (listed, _) = support::page(&app.db, &actor, false, None, 100, &app.clock())
             .await
             .expect("page");

@@ -22,7 +22,7 @@ async fn roles(app: &TestApp, email: &str) -> Vec<(Role, Option<String>)> {
         .await
         .expect("db")
         .expect("user");
-    users::load_actor(&app.db, user.id)
+    users::load_actor(&app.db, users::bearer_of(&user))
         .await
         .expect("actor")
         .assignments
