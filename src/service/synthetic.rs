@@ -426,6 +426,7 @@ async fn agents(
             email: Set(format!("agent{i}@{DOMAIN}")),
             disabled: Set(false),
             created_at: Set(now),
+            token_epoch: Set(0),
             ..Default::default()
         })
         .collect();
@@ -831,6 +832,7 @@ async fn steering(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Stee
             email: Set(email),
             disabled: Set(false),
             created_at: Set(now),
+            token_epoch: Set(0),
             ..Default::default()
         }
         .insert(&txn)

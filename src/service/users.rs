@@ -363,6 +363,7 @@ async fn create_user(
         email: Set(email),
         disabled: Set(false),
         created_at: Set(now),
+        token_epoch: Set(0),
         ..Default::default()
     }
     .insert(db)
