@@ -100,7 +100,8 @@ pub async fn graphql(
         Err(_) => {
             span.in_scope(|| tracing::warn!("graphql operation stopped: took too long"));
             let error = async_graphql::Error::new(format!(
-                "the request ran longer than {} s and was stopped; nothing it was changing was kept",
+                "the request ran longer than {} s and was stopped; a change it had not committed \
+                 was rolled back: read the current state before retrying",
                 limits::EXECUTION_TIMEOUT.as_secs()
             ))
             .extend_with(|_, e| e.set("code", "TIMEOUT"));
