@@ -105,9 +105,7 @@ pub async fn graphql(
                 limits::EXECUTION_TIMEOUT.as_secs()
             ))
             .extend_with(|_, e| e.set("code", "TIMEOUT"));
-            let mut server_error = ServerError::new(error.message, None);
-            server_error.extensions = error.extensions;
-            async_graphql::Response::from_errors(vec![server_error])
+            unplaced(error)
         }
     };
     let unavailable = response.errors.iter().any(|e| {
@@ -136,52 +134,41 @@ pub async fn graphql(
 /// A response made of one error raised before execution (so not tied to a place in the
 /// query: no `locations`).
 fn refused(error: async_graphql::Error) -> Response {
+    GraphQLResponse::from(unplaced(error)).into_response()
+}
+
+/// A GraphQL response made of `error` alone, with no `locations`.
+fn unplaced(error: async_graphql::Error) -> async_graphql::Response {
     let mut server_error = ServerError::new(error.message, None);
     server_error.extensions = error.extensions;
-    GraphQLResponse::from(async_graphql::Response::from_errors(vec![server_error])).into_response()
+    async_graphql::Response::from_errors(vec![server_error])
 }
 
 /// The variable path (`variables.input.name`) of the first text holding U+0000, or
 /// `query` when the document holds it. PostgreSQL refuses the byte in text and SQLite would
 /// keep it: it is refused here, the same on both.
 fn nul_in(request: &async_graphql::Request) -> Option<String> {
-    fn walk(value: &async_graphql::Value, path: &mut String) -> bool {
+    /// The path below `value` to a text holding U+0000 (`""` for `value` itself).
+    fn walk(value: &async_graphql::Value) -> Option<String> {
         match value {
-            async_graphql::Value::String(s) => s.contains('\0'),
-            async_graphql::Value::List(items) => items.iter().enumerate().any(|(i, v)| {
-                let len = path.len();
-                path.push_str(&format!(".{i}"));
-                let found = walk(v, path);
-                if !found {
-                    path.truncate(len);
-                }
-                found
-            }),
-            async_graphql::Value::Object(fields) => fields.iter().any(|(k, v)| {
-                let len = path.len();
-                path.push('.');
-                path.push_str(k);
-                let found = walk(v, path);
-                if !found {
-                    path.truncate(len);
-                }
-                found
-            }),
-            _ => false,
+            async_graphql::Value::String(s) => s.contains('\0').then(String::new),
+            async_graphql::Value::List(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| walk(v).map(|rest| format!(".{i}{rest}"))),
+            async_graphql::Value::Object(fields) => fields
+                .iter()
+                .find_map(|(k, v)| walk(v).map(|rest| format!(".{k}{rest}"))),
+            _ => None,
         }
     }
     if request.query.contains('\0') {
         return Some("query".into());
     }
-    let mut path = String::from("variables");
-    let variables = async_graphql::Value::Object(
-        request
-            .variables
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    );
-    walk(&variables, &mut path).then_some(path)
+    request
+        .variables
+        .iter()
+        .find_map(|(k, v)| walk(v).map(|rest| format!("variables.{k}{rest}")))
 }
 
 /// Refuses a `POST /graphql` whose body is not declared JSON (415): a form or `text/plain`
