@@ -72,7 +72,8 @@ enum SeedCommand {
     /// A realistic national dataset on the imported sites: agents and their training,
     /// conventions, referents, audits, ~9 million report entries over twelve months,
     /// Administration+ requests, survey answers, mystery visits. Deterministic for a given
-    /// seed.
+    /// seed. All or nothing: written in one transaction, so an interrupted run leaves
+    /// nothing and can be started again.
     Synthetic {
         /// Seed of the generator.
         #[arg(long, default_value_t = 42)]
@@ -177,7 +178,9 @@ pub async fn run() -> anyhow::Result<()> {
                 bar.set_length(total);
                 bar.set_position(done);
             };
-            let report = synthetic::seed(&db, options, &progress, &clock).await?;
+            let report = synthetic::seed(&db, options, &progress, &clock)
+                .await
+                .context("nothing was written (the dataset goes in all at once or not at all)")?;
             bar.finish_and_clear();
             emit(&report.to_string())?;
             Ok(())

@@ -210,11 +210,11 @@ async fn summarise(
     Ok(())
 }
 
-/// Rebuilds the summaries from the entries (after bulk loads), in one transaction.
-pub async fn rebuild_summary(db: &DatabaseConnection) -> AppResult<()> {
-    let txn = db.begin().await?;
+/// Rebuilds the summaries from the entries (after bulk loads) within `txn`, the
+/// transaction of the load.
+pub async fn rebuild_summary(txn: &sea_orm::DatabaseTransaction) -> AppResult<()> {
     for (table, grain) in SUMMARIES {
-        let date = grain.sql(db.get_database_backend(), "occurred_on");
+        let date = grain.sql(txn.get_database_backend(), "occurred_on");
         txn.execute_unprepared(&format!("DELETE FROM {table}"))
             .await?;
         txn.execute_unprepared(&format!(
@@ -226,7 +226,6 @@ pub async fn rebuild_summary(db: &DatabaseConnection) -> AppResult<()> {
         ))
         .await?;
     }
-    txn.commit().await?;
     Ok(())
 }
 

@@ -1,8 +1,8 @@
 //! `maillage seed synthetic`: a realistic national dataset built on the imported sites, for
 //! dashboards and benchmarks (issue 5). Deterministic for a given seed (ChaCha8); `scale`
-//! shrinks every count (tests use a small one). Rows go in with multi-row INSERTs, in
-//! transactions of at most [`TRANSACTION_ROWS`] rows; report entries with `COPY` on
-//! PostgreSQL.
+//! shrinks every count (tests use a small one). All or nothing: the whole dataset is
+//! written in one transaction (an interrupted run leaves nothing and can be run again), with
+//! multi-row INSERTs in batches of [`TRANSACTION_ROWS`] rows.
 //!
 //! Made: departmental conventions (a few left as drafts on purpose), back-office referents
 //! (a few missing on purpose), agents with their accounts, report entries with the real
@@ -22,7 +22,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, TransactionTrait,
 };
 
 use crate::clock::{Clock, paris_date};
@@ -36,7 +36,7 @@ use entity::{
     survey_campaign, training_enrolment, training_session,
 };
 
-/// Rows per transaction.
+/// Rows generated and written per batch.
 pub const TRANSACTION_ROWS: usize = 100_000;
 /// Rows per INSERT statement (15 columns × 1,000 stays under SQLite's 32,766 parameters).
 const STATEMENT_ROWS: usize = 1_000;
@@ -135,6 +135,9 @@ pub async fn seed(
         bail!("the synthetic dataset is already there (users @{DOMAIN})");
     }
     let partners = partner::Entity::find().all(db).await?;
+    // All or nothing: one transaction, so that an interrupted run (killed, disk full, an
+    // error) leaves no half dataset behind and can simply be run again.
+    let txn = db.begin().await?;
     let core: Vec<&partner::Model> = partners
         .iter()
         .filter(|p| p.core && p.department_code.is_none())
@@ -152,19 +155,19 @@ pub async fn seed(
     };
 
     let started = Instant::now();
-    let rows = conventions(db, &structures, &core, &mut rng, clock).await?;
+    let rows = conventions(&txn, &structures, &core, &mut rng, clock).await?;
     report.tables.push(("conventions", rows, started.elapsed()));
     progress.update("conventions", rows, rows);
 
     let started = Instant::now();
-    let rows = referents(db, &structures, &core, &mut rng, clock).await?;
+    let rows = referents(&txn, &structures, &core, &mut rng, clock).await?;
     report.tables.push(("referents", rows, started.elapsed()));
     progress.update("referents", rows, rows);
 
-    let steering = steering(db, clock).await?;
+    let steering = steering(&txn, clock).await?;
     let started = Instant::now();
     let agents = agents(
-        db,
+        &txn,
         &active,
         scaled(AGENTS, options.scale),
         &mut rng,
@@ -178,7 +181,7 @@ pub async fn seed(
 
     let started = Instant::now();
     let rows = training(
-        db,
+        &txn,
         &active,
         &agents,
         &steering,
@@ -193,12 +196,12 @@ pub async fn seed(
     progress.update("training", rows, rows);
 
     let started = Instant::now();
-    let rows = audits(db, &active, &steering, options.until, &mut rng, clock).await?;
+    let rows = audits(&txn, &active, &steering, options.until, &mut rng, clock).await?;
     report.tables.push(("label_audit", rows, started.elapsed()));
     progress.update("audits", rows, rows);
 
     let started = Instant::now();
-    let rows = mystery_visits(db, &active, &steering, options, &mut rng, clock).await?;
+    let rows = mystery_visits(&txn, &active, &steering, options, &mut rng, clock).await?;
     report
         .tables
         .push(("mystery_visit", rows, started.elapsed()));
@@ -216,7 +219,7 @@ pub async fn seed(
     let started = Instant::now();
     let total = scaled(REPORT_ENTRIES, options.scale);
     let rows = report_entries(
-        db,
+        &txn,
         &active,
         &agents,
         &weights,
@@ -231,7 +234,7 @@ pub async fn seed(
         .tables
         .push(("report_entry", rows, started.elapsed()));
     let started = Instant::now();
-    crate::service::reporting::rebuild_summary(db)
+    crate::service::reporting::rebuild_summary(&txn)
         .await
         .map_err(|e| anyhow::anyhow!("Failed to summarise the report entries: {}", e.message()))?;
     report
@@ -241,7 +244,7 @@ pub async fn seed(
     let started = Instant::now();
     let total = scaled(SUPPORT_REQUESTS, options.scale);
     let rows = support_requests(
-        db,
+        &txn,
         &active,
         &agents,
         &weights,
@@ -257,10 +260,23 @@ pub async fn seed(
 
     let started = Instant::now();
     let total = scaled(SURVEY_ANSWERS, options.scale);
-    let rows = survey_answers(db, &active, total, options.until, &mut rng, progress, clock).await?;
+    let rows = survey_answers(
+        &txn,
+        &active,
+        total,
+        options.until,
+        &mut rng,
+        progress,
+        clock,
+    )
+    .await?;
     report
         .tables
         .push(("survey_answer", rows, started.elapsed()));
+
+    let started = Instant::now();
+    txn.commit().await?;
+    report.tables.push(("(commit)", 0, started.elapsed()));
 
     // Fresh planner statistics after the bulk load (PostgreSQL also sets the visibility map
     // that index-only scans need).
@@ -290,7 +306,7 @@ where
 }
 
 async fn conventions(
-    db: &DatabaseConnection,
+    db: &DatabaseTransaction,
     structures: &[structure::Model],
     core: &[&partner::Model],
     rng: &mut ChaCha8Rng,
@@ -351,7 +367,7 @@ async fn conventions(
 }
 
 async fn referents(
-    db: &DatabaseConnection,
+    db: &DatabaseTransaction,
     structures: &[structure::Model],
     core: &[&partner::Model],
     rng: &mut ChaCha8Rng,
@@ -402,7 +418,7 @@ fn departments_of(structures: &[structure::Model]) -> Vec<&str> {
 type Made = (i64, i64, i64);
 
 async fn agents(
-    db: &DatabaseConnection,
+    db: &DatabaseTransaction,
     structures: &[&structure::Model],
     total: usize,
     rng: &mut ChaCha8Rng,
@@ -528,7 +544,7 @@ fn agents_by_structure(agents: &[Made]) -> std::collections::HashMap<i64, Vec<i6
     reason = "one call site; the steps share the generator"
 )]
 async fn report_entries(
-    db: &DatabaseConnection,
+    db: &DatabaseTransaction,
     structures: &[&structure::Model],
     agents: &[Made],
     weights: &[(i64, f64, &str)],
@@ -595,46 +611,14 @@ struct NewEntry<'a> {
     duration_minutes: i32,
 }
 
-/// Writes a batch of entries in one go: `COPY` on PostgreSQL, multi-row INSERTs in one
-/// transaction elsewhere.
+/// Writes a batch of entries with multi-row INSERTs. (`COPY` was twice as fast on
+/// PostgreSQL, but sea-orm gives no access to a transaction's connection, and the whole
+/// seed is one transaction.)
 async fn write_entries(
-    db: &DatabaseConnection,
+    db: &DatabaseTransaction,
     rows: Vec<NewEntry<'_>>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        use std::fmt::Write as _;
-        let created_at = now.to_rfc3339();
-        let mut text = String::with_capacity(rows.len() * 100);
-        for r in &rows {
-            // Text format: tab-separated, \N for NULL; no value holds a tab or a backslash.
-            writeln!(
-                text,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{created_at}",
-                r.structure_id,
-                r.department_code,
-                r.recorded_by,
-                r.occurred_on,
-                r.partner_id,
-                r.theme,
-                r.life_situation.unwrap_or("\\N"),
-                r.help_kind,
-                if r.resolved_on_site { 't' } else { 'f' },
-                r.duration_minutes,
-            )?;
-        }
-        let mut connection = db.get_postgres_connection_pool().acquire().await?;
-        let mut copy = connection
-            .copy_in_raw(
-                "COPY report_entry (structure_id, department_code, recorded_by, occurred_on, \
-                 partner_id, theme, life_situation, help_kind, resolved_on_site, \
-                 duration_minutes, created_at) FROM STDIN",
-            )
-            .await?;
-        copy.send(text.into_bytes()).await?;
-        copy.finish().await?;
-        return Ok(());
-    }
     let models: Vec<report_entry::ActiveModel> = rows
         .into_iter()
         .map(|r| report_entry::ActiveModel {
@@ -666,7 +650,7 @@ async fn write_entries(
     reason = "one call site; the steps share the generator"
 )]
 async fn support_requests(
-    db: &DatabaseConnection,
+    db: &DatabaseTransaction,
     structures: &[&structure::Model],
     agents: &[Made],
     weights: &[(i64, f64, &str)],
@@ -732,7 +716,7 @@ async fn support_requests(
 }
 
 async fn survey_answers(
-    db: &DatabaseConnection,
+    db: &DatabaseTransaction,
     structures: &[&structure::Model],
     total: usize,
     until: NaiveDate,
@@ -821,7 +805,7 @@ const DECLARED_MET: f64 = 0.995;
 /// Mystery visits per department.
 const VISITS_PER_DEPARTMENT: usize = 3;
 
-async fn steering(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Steering> {
+async fn steering(db: &DatabaseTransaction, clock: &Clock) -> anyhow::Result<Steering> {
     let now = clock.now();
     let txn = db.begin().await?;
     let mut accounts = vec![(format!("anct@{DOMAIN}"), Role::Anct)];
@@ -860,7 +844,7 @@ async fn steering(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Stee
 /// Per department: a common-core and a partner-training session; one national webinar.
 /// Most agents attended all three (R-14), the others part of them.
 async fn training(
-    db: &DatabaseConnection,
+    db: &DatabaseTransaction,
     structures: &[&structure::Model],
     agents: &[Made],
     steering: &Steering,
@@ -938,7 +922,7 @@ async fn training(
 /// Audits of the year on part of the labelled structures: the application with its
 /// self-assessment, the submitted audit and its 30 findings.
 async fn audits(
-    db: &DatabaseConnection,
+    db: &DatabaseTransaction,
     structures: &[&structure::Model],
     steering: &Steering,
     until: NaiveDate,
@@ -1029,7 +1013,7 @@ async fn audits(
 /// A published mystery-visit campaign of the year, drawn like ANCT's (seeded, stratified by
 /// department), every visit made and scored.
 async fn mystery_visits(
-    db: &DatabaseConnection,
+    db: &DatabaseTransaction,
     structures: &[&structure::Model],
     steering: &Steering,
     options: Options,

@@ -409,6 +409,71 @@ async fn synthetic(app: &TestApp, seed: u64) {
     .expect("synthetic dataset");
 }
 
+/// Rows of the tables `seed synthetic` writes to.
+async fn seeded_rows(app: &TestApp) -> Vec<(&'static str, i64)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let mut rows = Vec::new();
+    for table in [
+        "app_user",
+        "agent",
+        "convention",
+        "referent",
+        "training_enrolment",
+        "label_audit",
+        "mystery_visit",
+        "report_entry",
+        "report_monthly",
+        "support_request",
+        "survey_answer",
+    ] {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+            .await
+            .expect("count")
+            .expect("row");
+        rows.push((table, row.try_get::<i64>("", "n").expect("n")));
+    }
+    rows
+}
+
+#[tokio::test]
+async fn an_interrupted_synthetic_seed_leaves_nothing_behind_and_runs_again() {
+    let app = spawn_app().await;
+    let before = seeded_rows(&app).await;
+    let (db, clock) = (app.db.clone(), app.clock());
+    let options = maillage::service::synthetic::Options {
+        seed: 7,
+        scale: 0.001,
+        until: app.today(),
+    };
+    // The run dies once conventions, users, agents, training, audits and the first report
+    // entries are written, as a killed process would.
+    let interrupted = tokio::spawn(async move {
+        let progress = |step: &str, _: u64, _: u64| {
+            assert_ne!(step, "report entries", "interrupted");
+        };
+        maillage::service::synthetic::seed(&db, options, &progress, &clock).await
+    })
+    .await;
+    assert!(interrupted.expect_err("the run dies").is_panic());
+    assert_eq!(
+        seeded_rows(&app).await,
+        before,
+        "nothing of the run is left"
+    );
+
+    synthetic(&app, 7).await;
+    let after = seeded_rows(&app).await;
+    for ((table, was), (_, now)) in before.iter().zip(&after) {
+        assert!(
+            now > was,
+            "{table}: {was} rows before, {now} after the second run"
+        );
+    }
+}
+
 /// The policy's `read` on one figures cell of `actor`.
 fn cell(
     policy: &maillage::auth::Policy,
