@@ -20,6 +20,7 @@ pub mod criterion;
 pub mod department;
 pub mod funding_envelope;
 pub mod funding_grant;
+pub mod idempotency_key;
 pub mod label_application;
 pub mod label_audit;
 pub mod mystery_campaign;

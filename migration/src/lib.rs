@@ -22,6 +22,7 @@ mod m20261127_000016_create_report_summary;
 mod m20261127_000017_create_report_monthly;
 mod m20261127_000018_dashboard_indexes;
 mod m20261129_000019_add_user_token_epoch;
+mod m20261129_000020_create_idempotency_key;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000017_create_report_monthly::Migration),
             Box::new(m20261127_000018_dashboard_indexes::Migration),
             Box::new(m20261129_000019_add_user_token_epoch::Migration),
+            Box::new(m20261129_000020_create_idempotency_key::Migration),
         ]
     }
 }

@@ -59,6 +59,7 @@ async fn insert(
     clock: &Clock,
     change: Change<'_>,
 ) -> AppResult<()> {
+    crate::service::idempotency::written(txn, clock, change.target_type, change.target_key).await?;
     audit_log::ActiveModel {
         at: Set(clock.now()),
         actor_user_id: Set(user_id),

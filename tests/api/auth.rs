@@ -125,13 +125,18 @@ fn root_fields(type_name: &str) -> Vec<String> {
     let body = &sdl[start..];
     let body = &body[..body.find("\n}").expect("end of type")];
     let mut in_description = false;
+    // Arguments may span lines (those with descriptions): only depth 0 starts a field.
+    let mut depth = 0_i32;
     let mut fields = Vec::new();
     for line in body.lines().skip(1).map(str::trim) {
         if line == "\"\"\"" {
             in_description = !in_description;
         } else if !in_description && !line.is_empty() && !line.starts_with('"') {
-            let name = line.split(['(', ':']).next().unwrap_or_default();
-            fields.push(name.to_owned());
+            if depth == 0 {
+                let name = line.split(['(', ':']).next().unwrap_or_default();
+                fields.push(name.to_owned());
+            }
+            depth += line.matches('(').count() as i32 - line.matches(')').count() as i32;
         }
     }
     assert!(fields.len() > 5, "{type_name}: {fields:?}");

@@ -11,6 +11,7 @@ mod dashboard;
 mod first_run;
 mod funding;
 mod helpers;
+mod idempotency;
 mod import;
 mod labelling;
 mod partners;

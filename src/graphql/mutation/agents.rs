@@ -113,6 +113,10 @@ impl AgentMutation {
         &self,
         ctx: &Context<'_>,
         input: TrainingSessionInput,
+        #[graphql(
+            desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<TrainingSession> {
         let r = ctx.request();
         let input = SessionInput {
@@ -125,9 +129,13 @@ impl AgentMutation {
             trainer_partner: input.trainer_partner,
             capacity: input.capacity,
         };
-        let row =
-            training::organise(&r.db, &r.policy, ctx.actor()?, input, &ctx.request().clock).await?;
-        Ok(TrainingSession(row))
+        let actor = ctx.actor()?;
+        let create = async {
+            let row = training::organise(&r.db, &r.policy, actor, input, &r.clock).await?;
+            Ok(TrainingSession(row))
+        };
+        let replay = super::replay_node!(ctx, TrainingSession);
+        Ok(super::once(ctx, idempotency_key, "TrainingSession", create, replay).await?)
     }
 
     /// Enrols an agent in a session (their prefecture or their structure's agents); a full

@@ -57,6 +57,10 @@ impl QualityMutation {
         &self,
         ctx: &Context<'_>,
         input: SurveyCampaignInput,
+        #[graphql(
+            desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<SurveyCampaign> {
         let r = ctx.request();
         let new = surveys::NewCampaign {
@@ -66,10 +70,13 @@ impl QualityMutation {
             opens_on: input.opens_on,
             closes_on: input.closes_on,
         };
-        let row =
-            surveys::create_campaign(&r.db, &r.policy, ctx.actor()?, new, &ctx.request().clock)
-                .await?;
-        Ok(SurveyCampaign(row))
+        let actor = ctx.actor()?;
+        let create = async {
+            let row = surveys::create_campaign(&r.db, &r.policy, actor, new, &r.clock).await?;
+            Ok(SurveyCampaign(row))
+        };
+        let replay = super::replay_node!(ctx, SurveyCampaign);
+        Ok(super::once(ctx, idempotency_key, "SurveyCampaign", create, replay).await?)
     }
 
     /// The structure's code for a users' survey (issued once, then the same): for the
@@ -102,6 +109,10 @@ impl QualityMutation {
         satisfaction: i32,
         recommend: Option<bool>,
         comment: Option<String>,
+        #[graphql(
+            desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<bool> {
         let r = ctx.request();
         let answer = Answer {
@@ -109,15 +120,16 @@ impl QualityMutation {
             recommend,
             comment,
         };
-        surveys::answer_with_code(
-            &r.db,
-            &r.survey_limiter,
-            &code,
-            answer,
-            &ctx.request().clock,
+        let create = async {
+            surveys::answer_with_code(&r.db, &r.survey_limiter, &code, answer, &r.clock).await?;
+            Ok(true)
+        };
+        Ok(
+            super::once(ctx, idempotency_key, "SurveyAnswer", create, async |_| {
+                Ok(true)
+            })
+            .await?,
         )
-        .await?;
-        Ok(true)
     }
 
     /// An agent answers the agents' survey for a structure they work in, once.
@@ -128,6 +140,10 @@ impl QualityMutation {
         structure: String,
         satisfaction: i32,
         comment: Option<String>,
+        #[graphql(
+            desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<bool> {
         let r = ctx.request();
         let actor = ctx.actor()?;
@@ -137,17 +153,17 @@ impl QualityMutation {
             recommend: None,
             comment,
         };
-        surveys::answer_as_agent(
-            &r.db,
-            &r.policy,
-            actor,
-            id,
-            &structure,
-            answer,
-            &ctx.request().clock,
+        let create = async {
+            surveys::answer_as_agent(&r.db, &r.policy, actor, id, &structure, answer, &r.clock)
+                .await?;
+            Ok(true)
+        };
+        Ok(
+            super::once(ctx, idempotency_key, "SurveyAnswer", create, async |_| {
+                Ok(true)
+            })
+            .await?,
         )
-        .await?;
-        Ok(true)
     }
 
     /// ANCT draws a mystery-visit campaign among the labelled structures.
@@ -155,6 +171,10 @@ impl QualityMutation {
         &self,
         ctx: &Context<'_>,
         input: MysteryCampaignInput,
+        #[graphql(
+            desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<MysteryCampaign> {
         let r = ctx.request();
         let new = mystery::NewCampaign {
@@ -163,10 +183,13 @@ impl QualityMutation {
             per_department: input.per_department,
             seed: input.seed,
         };
-        let (row, _) =
-            mystery::create_campaign(&r.db, &r.policy, ctx.actor()?, new, &ctx.request().clock)
-                .await?;
-        Ok(MysteryCampaign(row))
+        let actor = ctx.actor()?;
+        let create = async {
+            let (row, _) = mystery::create_campaign(&r.db, &r.policy, actor, new, &r.clock).await?;
+            Ok(MysteryCampaign(row))
+        };
+        let replay = super::replay_node!(ctx, MysteryCampaign);
+        Ok(super::once(ctx, idempotency_key, "MysteryCampaign", create, replay).await?)
     }
 
     /// ANCT assigns a visitor (by e-mail; the AUDITOR role) to a visit.

@@ -57,17 +57,19 @@ impl ReferentMutation {
         &self,
         ctx: &Context<'_>,
         input: ReferentInputObject,
+        #[graphql(
+            desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<Referent> {
-        let request = ctx.request();
-        let row = referents::create(
-            &request.db,
-            &request.policy,
-            ctx.actor()?,
-            input.into(),
-            &ctx.request().clock,
-        )
-        .await?;
-        Ok(Referent(row))
+        let r = ctx.request();
+        let actor = ctx.actor()?;
+        let create = async {
+            let row = referents::create(&r.db, &r.policy, actor, input.into(), &r.clock).await?;
+            Ok(Referent(row))
+        };
+        let replay = super::replay_node!(ctx, Referent);
+        Ok(super::once(ctx, idempotency_key, "Referent", create, replay).await?)
     }
 
     /// Replaces a referent's details; the caller must manage it before and after the change.

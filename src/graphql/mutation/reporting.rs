@@ -54,17 +54,19 @@ impl ReportingMutation {
         &self,
         ctx: &Context<'_>,
         input: ReportEntryInput,
+        #[graphql(
+            desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<ReportEntry> {
         let r = ctx.request();
-        let row = reporting::record(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
-            input.into(),
-            &ctx.request().clock,
-        )
-        .await?;
-        Ok(ReportEntry(row))
+        let actor = ctx.actor()?;
+        let create = async {
+            let row = reporting::record(&r.db, &r.policy, actor, input.into(), &r.clock).await?;
+            Ok(ReportEntry(row))
+        };
+        let replay = super::replay_node!(ctx, ReportEntry);
+        Ok(super::once(ctx, idempotency_key, "ReportEntry", create, replay).await?)
     }
 
     /// Corrects an entry: a new entry replaces it and says why; the old one is kept,
@@ -75,20 +77,21 @@ impl ReportingMutation {
         entry: ID,
         input: ReportEntryInput,
         reason: String,
+        #[graphql(
+            desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<ReportEntry> {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&entry, NodeType::ReportEntry, "report entry")?;
-        let row = reporting::correct(
-            &r.db,
-            &r.policy,
-            actor,
-            id,
-            input.into(),
-            &reason,
-            &ctx.request().clock,
-        )
-        .await?;
-        Ok(ReportEntry(row))
+        let create = async {
+            let row =
+                reporting::correct(&r.db, &r.policy, actor, id, input.into(), &reason, &r.clock)
+                    .await?;
+            Ok(ReportEntry(row))
+        };
+        let replay = super::replay_node!(ctx, ReportEntry);
+        Ok(super::once(ctx, idempotency_key, "ReportEntry", create, replay).await?)
     }
 }

@@ -58,6 +58,20 @@ async fn wrap(ctx: &Context<'_>, row: entity::support_request::Model) -> Result<
     Ok(SupportRequest { row, partner })
 }
 
+/// The request of an idempotent replay, as the caller reads it.
+async fn request_row(
+    ctx: &Context<'_>,
+    key: &str,
+) -> Result<entity::support_request::Model, crate::error::AppError> {
+    let r = ctx.request();
+    let id = key
+        .parse()
+        .map_err(|_| crate::error::AppError::not_found("support request", key))?;
+    Ok(support::readable(&r.db, &r.policy, ctx.actor()?, id)
+        .await?
+        .0)
+}
+
 #[Object]
 impl SupportMutation {
     /// An agent sends a request from their structure to a partner's referents in the
@@ -66,6 +80,10 @@ impl SupportMutation {
         &self,
         ctx: &Context<'_>,
         input: SupportRequestInput,
+        #[graphql(
+            desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<SupportRequest> {
         let r = ctx.request();
         let new = NewRequest {
@@ -77,7 +95,16 @@ impl SupportMutation {
             citizen_details: input.citizen_details,
             attachments: input.attachments.into_iter().map(Into::into).collect(),
         };
-        let row = support::send(&r.db, &r.policy, ctx.actor()?, new, &ctx.request().clock).await?;
+        let actor = ctx.actor()?;
+        let create = async { support::send(&r.db, &r.policy, actor, new, &r.clock).await };
+        let row = super::once(
+            ctx,
+            idempotency_key,
+            "SupportRequest",
+            create,
+            async |key| request_row(ctx, &key).await,
+        )
+        .await?;
         wrap(ctx, row).await
     }
 
@@ -89,19 +116,23 @@ impl SupportMutation {
         request: ID,
         body: String,
         #[graphql(default)] attachments: Vec<AttachmentInputObject>,
+        #[graphql(
+            desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
+        )]
+        idempotency_key: Option<String>,
     ) -> Result<SupportRequest> {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&request, NodeType::SupportRequest, "support request")?;
         let files = attachments.into_iter().map(Into::into).collect();
-        let row = support::write(
-            &r.db,
-            &r.policy,
-            actor,
-            id,
-            &body,
-            files,
-            &ctx.request().clock,
+        let create =
+            async { support::write(&r.db, &r.policy, actor, id, &body, files, &r.clock).await };
+        let row = super::once(
+            ctx,
+            idempotency_key,
+            "SupportRequest",
+            create,
+            async |key| request_row(ctx, &key).await,
         )
         .await?;
         wrap(ctx, row).await

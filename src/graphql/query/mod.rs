@@ -5,7 +5,7 @@ mod criteria;
 mod dashboard;
 mod labelling;
 mod me;
-mod node;
+pub(crate) mod node;
 mod partners;
 mod quality;
 mod reference;

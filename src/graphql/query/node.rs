@@ -20,74 +20,84 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// The object with this global id, if the caller may see it (NOT_FOUND otherwise).
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
-        let actor = ctx.actor()?;
-        let request = ctx.request();
-        let (db, policy) = (&request.db, &request.policy);
+        ctx.actor()?;
         let Some((node_type, key)) = decode(&id) else {
             return Err(AppError::not_found("node", &id).into());
         };
-        let node = match node_type {
-            NodeType::Structure => Node::Structure(Structure(
-                structures::by_matricule(db, policy, actor, &key).await?,
-            )),
-            NodeType::Department => Node::Department(Department(
-                reference::department(db, policy, actor, &key).await?,
-            )),
-            NodeType::Canton => {
-                Node::Canton(Canton(reference::canton(db, policy, actor, &key).await?))
-            }
-            NodeType::Commune => {
-                Node::Commune(Commune(reference::commune(db, policy, actor, &key).await?))
-            }
-            NodeType::Partner => {
-                Node::Partner(Partner(partners::by_code(db, policy, actor, &key).await?))
-            }
-            NodeType::Referent => {
-                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
-                Node::Referent(Referent(
-                    referents::readable(db, policy, actor, id).await?.0,
-                ))
-            }
-            NodeType::Agent => {
-                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
-                Node::Agent(Agent(agents::readable(db, policy, actor, id).await?))
-            }
-            NodeType::TrainingSession => {
-                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
-                Node::TrainingSession(TrainingSession(
-                    training::readable(db, policy, actor, id).await?,
-                ))
-            }
-            NodeType::SupportRequest => {
-                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
-                let (row, partner) = support::readable(db, policy, actor, id).await?;
-                Node::SupportRequest(SupportRequest { row, partner })
-            }
-            NodeType::ReportEntry => {
-                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
-                Node::ReportEntry(ReportEntry(reporting::readable(db, actor, id).await?))
-            }
-            NodeType::SurveyCampaign => {
-                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
-                Node::SurveyCampaign(SurveyCampaign(surveys::campaign(db, id).await?))
-            }
-            NodeType::MysteryCampaign => {
-                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
-                Node::MysteryCampaign(MysteryCampaign(mystery::campaign(db, id).await?))
-            }
-            NodeType::MysteryVisit => {
-                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
-                Node::MysteryVisit(MysteryVisit(
-                    mystery::readable(db, policy, actor, id).await?.0,
-                ))
-            }
-            NodeType::LabelAudit => {
-                let id = key.parse().map_err(|_| AppError::not_found("node", &id))?;
-                Node::LabelAudit(LabelAudit(
-                    labelling::readable_audit(db, policy, actor, id).await?.0,
-                ))
-            }
-        };
-        Ok(Some(node))
+        Ok(Some(load(ctx, node_type, &key).await?))
     }
+}
+
+/// The object of type `node_type` with internal key `key`, if the caller may see it
+/// (`NOT_FOUND` otherwise).
+pub(crate) async fn load(
+    ctx: &Context<'_>,
+    node_type: NodeType,
+    key: &str,
+) -> Result<Node, AppError> {
+    let actor = ctx.actor()?;
+    let request = ctx.request();
+    let (db, policy) = (&request.db, &request.policy);
+    let id = || AppError::not_found("node", key);
+    let node = match node_type {
+        NodeType::Structure => Node::Structure(Structure(
+            structures::by_matricule(db, policy, actor, key).await?,
+        )),
+        NodeType::Department => Node::Department(Department(
+            reference::department(db, policy, actor, key).await?,
+        )),
+        NodeType::Canton => Node::Canton(Canton(reference::canton(db, policy, actor, key).await?)),
+        NodeType::Commune => {
+            Node::Commune(Commune(reference::commune(db, policy, actor, key).await?))
+        }
+        NodeType::Partner => {
+            Node::Partner(Partner(partners::by_code(db, policy, actor, key).await?))
+        }
+        NodeType::Referent => {
+            let id = key.parse().map_err(|_| id())?;
+            Node::Referent(Referent(
+                referents::readable(db, policy, actor, id).await?.0,
+            ))
+        }
+        NodeType::Agent => {
+            let id = key.parse().map_err(|_| id())?;
+            Node::Agent(Agent(agents::readable(db, policy, actor, id).await?))
+        }
+        NodeType::TrainingSession => {
+            let id = key.parse().map_err(|_| id())?;
+            Node::TrainingSession(TrainingSession(
+                training::readable(db, policy, actor, id).await?,
+            ))
+        }
+        NodeType::SupportRequest => {
+            let id = key.parse().map_err(|_| id())?;
+            let (row, partner) = support::readable(db, policy, actor, id).await?;
+            Node::SupportRequest(SupportRequest { row, partner })
+        }
+        NodeType::ReportEntry => {
+            let id = key.parse().map_err(|_| id())?;
+            Node::ReportEntry(ReportEntry(reporting::readable(db, actor, id).await?))
+        }
+        NodeType::SurveyCampaign => {
+            let id = key.parse().map_err(|_| id())?;
+            Node::SurveyCampaign(SurveyCampaign(surveys::campaign(db, id).await?))
+        }
+        NodeType::MysteryCampaign => {
+            let id = key.parse().map_err(|_| id())?;
+            Node::MysteryCampaign(MysteryCampaign(mystery::campaign(db, id).await?))
+        }
+        NodeType::MysteryVisit => {
+            let id = key.parse().map_err(|_| id())?;
+            Node::MysteryVisit(MysteryVisit(
+                mystery::readable(db, policy, actor, id).await?.0,
+            ))
+        }
+        NodeType::LabelAudit => {
+            let id = key.parse().map_err(|_| id())?;
+            Node::LabelAudit(LabelAudit(
+                labelling::readable_audit(db, policy, actor, id).await?.0,
+            ))
+        }
+    };
+    Ok(node)
 }
