@@ -18,8 +18,8 @@ use crate::clock::Clock;
 use crate::config::{Config, ServeConfig};
 use crate::graphql::{self, MaillageSchema};
 use crate::service::demo;
+use crate::service::guesses::GuessLimiter;
 use crate::service::reference_cache::ReferenceCache;
-use crate::service::surveys::AnswerLimiter;
 
 /// Largest request body accepted (413 beyond): room for a few attachments of at most
 /// `domain::attachment::MAX_ATTACHMENT_BYTES` each, base64-encoded.
@@ -39,8 +39,8 @@ pub struct AppState {
     pub demo: bool,
     /// Reference data in memory.
     pub reference: ReferenceCache,
-    /// Per-code limit on anonymous survey answers.
-    pub survey_limiter: AnswerLimiter,
+    /// Wrong codes (survey, onboarding) per caller.
+    pub guesses: GuessLimiter,
     /// The application's clock.
     pub clock: Clock,
     /// Requests running per caller (fairness).
@@ -93,7 +93,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let state = Arc::new(AppState {
             reference: ReferenceCache::new(db.clone()),
-            survey_limiter: AnswerLimiter::new(),
+            guesses: GuessLimiter::default(),
             db,
             schema: graphql::schema(),
             policy: Policy::load()?,

@@ -1,7 +1,7 @@
 //! A structure's code for a users' survey campaign.
 use sea_orm::entity::prelude::*;
 
-/// The code users enter (or scan) to answer anonymously.
+/// A single-use code a user enters (or scans) to answer anonymously, once.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "survey_code")]
 pub struct Model {
@@ -16,6 +16,8 @@ pub struct Model {
     pub code: String,
     /// When issued.
     pub created_at: DateTimeUtc,
+    /// Answered with already: a code answers once.
+    pub used: bool,
 }
 
 /// No navigable relation: joins are written in the service layer.

@@ -23,6 +23,7 @@ mod m20261127_000017_create_report_monthly;
 mod m20261127_000018_dashboard_indexes;
 mod m20261129_000019_add_user_token_epoch;
 mod m20261129_000020_create_idempotency_key;
+mod m20261129_000021_single_use_survey_codes;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000018_dashboard_indexes::Migration),
             Box::new(m20261129_000019_add_user_token_epoch::Migration),
             Box::new(m20261129_000020_create_idempotency_key::Migration),
+            Box::new(m20261129_000021_single_use_survey_codes::Migration),
         ]
     }
 }

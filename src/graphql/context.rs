@@ -10,8 +10,8 @@ use super::loaders::Loaders;
 use crate::auth::{Actor, Policy};
 use crate::clock::Clock;
 use crate::error::AppError;
+use crate::service::guesses::GuessLimiter;
 use crate::service::reference_cache::ReferenceCache;
-use crate::service::surveys::AnswerLimiter;
 
 /// Per-request data attached to every GraphQL request.
 pub struct RequestData {
@@ -23,8 +23,10 @@ pub struct RequestData {
     pub actor: Option<Arc<Actor>>,
     /// Reference data in memory (departments, communes…).
     pub reference: ReferenceCache,
-    /// Per-code limit on anonymous survey answers.
-    pub survey_limiter: AnswerLimiter,
+    /// Who the request counts against: `user:<id>`, or `address:<ip>` when anonymous.
+    pub caller: String,
+    /// Wrong codes (survey, onboarding) per caller.
+    pub guesses: GuessLimiter,
     /// The application's clock.
     pub clock: Clock,
 }

@@ -58,7 +58,11 @@ pub async fn graphql(
     let caller = actor
         .as_ref()
         .map_or(Caller::Address(peer.ip()), |a| Caller::User(a.user_id));
-    let Some(_slot) = state.in_flight.enter(caller, limits::SLOT_PATIENCE).await else {
+    let Some(_slot) = state
+        .in_flight
+        .enter(caller.clone(), limits::SLOT_PATIENCE)
+        .await
+    else {
         let mut response = refused(
             AppError::RateLimited(format!(
                 "more than {} requests at once for {} s: send fewer at a time",
@@ -87,7 +91,8 @@ pub async fn graphql(
             policy: state.policy.clone(),
             actor,
             reference: state.reference.clone(),
-            survey_limiter: state.survey_limiter.clone(),
+            caller: caller.to_string(),
+            guesses: state.guesses.clone(),
             clock: state.clock.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);

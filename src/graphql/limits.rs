@@ -144,6 +144,15 @@ pub enum Caller {
     Address(IpAddr),
 }
 
+impl std::fmt::Display for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::User(id) => write!(f, "user:{id}"),
+            Self::Address(ip) => write!(f, "address:{ip}"),
+        }
+    }
+}
+
 /// Requests running per caller.
 #[derive(Clone, Default)]
 pub struct InFlight(Arc<Mutex<HashMap<Caller, Arc<Semaphore>>>>);

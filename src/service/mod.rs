@@ -11,6 +11,7 @@ pub mod csv_file;
 pub mod dashboard;
 pub mod demo;
 pub mod funding;
+pub mod guesses;
 pub mod idempotency;
 pub mod import_reference;
 pub mod import_sites;

@@ -1,14 +1,11 @@
 //! Yearly satisfaction surveys. ANCT creates a campaign per year and audience
-//! (policy `manage` on `QualityProgramme`). Users answer anonymously with their structure's
-//! code for the campaign (one per structure and campaign, rate-limited, no account); agents
+//! (policy `manage` on `QualityProgramme`). Users answer anonymously, without an account,
+//! with a single-use code the structure hands out (issued in batches; wrong codes are limited
+//! per caller by [`super::guesses`]); agents
 //! answer the agents' survey once each. Results per structure: ANCT and its prefects in full,
 //! its agents as aggregates.
 
-use std::num::NonZeroU32;
-use std::sync::Arc;
-
 use chrono::NaiveDate;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -31,34 +28,8 @@ pub mod audience {
     pub const AGENTS: &str = "AGENTS";
 }
 
-/// Anonymous answers accepted per survey code and minute.
-pub const ANSWERS_PER_CODE_PER_MINUTE: u32 = 20;
-
-/// Per-code limit on anonymous answers, shared by the whole server.
-#[derive(Clone)]
-pub struct AnswerLimiter(Arc<DefaultKeyedRateLimiter<String>>);
-
-impl AnswerLimiter {
-    /// [`ANSWERS_PER_CODE_PER_MINUTE`] per code.
-    pub fn new() -> Self {
-        let per_minute = NonZeroU32::new(ANSWERS_PER_CODE_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
-        Self(Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))))
-    }
-
-    fn check(&self, code: &str) -> AppResult<()> {
-        self.0.check_key(&code.to_owned()).map_err(|_| {
-            AppError::RateLimited(
-                "too many answers with this code just now; try again in a minute".into(),
-            )
-        })
-    }
-}
-
-impl Default for AnswerLimiter {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// Most single-use codes issued in one call (a printable sheet or two).
+pub const MAX_CODES_PER_BATCH: i32 = 500;
 
 /// A campaign to create.
 #[derive(Clone, Debug)]
@@ -218,15 +189,17 @@ fn checked(answer: &Answer) -> AppResult<Answer> {
     })
 }
 
-/// The users'-survey code of a structure for a campaign, issued on first request.
-pub async fn code_for(
+/// Issues `count` single-use codes of a users' survey to a structure, to hand out (printed
+/// or on a receipt) to the users it serves: each answers once.
+pub async fn issue_codes(
     db: &DatabaseConnection,
     policy: &Policy,
     actor: &Actor,
     campaign_id: i64,
     matricule: &str,
+    count: i32,
     clock: &Clock,
-) -> AppResult<String> {
+) -> AppResult<Vec<String>> {
     let campaign = campaign(db, campaign_id).await?;
     let structure = structures::by_matricule(db, policy, actor, matricule).await?;
     policy.authorize(
@@ -241,62 +214,46 @@ pub async fn code_for(
             "codes are for users' surveys",
         ));
     }
-    let existing = survey_code::Entity::find()
-        .filter(survey_code::Column::CampaignId.eq(campaign.id))
-        .filter(survey_code::Column::StructureId.eq(structure.id))
-        .one(db)
-        .await?;
-    if let Some(row) = existing {
-        return Ok(row.code);
+    if !(1..=MAX_CODES_PER_BATCH).contains(&count) {
+        return Err(AppError::bad_input(
+            "count",
+            format!("issue 1 to {MAX_CODES_PER_BATCH} codes at a time"),
+        ));
     }
-    let code = new_code();
+    if clock.today() > campaign.closes_on {
+        return Err(AppError::Conflict(format!(
+            "the survey \"{}\" closed on {}",
+            campaign.title, campaign.closes_on
+        )));
+    }
+    let codes: Vec<String> = (0..count).map(|_| new_code()).collect();
     let txn = db.begin().await?;
-    let inserted = survey_code::ActiveModel {
+    survey_code::Entity::insert_many(codes.iter().map(|code| survey_code::ActiveModel {
         campaign_id: Set(campaign.id),
         structure_id: Set(structure.id),
         code: Set(code.clone()),
         created_at: Set(clock.now()),
+        used: Set(false),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await;
-    match inserted {
-        Ok(_) => {
-            audit::record(
-                &txn,
-                actor,
-                clock,
-                audit::Change {
-                    action: "survey.issue_code",
-                    target_type: "Structure",
-                    target_key: &structure.matricule,
-                    department: Some(&structure.department_code),
-                    before: None,
-                    after: Some(json!({ "campaign": campaign.id })),
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            Ok(code)
-        }
-        // Issued by someone else meanwhile: theirs stands.
-        Err(err)
-            if matches!(
-                err.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            drop(txn);
-            survey_code::Entity::find()
-                .filter(survey_code::Column::CampaignId.eq(campaign.id))
-                .filter(survey_code::Column::StructureId.eq(structure.id))
-                .one(db)
-                .await?
-                .map(|r| r.code)
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey code vanished")))
-        }
-        Err(err) => Err(err.into()),
-    }
+    }))
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        clock,
+        audit::Change {
+            action: "survey.issue_codes",
+            target_type: "Structure",
+            target_key: &structure.matricule,
+            department: Some(&structure.department_code),
+            before: None,
+            after: Some(json!({ "campaign": campaign.id, "codes": count })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(codes)
 }
 
 /// A survey code: 10 characters without look-alikes, in two groups.
@@ -328,29 +285,41 @@ fn answer_model(
     }
 }
 
-/// A user answers anonymously with a structure's code.
+/// A user answers anonymously with a single-use code: the code is spent in the transaction
+/// that records the answer (twice the same code at once: one answer). The answer does not
+/// say which code it came with.
 pub async fn answer_with_code(
     db: &DatabaseConnection,
-    limiter: &AnswerLimiter,
     code: &str,
     answer: Answer,
     clock: &Clock,
 ) -> AppResult<()> {
     let answer = checked(&answer)?;
     let code = code.trim().to_uppercase();
+    let invalid =
+        || AppError::bad_input("code", "this survey code is not valid or was already used");
     let row = survey_code::Entity::find()
         .filter(survey_code::Column::Code.eq(code.as_str()))
         .one(db)
         .await?
-        .ok_or_else(|| AppError::bad_input("code", "this survey code is not valid"))?;
+        .filter(|row| !row.used)
+        .ok_or_else(invalid)?;
     let campaign = campaign(db, row.campaign_id).await?;
     open(&campaign, clock)?;
-    limiter.check(&code)?;
     let structure = structure::Entity::find_by_id(row.structure_id)
         .one(db)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey code without structure")))?;
     let txn = db.begin().await?;
+    let spent = survey_code::Entity::update_many()
+        .col_expr(survey_code::Column::Used, true.into())
+        .filter(survey_code::Column::Id.eq(row.id))
+        .filter(survey_code::Column::Used.eq(false))
+        .exec(&txn)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(invalid());
+    }
     let saved = answer_model(&campaign, row.structure_id, None, answer, clock)
         .insert(&txn)
         .await?;

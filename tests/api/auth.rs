@@ -52,7 +52,7 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
     }
 }
 
-const MUTATIONS: [&str; 36] = [
+const MUTATIONS: [&str; 37] = [
     "mutation { createLocalPartner(input: { code: \"CD23\", name: \"CD\", department: \"23\" }) { code } }",
     "mutation { loadCriteriaFramework(input: { version: \"2025\", label: \"R\", effectiveFrom: \"2025-06-16\", criteria: [] }) { version } }",
     "mutation { createReferent(input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",
@@ -84,6 +84,7 @@ const MUTATIONS: [&str; 36] = [
     "mutation { correctReportEntry(entry: \"UmVwb3J0RW50cnk6MQ\", input: { structure: \"DEMO-59-01\", occurredOn: \"2026-11-20\", partner: \"CAF\", theme: FAMILY, helpKind: INFORMATION, resolvedOnSite: true, durationMinutes: 10 }, reason: \"R\") { id } }",
     "mutation { createSurveyCampaign(input: { year: 2026, audience: \"USERS\", title: \"T\", opensOn: \"2026-01-01\", closesOn: \"2026-12-31\" }) { id } }",
     "mutation { issueSurveyCode(campaign: \"U3VydmV5Q2FtcGFpZ246MQ\", structure: \"DEMO-59-01\") }",
+    "mutation { issueSurveyCodes(campaign: \"U3VydmV5Q2FtcGFpZ246MQ\", structure: \"DEMO-59-01\", count: 1) }",
     "mutation { answerAgentSurvey(campaign: \"U3VydmV5Q2FtcGFpZ246MQ\", structure: \"DEMO-59-01\", satisfaction: 3) }",
     "mutation { createMysteryCampaign(input: { year: 2026, label: \"L\", perDepartment: 1, seed: 1 }) { id } }",
     "mutation { assignMysteryVisitor(visit: \"TXlzdGVyeVZpc2l0OjE\", visitor: \"auditeur@demo.maillage.fr\") { id } }",

@@ -303,13 +303,14 @@ async fn assessment_gap_referents_training_delays_and_satisfaction_come_from_the
     let window = json!({ "y": today.year(), "o": today.to_string(), "c": today.checked_add_days(Days::new(1)).expect("d").to_string() });
     let campaign =
         data(&app.query_as(ANCT, create, window).await)["createSurveyCampaign"]["id"].clone();
-    let issue = "mutation($c: ID!) { issueSurveyCode(campaign: $c, structure: \"DEMO-59-01\") }";
-    let code = data(
+    let issue =
+        "mutation($c: ID!) { issueSurveyCodes(campaign: $c, structure: \"DEMO-59-01\", count: 2) }";
+    let codes = data(
         &app.query_as(AGENT_LILLE, issue, json!({ "c": campaign }))
             .await,
-    )["issueSurveyCode"]
+    )["issueSurveyCodes"]
         .clone();
-    for s in [5, 3] {
+    for (code, s) in [(&codes[0], 5), (&codes[1], 3)] {
         data(
             &app.post(
                 None,

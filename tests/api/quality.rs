@@ -9,8 +9,8 @@ use crate::workflow::refused;
 
 const CREATE_SURVEY: &str = "mutation($input: SurveyCampaignInput!) {
     createSurveyCampaign(input: $input) { id year audience } }";
-const ISSUE: &str =
-    "mutation($c: ID!, $s: String!) { issueSurveyCode(campaign: $c, structure: $s) }";
+const ISSUE: &str = "mutation($c: ID!, $s: String!, $n: Int!) {
+    issueSurveyCodes(campaign: $c, structure: $s, count: $n) }";
 const ANSWER: &str = "mutation($code: String!, $s: Int!, $r: Boolean, $c: String) {
     answerSurvey(code: $code, satisfaction: $s, recommend: $r, comment: $c) }";
 const RESULTS: &str = "query($m: String!) { structure(matricule: $m) {
@@ -50,14 +50,18 @@ async fn users_answer_anonymously_with_their_structures_code_and_agents_see_aggr
     let users_survey = create(&app, vars.clone()).await;
     refused(&app.query_as(ANCT, CREATE_SURVEY, vars).await, "CONFLICT");
 
-    // One code per structure and campaign, for the structure, its prefecture and ANCT.
-    let issue = json!({ "c": users_survey, "s": "DEMO-59-01" });
-    let code =
-        data(&app.query_as(AGENT_LILLE, ISSUE, issue.clone()).await)["issueSurveyCode"].clone();
-    assert_eq!(
-        data(&app.query_as(PREFECT_59, ISSUE, issue.clone()).await)["issueSurveyCode"],
-        code
-    );
+    // Single-use codes in batches, for the structure, its prefecture and ANCT.
+    let issue = json!({ "c": users_survey, "s": "DEMO-59-01", "n": 3 });
+    let codes = codes_of(&app.query_as(AGENT_LILLE, ISSUE, issue.clone()).await);
+    assert_eq!(codes.len(), 3);
+    let more = codes_of(&app.query_as(PREFECT_59, ISSUE, issue.clone()).await);
+    assert!(more.iter().all(|c| !codes.contains(c)), "fresh codes");
+    let single = "mutation($c: ID!, $s: String!) { issueSurveyCode(campaign: $c, structure: $s) }";
+    let one: String = serde_json::from_value(
+        data(&app.query_as(ANCT, single, issue.clone()).await)["issueSurveyCode"].clone(),
+    )
+    .expect("code");
+    assert!(!codes.contains(&one) && !more.contains(&one));
     refused(
         &app.query_as(OPERATOR_CAF, ISSUE, issue.clone()).await,
         "FORBIDDEN",
@@ -66,14 +70,25 @@ async fn users_answer_anonymously_with_their_structures_code_and_agents_see_aggr
         &app.query_as(PREFECT_23, ISSUE, issue.clone()).await,
         "NOT_FOUND",
     );
-    refused(&app.post(None, ISSUE, issue).await, "UNAUTHENTICATED");
+    refused(
+        &app.post(None, ISSUE, issue.clone()).await,
+        "UNAUTHENTICATED",
+    );
+    for n in [0, 501] {
+        let mut batch = issue.clone();
+        batch["n"] = json!(n);
+        refused(
+            &app.query_as(AGENT_LILLE, ISSUE, batch).await,
+            "BAD_USER_INPUT",
+        );
+    }
 
     // Users answer without an account.
-    for (s, r, c) in [
+    for (code, (s, r, c)) in codes.iter().zip([
         (5, true, "Accueil chaleureux"),
         (3, false, "Attente longue"),
         (4, true, ""),
-    ] {
+    ]) {
         let answered = app
             .post(
                 None,
@@ -82,9 +97,14 @@ async fn users_answer_anonymously_with_their_structures_code_and_agents_see_aggr
             )
             .await;
         assert_eq!(data(&answered)["answerSurvey"], true);
+        // A code answers once.
+        let again = app
+            .post(None, ANSWER, json!({ "code": code, "s": 1 }))
+            .await;
+        refused(&again, "BAD_USER_INPUT");
     }
     refused(
-        &app.post(None, ANSWER, json!({ "code": code, "s": 6 }))
+        &app.post(None, ANSWER, json!({ "code": more[0], "s": 6 }))
             .await,
         "BAD_USER_INPUT",
     );
@@ -121,53 +141,88 @@ async fn users_answer_anonymously_with_their_structures_code_and_agents_see_aggr
     assert!(operator["data"]["structure"]["surveyResults"].is_null());
     assert_eq!(error_codes(&operator), ["FORBIDDEN"]);
 
-    // A closed campaign takes no answer.
-    let closed = create(&app, campaign(&app, -1, "USERS", -1)).await;
-    let old_code = data(
-        &app.query_as(
-            AGENT_LILLE,
-            ISSUE,
-            json!({ "c": closed, "s": "DEMO-59-01" }),
-        )
-        .await,
-    )["issueSurveyCode"]
-        .clone();
+    // A closed campaign takes no answer, and issues no code.
+    app.time.advance(chrono::TimeDelta::days(31));
     refused(
-        &app.post(None, ANSWER, json!({ "code": old_code, "s": 4 }))
+        &app.post(None, ANSWER, json!({ "code": more[1], "s": 4 }))
             .await,
         "CONFLICT",
     );
+    refused(&app.query_as(AGENT_LILLE, ISSUE, issue).await, "CONFLICT");
+}
+
+fn codes_of(response: &Value) -> Vec<String> {
+    serde_json::from_value(data(response)["issueSurveyCodes"].clone()).expect("codes")
 }
 
 #[tokio::test]
-async fn anonymous_answers_are_rate_limited_per_code() {
+async fn a_code_answers_once_even_sent_many_times_at_once() {
     let app = spawn_app().await;
     let survey = create(&app, campaign(&app, 0, "USERS", 30)).await;
-    let code = data(
-        &app.query_as(PREFECT_59, ISSUE, json!({ "c": survey, "s": "DEMO-59-02" }))
-            .await,
-    )["issueSurveyCode"]
-        .clone();
-    let mut codes = Vec::new();
-    for _ in 0..25 {
-        let response = app
-            .post(None, ANSWER, json!({ "code": code, "s": 4 }))
-            .await;
-        codes.push(error_codes(&response));
+    let issue = json!({ "c": survey, "s": "DEMO-59-02", "n": 2 });
+    let codes = codes_of(&app.query_as(PREFECT_59, ISSUE, issue).await);
+    // (The losers count as wrong codes of this caller: 2 × 4 stay under the limit.)
+    for code in &codes {
+        let burst = futures::future::join_all(
+            (0..5).map(|_| app.post(None, ANSWER, json!({ "code": code, "s": 4 }))),
+        )
+        .await;
+        let accepted = burst.iter().filter(|r| error_codes(r).is_empty()).count();
+        assert_eq!(accepted, 1, "{burst:?}");
     }
-    let accepted = codes.iter().filter(|c| c.is_empty()).count();
-    let limited = codes
-        .iter()
-        .filter(|c| *c == &["RATE_LIMITED".to_owned()])
-        .count();
-    assert_eq!((accepted, limited), (20, 5));
     let results = app
         .query_as(PREFECT_59, RESULTS, json!({ "m": "DEMO-59-02" }))
         .await;
     assert_eq!(
         data(&results)["structure"]["surveyResults"][0]["answers"],
-        20
+        2
     );
+}
+
+#[tokio::test]
+async fn wrong_codes_are_limited_per_caller_survey_and_onboarding_alike() {
+    let app = spawn_app().await;
+    let survey = create(&app, campaign(&app, 0, "USERS", 30)).await;
+    let issue = json!({ "c": survey, "s": "DEMO-59-02", "n": 2 });
+    let codes = codes_of(&app.query_as(PREFECT_59, ISSUE, issue).await);
+    let onboard = "mutation($k: String!) { onboardStructure(code: $k,
+        agents: [{ name: \"A B\", email: \"a.b@t.fr\" }]) { registered } }";
+    // Ten wrong codes in a quarter of an hour, of either kind...
+    for i in 0..10 {
+        let response = if i % 2 == 0 {
+            app.post(
+                None,
+                ANSWER,
+                json!({ "code": format!("WRONG-{i:05}"), "s": 4 }),
+            )
+            .await
+        } else {
+            app.post(None, onboard, json!({ "k": format!("wrong-{i}") }))
+                .await
+        };
+        refused(&response, "BAD_USER_INPUT");
+    }
+    // ... and even a right one is refused to this caller for the rest of it.
+    let limited = app
+        .post(None, ANSWER, json!({ "code": codes[0], "s": 4 }))
+        .await;
+    refused(&limited, "RATE_LIMITED");
+    refused(
+        &app.post(None, onboard, json!({ "k": "wrong" })).await,
+        "RATE_LIMITED",
+    );
+    // Another caller is not held back.
+    let token = app.token(AGENT_LILLE).await;
+    let other = app
+        .post(Some(&token), ANSWER, json!({ "code": codes[1], "s": 4 }))
+        .await;
+    assert_eq!(data(&other)["answerSurvey"], true);
+    // After the window, the caller tries again.
+    app.time.advance(chrono::TimeDelta::minutes(16));
+    let later = app
+        .post(None, ANSWER, json!({ "code": codes[0], "s": 4 }))
+        .await;
+    assert_eq!(data(&later)["answerSurvey"], true);
 }
 
 #[tokio::test]

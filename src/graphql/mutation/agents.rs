@@ -100,7 +100,11 @@ impl AgentMutation {
     ) -> Result<OnboardingPayload> {
         let r = ctx.request();
         let list = agents.into_iter().map(AgentInput::from).collect();
-        let (structure, rows) = agents::onboard(&r.db, &code, list, &ctx.request().clock).await?;
+        let onboard = agents::onboard(&r.db, &code, list, &r.clock);
+        let (structure, rows) = r
+            .guesses
+            .attempt(&r.caller, "code", &r.clock, onboard)
+            .await?;
         Ok(OnboardingPayload {
             matricule: structure.matricule,
             registered: i32::try_from(rows.len()).unwrap_or(i32::MAX),

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::NaiveDate;
 
 use crate::domain::ids::{NodeType, internal_id};
+use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::types::{MysteryCampaign, MysteryVisit, SurveyCampaign};
 use crate::service::mystery;
@@ -79,8 +80,10 @@ impl QualityMutation {
         Ok(super::once(ctx, idempotency_key, "SurveyCampaign", create, replay).await?)
     }
 
-    /// The structure's code for a users' survey (issued once, then the same): for the
-    /// structure's agents, its prefecture and ANCT.
+    /// One single-use code of a users' survey for the structure (its agents, its prefecture
+    /// and ANCT). Kept for the clients written when a structure had one shared code; use
+    /// `issueSurveyCodes` to print a batch.
+    #[graphql(deprecation = "a code now answers once: use issueSurveyCodes(count:)")]
     async fn issue_survey_code(
         &self,
         ctx: &Context<'_>,
@@ -90,18 +93,32 @@ impl QualityMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&campaign, NodeType::SurveyCampaign, "survey campaign")?;
-        Ok(surveys::code_for(
-            &r.db,
-            &r.policy,
-            actor,
-            id,
-            &structure,
-            &ctx.request().clock,
-        )
-        .await?)
+        let codes =
+            surveys::issue_codes(&r.db, &r.policy, actor, id, &structure, 1, &r.clock).await?;
+        codes
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no code issued")).into())
     }
 
-    /// A user answers a structure's survey with its code: no account; rate-limited per code.
+    /// Single-use codes of a users' survey for the structure, to hand out to the users it
+    /// serves (printed, or on a receipt): each answers once, anonymously (the answer does not
+    /// keep its code). For the structure's agents, its prefecture and ANCT; 1 to 500 a call.
+    async fn issue_survey_codes(
+        &self,
+        ctx: &Context<'_>,
+        campaign: ID,
+        structure: String,
+        count: i32,
+    ) -> Result<Vec<String>> {
+        let r = ctx.request();
+        let actor = ctx.actor()?;
+        let id = internal_id(&campaign, NodeType::SurveyCampaign, "survey campaign")?;
+        Ok(surveys::issue_codes(&r.db, &r.policy, actor, id, &structure, count, &r.clock).await?)
+    }
+
+    /// A user answers a structure's survey with a single-use code: no account. Wrong or used
+    /// codes are limited per caller (RATE_LIMITED after 10 in 15 minutes).
     async fn answer_survey(
         &self,
         ctx: &Context<'_>,
@@ -121,7 +138,10 @@ impl QualityMutation {
             comment,
         };
         let create = async {
-            surveys::answer_with_code(&r.db, &r.survey_limiter, &code, answer, &r.clock).await?;
+            let answer = surveys::answer_with_code(&r.db, &code, answer, &r.clock);
+            r.guesses
+                .attempt(&r.caller, "code", &r.clock, answer)
+                .await?;
             Ok(true)
         };
         Ok(
