@@ -48,7 +48,20 @@ pub async fn graphql(
                 .extend(),
         );
     }
-    if let Some(reason) = limits::too_much(&request.query) {
+    let document = match request.parsed_query() {
+        Ok(document) => document,
+        Err(error) => {
+            tracing::info!(%operation, reason = %error.message, "query does not parse");
+            let mut error = error;
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "GRAPHQL_PARSE_FAILED");
+            return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error]))
+                .into_response();
+        }
+    };
+    if let Some(reason) = limits::too_much(document) {
         tracing::info!(%operation, %reason, "query refused as too large");
         return refused(
             async_graphql::Error::new(reason)
@@ -113,6 +126,8 @@ pub async fn graphql(
             unplaced(error)
         }
     };
+    let mut response = response;
+    coded(&mut response);
     let unavailable = response.errors.iter().any(|e| {
         e.extensions
             .as_ref()
@@ -126,7 +141,7 @@ pub async fn graphql(
             "graphql operation"
         );
     });
-    let mut response = GraphQLResponse::from(response).into_response();
+    let mut response = respond(response, &operation);
     if unavailable {
         *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         response
@@ -134,6 +149,67 @@ pub async fn graphql(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     }
     response
+}
+
+/// The HTTP response of `response`, serialised once; one larger than
+/// [`limits::MAX_RESPONSE_BYTES`] is replaced by a `RESPONSE_TOO_LARGE` error.
+fn respond(response: async_graphql::Response, operation: &str) -> Response {
+    let body = match serde_json::to_string(&response) {
+        Ok(body) if body.len() <= limits::MAX_RESPONSE_BYTES => body,
+        Ok(body) => {
+            tracing::warn!(%operation, bytes = body.len(), "response too large");
+            let error = async_graphql::Error::new(format!(
+                "the answer would be {} MB, more than {} MB: ask for fewer rows or fields",
+                body.len() / 1_000_000,
+                limits::MAX_RESPONSE_BYTES / 1_000_000
+            ))
+            .extend_with(|_, e| e.set("code", "RESPONSE_TOO_LARGE"));
+            return refused(error);
+        }
+        Err(err) => {
+            tracing::error!(%operation, error = %err, "response not serialisable");
+            return refused(AppError::Internal(err.into()).extend());
+        }
+    };
+    let mut http = Response::new(axum::body::Body::from(body));
+    http.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/graphql-response+json"),
+    );
+    http.headers_mut().extend(response.http_headers);
+    http
+}
+
+/// Gives every error its `extensions.code` (clients switch on it): the errors async-graphql
+/// raises itself carry none. Without a path, an error was raised before execution: the
+/// complexity and depth limits (`QUERY_TOO_COMPLEX`), a value that does not fit its type
+/// (`BAD_USER_INPUT`), or any other rule of the GraphQL validation
+/// (`GRAPHQL_VALIDATION_FAILED`). With one, an argument the resolver could not read
+/// (`BAD_USER_INPUT`); anything else is `INTERNAL`.
+fn coded(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_some() {
+            continue;
+        }
+        let message = error.message.as_str();
+        let code = if message.starts_with("Query is too complex")
+            || message.starts_with("Query is nested too deep")
+        {
+            "QUERY_TOO_COMPLEX"
+        } else if message.starts_with("Invalid value for argument")
+            || message.starts_with("Expected input type")
+            || message.starts_with("Failed to parse")
+            || message.starts_with("Variable ")
+        {
+            "BAD_USER_INPUT"
+        } else if error.path.is_empty() {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            "INTERNAL"
+        };
+        extensions.set("code", code);
+    }
 }
 
 /// A response made of one error raised before execution (so not tied to a place in the
@@ -224,4 +300,36 @@ async fn authenticate(
         })?;
     let bearer = state.keys.verify(token, state.clock.now())?;
     Ok(Some(Arc::new(users::load_actor(&state.db, bearer).await?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(response: Response) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        serde_json::from_slice(&bytes).expect("JSON")
+    }
+
+    #[tokio::test]
+    async fn an_answer_over_the_size_limit_is_replaced_by_an_error() {
+        let big = "x".repeat(limits::MAX_RESPONSE_BYTES);
+        let response = async_graphql::Response::new(async_graphql::Value::from(big));
+        let body = body_of(respond(response, "test")).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "RESPONSE_TOO_LARGE"
+        );
+        assert!(body["data"].is_null());
+
+        let small = async_graphql::Response::new(async_graphql::Value::from("fine"));
+        let http = respond(small, "test");
+        assert_eq!(
+            http.headers()[header::CONTENT_TYPE],
+            "application/graphql-response+json"
+        );
+        assert_eq!(body_of(http).await["data"], "fine");
+    }
 }

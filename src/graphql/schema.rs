@@ -11,7 +11,9 @@ pub type MaillageSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Deepest query accepted (a dashboard page needs about 6 levels).
 pub const MAX_DEPTH: usize = 12;
-/// Most complex query accepted (each field counts 1, a connection multiplies by `first`).
+/// Most complex query accepted: each field counts 1, a connection page its selection once per
+/// row asked ([`super::limits::page_cost`]), a group of dashboard figures
+/// [`super::limits::FIGURE_COST`].
 pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// Builds the schema.

@@ -1,5 +1,6 @@
 //! Health, readiness, GraphiQL, and what the HTTP edge refuses.
 use crate::helpers::*;
+use serde_json::json;
 
 #[tokio::test]
 async fn health_and_ready_answer_ok_while_the_database_is_up() {
@@ -189,4 +190,106 @@ async fn a_query_that_asks_too_much_is_refused_before_it_runs() {
         )
         .await;
     assert!(data(&fine)["p2"]["reporting"]["total"].is_number());
+}
+
+#[tokio::test]
+async fn the_complexity_limit_weighs_dashboard_figures_and_page_sizes() {
+    let app = spawn_app().await;
+    // 100 figure groups, no field more than 10 times in one selection, 210 fields in all.
+    let groups: String = (0..10)
+        .map(|i| format!("r{i}: reporting {{ total }} "))
+        .collect();
+    let heavy: String = (0..10)
+        .map(|i| format!("d{i}: dashboard {{ {groups} }} "))
+        .collect();
+    let before = app.statements();
+    let response = app
+        .query_as(ANCT, &format!("{{ {heavy} }}"), serde_json::Value::Null)
+        .await;
+    assert_eq!(error_codes(&response), ["QUERY_TOO_COMPLEX"], "{response}");
+    assert!(app.statements() - before <= 2);
+    // A whole dashboard is fine.
+    let page = "{ dashboard {
+        reporting { total byMonth { key count } byPartner { key count } byTheme { key count } }
+        supportRequests { total late } labelPipeline { byStatus { key count } }
+        assessmentGap { criterion gap } missingReferents { key count }
+        training { agents qualified } answerDelays { partner answered }
+        satisfaction { audience answers } coverage { department }
+        complianceGaps { criterion } mysteryVisits { department } } }";
+    let whole = app.query_as(ANCT, page, serde_json::Value::Null).await;
+    assert!(data(&whole)["dashboard"]["reporting"]["total"].is_number());
+
+    // A page counts its selection once per row asked.
+    let fields = "id matricule name format labelStatus labelDate department { code name }
+        commune { code name } address postalCode location { latitude longitude } phone email";
+    let pages = |first: u32| -> String {
+        let one = format!("structures(first: {first}) {{ edges {{ node {{ {fields} }} }} }}");
+        (0..10).map(|i| format!("s{i}: {one} ")).collect()
+    };
+    let big = app
+        .query_as(
+            ANCT,
+            &format!("{{ {} }}", pages(100)),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(error_codes(&big), ["QUERY_TOO_COMPLEX"], "{big}");
+    let small = app
+        .query_as(
+            ANCT,
+            &format!("{{ {} }}", pages(10)),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert!(data(&small)["s9"]["edges"][0]["node"]["matricule"].is_string());
+}
+
+/// Every error carries `extensions.code`, also those raised before execution.
+#[tokio::test]
+async fn errors_raised_before_execution_carry_a_code() {
+    let app = spawn_app().await;
+    let record = "mutation($d: NaiveDate!) { recordReportEntry(input: { structure: \"DEMO-59-01\",
+        occurredOn: $d, partner: \"CAF\", theme: FAMILY, helpKind: REFERRAL,
+        resolvedOnSite: true, durationMinutes: 5 }) { id } }";
+    for (query, variables, code) in [
+        (
+            "{ structures { totalCount ",
+            json!({}),
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        (
+            "{ structures { nope } }",
+            json!({}),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "{ structures(first: \"ten\") { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "{ structures(filter: { format: SUBMARINE }) { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        (record, json!({ "d": "2026-02-30" }), "BAD_USER_INPUT"),
+        (record, json!({}), "BAD_USER_INPUT"),
+        (
+            "query($n: Int) { structures(first: $n) { totalCount } }",
+            json!({ "n": "x" }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "query A { me { email } } query B { me { email } }",
+            json!({}),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+    ] {
+        let response = app.query_as(AGENT_LILLE, query, variables).await;
+        let codes = error_codes(&response);
+        assert!(
+            !codes.is_empty() && codes.iter().all(|c| c == code),
+            "{query}: {response}"
+        );
+    }
 }

@@ -41,6 +41,7 @@ impl AuditConnectionFields {
 impl AuditQuery {
     /// The changes the caller may read, newest first: everything for ANCT, the changes
     /// concerning their departments for a prefect, nothing for other roles.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

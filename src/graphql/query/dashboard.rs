@@ -236,6 +236,7 @@ impl Dashboard {
     }
 
     /// Requests handled, from the reporting tool.
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn reporting(&self, ctx: &Context<'_>) -> Result<ReportingFigures> {
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -260,6 +261,7 @@ impl Dashboard {
     }
 
     /// Administration+ volume and lateness.
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn support_requests(&self, ctx: &Context<'_>) -> Result<SupportFigures> {
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -280,6 +282,7 @@ impl Dashboard {
     }
 
     /// The label pipeline (not for operators).
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn label_pipeline(&self, ctx: &Context<'_>) -> Result<Option<PipelineFigures>> {
         self.structure_figures()?;
         let r = ctx.request();
@@ -303,6 +306,7 @@ impl Dashboard {
     }
 
     /// Self-assessment against audit findings per criterion (not for operators).
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn assessment_gap(&self, ctx: &Context<'_>) -> Result<Option<Vec<AssessmentGapFigure>>> {
         self.structure_figures()?;
         let r = ctx.request();
@@ -322,6 +326,7 @@ impl Dashboard {
     }
 
     /// Core partners lacking a back-office referent, counted per department.
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn missing_referents(&self, ctx: &Context<'_>) -> Result<Vec<DashboardCount>> {
         let rows =
             dashboard::missing_referents(&ctx.request().db, &self.scope, &self.filter).await?;
@@ -329,6 +334,7 @@ impl Dashboard {
     }
 
     /// Agents and how many are qualified (not for operators).
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn training(&self, ctx: &Context<'_>) -> Result<Option<TrainingFigures>> {
         self.structure_figures()?;
         let r = ctx.request();
@@ -341,6 +347,7 @@ impl Dashboard {
     }
 
     /// Administration+ answer delays per partner.
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn answer_delays(&self, ctx: &Context<'_>) -> Result<Vec<DelayFigure>> {
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -359,6 +366,7 @@ impl Dashboard {
     }
 
     /// Survey satisfaction per audience (not for operators).
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn satisfaction(&self, ctx: &Context<'_>) -> Result<Option<Vec<SatisfactionFigure>>> {
         self.structure_figures()?;
         let r = ctx.request();
@@ -376,6 +384,7 @@ impl Dashboard {
     }
 
     /// Canton coverage per department (ANCT and prefectures only, R-07); today's labels.
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn coverage(&self, ctx: &Context<'_>) -> Result<Option<Vec<CoverageFigure>>> {
         self.steering_figures("coverage")?;
         let rows = dashboard::coverage(&ctx.request().db, &self.scope, &self.filter).await?;
@@ -393,6 +402,7 @@ impl Dashboard {
 
     /// Per criterion, what each structure's latest audit found (not for operators); today's
     /// state.
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn compliance_gaps(&self, ctx: &Context<'_>) -> Result<Option<Vec<ComplianceGapFigure>>> {
         self.structure_figures()?;
         let r = ctx.request();
@@ -411,6 +421,7 @@ impl Dashboard {
 
     /// Mystery-visit scores per department (not for operators; a structure's agents once
     /// the campaign is published).
+    #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn mystery_visits(&self, ctx: &Context<'_>) -> Result<Option<Vec<MysteryFigure>>> {
         self.structure_figures()?;
         let r = ctx.request();

@@ -25,6 +25,7 @@ impl LabellingQuery {
 
     /// Labelling audits the caller may read, newest first: ANCT all, a prefecture its
     /// departments', an auditor those assigned to them. `pending` keeps unsubmitted ones.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn label_audits(
         &self,
         ctx: &Context<'_>,

@@ -61,6 +61,7 @@ pub struct ReportingSuggestions {
 impl ReportingQuery {
     /// Report entries the caller may read, newest first: ANCT all, a prefecture its
     /// departments', agents their structures'. Corrected entries are left out unless asked.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn report_entries(
         &self,
         ctx: &Context<'_>,

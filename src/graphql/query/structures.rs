@@ -92,6 +92,7 @@ impl StructureConnectionFields {
 impl StructureQuery {
     /// The structures the caller may see, by ascending creation, `first` at a time (at most
     /// 100) after the cursor `after`.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn structures(
         &self,
         ctx: &Context<'_>,

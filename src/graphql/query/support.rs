@@ -36,6 +36,7 @@ impl SupportQuery {
     /// Support requests the caller may read, newest first: ANCT all, a prefecture its
     /// departments' (metadata only), a partner's operators those addressed to it in their
     /// departments, agents their structures'. `late` keeps those not answered in time.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn support_requests(
         &self,
         ctx: &Context<'_>,
