@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rand::Rng;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -471,6 +471,22 @@ pub async fn record_result(
     }
     let remark = remark.filter(|r| !r.trim().is_empty());
     let txn = db.begin().await?;
+    // The audit's row, taken while it is still open: a submission running at the same time
+    // either sees this result or makes this call fail.
+    let open = label_audit::Entity::update_many()
+        .col_expr(
+            label_audit::Column::SubmittedAt,
+            Expr::col(label_audit::Column::SubmittedAt),
+        )
+        .filter(label_audit::Column::Id.eq(audit.id))
+        .filter(label_audit::Column::SubmittedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if open.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "audit {audit_id} is submitted: its findings are final"
+        )));
+    }
     audit_result::Entity::insert(audit_result::ActiveModel {
         audit_id: Set(audit.id),
         criterion_id: Set(criterion.id),
@@ -552,8 +568,23 @@ pub async fn submit(
     clock: &Clock,
 ) -> AppResult<label_audit::Model> {
     let (audit, row) = conducted(db, policy, actor, audit_id).await?;
-    let criteria = audit_criteria(db, &audit).await?;
-    let results = results_of(db, &[audit.id])
+    let txn = db.begin().await?;
+    let now = clock.now();
+    // Taken first: the findings read below cannot change before the commit (a result being
+    // recorded waits, then finds the audit submitted).
+    let taken = label_audit::Entity::update_many()
+        .col_expr(label_audit::Column::SubmittedAt, now.into())
+        .filter(label_audit::Column::Id.eq(audit.id))
+        .filter(label_audit::Column::SubmittedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "audit {audit_id} is already submitted"
+        )));
+    }
+    let criteria = audit_criteria(&txn, &audit).await?;
+    let results = results_of(&txn, &[audit.id])
         .await?
         .remove(&audit.id)
         .unwrap_or_default();
@@ -593,20 +624,11 @@ pub async fn submit(
             row.matricule, row.label_status
         ))
     })?;
-    let txn = db.begin().await?;
-    let now = clock.now();
-    let updated = label_audit::Entity::update_many()
-        .col_expr(label_audit::Column::SubmittedAt, now.into())
+    label_audit::Entity::update_many()
         .col_expr(label_audit::Column::Outcome, <&str>::from(outcome).into())
         .filter(label_audit::Column::Id.eq(audit.id))
-        .filter(label_audit::Column::SubmittedAt.is_null())
         .exec(&txn)
         .await?;
-    if updated.rows_affected != 1 {
-        return Err(AppError::Conflict(format!(
-            "audit {audit_id} is already submitted"
-        )));
-    }
     advance(&txn, &row, next, None, None, clock).await?;
     let details =
         json!({ "audit": audit.id, "outcome": <&str>::from(outcome), "reasons": reasons });

@@ -221,9 +221,22 @@ pub async fn assign(
         return Err(not_visitor());
     }
     let txn = db.begin().await?;
-    let mut row: mystery_visit::ActiveModel = visit.clone().into();
-    row.visitor_id = Set(Some(user.id));
-    let after = row.update(&txn).await?;
+    // Only while the visit is not recorded, also against a recording running meanwhile.
+    let done = mystery_visit::Entity::update_many()
+        .col_expr(mystery_visit::Column::VisitorId, Some(user.id).into())
+        .filter(mystery_visit::Column::Id.eq(id))
+        .filter(mystery_visit::Column::SubmittedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "visit {id} is already recorded"
+        )));
+    }
+    let after = mystery_visit::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("visit {id} vanished")))?;
     let key = id.to_string();
     audit::record(
         &txn,
@@ -335,11 +348,13 @@ pub async fn record(
         .col_expr(mystery_visit::Column::SubmittedAt, clock.now().into())
         .filter(mystery_visit::Column::Id.eq(id))
         .filter(mystery_visit::Column::SubmittedAt.is_null())
+        // Still assigned to the visitor checked above (not reassigned meanwhile).
+        .filter(mystery_visit::Column::VisitorId.eq(visit.visitor_id))
         .exec(&txn)
         .await?;
     if done.rows_affected != 1 {
         return Err(AppError::Conflict(format!(
-            "visit {id} is already recorded"
+            "visit {id} is already recorded, or was assigned to someone else meanwhile"
         )));
     }
     let key = id.to_string();
@@ -380,9 +395,21 @@ pub async fn publish(
         )));
     }
     let txn = db.begin().await?;
-    let mut row: mystery_campaign::ActiveModel = before.clone().into();
-    row.published = Set(true);
-    let after = row.update(&txn).await?;
+    let done = mystery_campaign::Entity::update_many()
+        .col_expr(mystery_campaign::Column::Published, true.into())
+        .filter(mystery_campaign::Column::Id.eq(id))
+        .filter(mystery_campaign::Column::Published.eq(false))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "campaign {id} is already published"
+        )));
+    }
+    let after = mystery_campaign::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("campaign {id} vanished")))?;
     let key = id.to_string();
     audit::record(
         &txn,

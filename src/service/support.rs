@@ -438,6 +438,14 @@ pub async fn write(
     };
     let now = clock.now();
     let txn = db.begin().await?;
+    // The request as it is now, taken for the rest of the transaction: a close running at
+    // the same time either comes after this message or makes it fail.
+    let row = lock(&txn, row.id, now).await?;
+    if row.status == status::CLOSED {
+        return Err(AppError::Conflict(format!(
+            "support request {id} is closed: reopen it first"
+        )));
+    }
     let message = support_message::ActiveModel {
         request_id: Set(row.id),
         author_user_id: Set(actor.user_id),
@@ -476,6 +484,24 @@ pub async fn write(
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// Takes request `id`'s row for the rest of `txn` (a row lock on PostgreSQL, the write lock
+/// on SQLite) and reads it as it is now.
+async fn lock(
+    txn: &DatabaseTransaction,
+    id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<support_request::Model> {
+    support_request::Entity::update_many()
+        .col_expr(support_request::Column::UpdatedAt, now.into())
+        .filter(support_request::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    support_request::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("support request {id} vanished")))
 }
 
 /// Closes an answered request.

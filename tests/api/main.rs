@@ -18,6 +18,7 @@ mod partners;
 mod policy;
 mod quality;
 mod queries;
+mod races;
 mod reference;
 mod referents;
 mod reporting;
