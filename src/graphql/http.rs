@@ -42,11 +42,8 @@ pub async fn graphql(
             return refused(err.extend());
         }
     };
-    if let Some(field) = nul_in(&request) {
-        return refused(
-            AppError::bad_input(&field, "text must not contain the NUL character (U+0000)")
-                .extend(),
-        );
+    if let Some((field, why)) = unfit_input(&request) {
+        return refused(AppError::bad_input(&field, why).extend());
     }
     let document = match request.parsed_query() {
         Ok(document) => document,
@@ -61,6 +58,9 @@ pub async fn graphql(
                 .into_response();
         }
     };
+    if let Some(why) = limits::long_list(document) {
+        return refused(AppError::bad_input("query", why).extend());
+    }
     if let Some(reason) = limits::too_much(document) {
         tracing::info!(%operation, %reason, "query refused as too large");
         return refused(
@@ -225,31 +225,44 @@ fn unplaced(error: async_graphql::Error) -> async_graphql::Response {
     async_graphql::Response::from_errors(vec![server_error])
 }
 
-/// The variable path (`variables.input.name`) of the first text holding U+0000, or
-/// `query` when the document holds it. PostgreSQL refuses the byte in text and SQLite would
-/// keep it: it is refused here, the same on both.
-fn nul_in(request: &async_graphql::Request) -> Option<String> {
-    /// The path below `value` to a text holding U+0000 (`""` for `value` itself).
-    fn walk(value: &async_graphql::Value) -> Option<String> {
+/// What is wrong with the request's values, checked before anything runs: `(path, message)`
+/// of the first text holding U+0000 (PostgreSQL refuses the byte and SQLite would keep it:
+/// refused here, the same on both) or list longer than [`limits::MAX_LIST_ITEMS`] in the
+/// variables (`variables.input.name`); the lists written in the document are checked once it
+/// is parsed ([`limits::long_list`]).
+fn unfit_input(request: &async_graphql::Request) -> Option<(String, String)> {
+    const NUL: &str = "text must not contain the NUL character (U+0000)";
+    /// The path below `value` to an unfit value (`""` for `value` itself), and why.
+    fn walk(value: &async_graphql::Value) -> Option<(String, String)> {
         match value {
-            async_graphql::Value::String(s) => s.contains('\0').then(String::new),
+            async_graphql::Value::String(s) if s.contains('\0') => {
+                Some((String::new(), NUL.to_owned()))
+            }
+            async_graphql::Value::List(items) if items.len() > limits::MAX_LIST_ITEMS => Some((
+                String::new(),
+                format!(
+                    "a list holds at most {} items; this one has {}",
+                    limits::MAX_LIST_ITEMS,
+                    items.len()
+                ),
+            )),
             async_graphql::Value::List(items) => items
                 .iter()
                 .enumerate()
-                .find_map(|(i, v)| walk(v).map(|rest| format!(".{i}{rest}"))),
+                .find_map(|(i, v)| walk(v).map(|(rest, why)| (format!(".{i}{rest}"), why))),
             async_graphql::Value::Object(fields) => fields
                 .iter()
-                .find_map(|(k, v)| walk(v).map(|rest| format!(".{k}{rest}"))),
+                .find_map(|(k, v)| walk(v).map(|(rest, why)| (format!(".{k}{rest}"), why))),
             _ => None,
         }
     }
     if request.query.contains('\0') {
-        return Some("query".into());
+        return Some(("query".into(), NUL.to_owned()));
     }
     request
         .variables
         .iter()
-        .find_map(|(k, v)| walk(v).map(|rest| format!("variables.{k}{rest}")))
+        .find_map(|(k, v)| walk(v).map(|(rest, why)| (format!("variables.{k}{rest}"), why)))
 }
 
 /// Refuses a `POST /graphql` whose body is not declared JSON (415): a form or `text/plain`

@@ -20,6 +20,9 @@ pub const MAX_ALIASES_OF_A_FIELD: usize = 10;
 /// Largest answer sent (a page of 100 structures with most of their fields is about 100 kB);
 /// a larger one is replaced by a `RESPONSE_TOO_LARGE` error.
 pub const MAX_RESPONSE_BYTES: usize = 8_000_000;
+/// Most items in one list argument or input field (a department list has at most 101; a
+/// batch of onboarded agents 30).
+pub const MAX_LIST_ITEMS: usize = 1_000;
 /// Longest a request may run before it is stopped with `TIMEOUT`.
 pub const EXECUTION_TIMEOUT: Duration = Duration::from_secs(15);
 /// Most requests one caller (a user, or an address for anonymous calls) may have running at
@@ -61,6 +64,44 @@ pub fn too_much(document: &ExecutableDocument) -> Option<String> {
             "the query selects {total} fields with its fragments expanded; at most {MAX_FIELDS}"
         )
     })
+}
+
+/// Why a list written in the document (an argument's value) is too long, if one is; lists
+/// sent as variables are checked as values.
+pub fn long_list(document: &ExecutableDocument) -> Option<String> {
+    fn value(v: &async_graphql::Value) -> bool {
+        match v {
+            async_graphql::Value::List(items) => {
+                items.len() > MAX_LIST_ITEMS || items.iter().any(value)
+            }
+            async_graphql::Value::Object(fields) => fields.values().any(value),
+            _ => false,
+        }
+    }
+    fn set(s: &SelectionSet) -> bool {
+        s.items.iter().any(|item| match &item.node {
+            Selection::Field(field) => {
+                field.node.arguments.iter().any(|(_, v)| {
+                    // Variables read as null here: they are checked as values.
+                    let constant = v.node.clone().into_const_with(|_| {
+                        Ok::<_, std::convert::Infallible>(async_graphql::Value::Null)
+                    });
+                    constant.is_ok_and(|c| value(&c))
+                }) || set(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(inline) => set(&inline.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    let long = document
+        .operations
+        .iter()
+        .any(|(_, op)| set(&op.node.selection_set.node))
+        || document
+            .fragments
+            .values()
+            .any(|f| set(&f.node.selection_set.node));
+    long.then(|| format!("a list holds at most {MAX_LIST_ITEMS} items"))
 }
 
 /// Fields in `set`, fragments expanded (memoised per fragment; a cycle counts once, the

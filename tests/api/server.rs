@@ -293,3 +293,25 @@ async fn errors_raised_before_execution_carry_a_code() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_list_of_forty_thousand_items_is_bad_input_inline_or_as_a_variable() {
+    let app = spawn_app().await;
+    let codes: Vec<String> = (0..40_000).map(|i| format!("{:02}", i % 100)).collect();
+    let query = "query($d: [String!]) { structures(filter: { departments: $d }) { totalCount } }";
+    let response = app.query_as(ANCT, query, json!({ "d": codes })).await;
+    assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response}");
+    assert_eq!(response["errors"][0]["extensions"]["field"], "variables.d");
+
+    let inline = format!(
+        "{{ dashboard(filter: {{ departments: {} }}) {{ departments }} }}",
+        serde_json::to_string(&codes).expect("json")
+    );
+    let response = app.query_as(ANCT, &inline, json!({})).await;
+    assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response}");
+
+    let fine = app
+        .query_as(ANCT, query, json!({ "d": ["59", "23", "62"] }))
+        .await;
+    assert!(data(&fine)["structures"]["totalCount"].is_number());
+}
