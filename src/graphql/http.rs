@@ -61,6 +61,16 @@ pub async fn graphql(
     if let Some(why) = limits::long_list(document) {
         return refused(AppError::bad_input("query", why).extend());
     }
+    if actor.is_none() && !state.demo && limits::introspects(document) {
+        return refused(
+            AppError::Unauthenticated(
+                "sign in to read the schema by introspection (or read schema.graphql, published \
+                 with the sources); anonymous introspection is open in demo mode only"
+                    .into(),
+            )
+            .extend(),
+        );
+    }
     if let Some(reason) = limits::too_much(document) {
         tracing::info!(%operation, %reason, "query refused as too large");
         return refused(
@@ -91,9 +101,6 @@ pub async fn graphql(
         return response;
     };
     let user_id = actor.as_ref().map(|a| a.user_id);
-    if actor.is_none() && !state.demo {
-        request = request.disable_introspection();
-    }
     let scope = actor
         .as_deref()
         .map_or_else(StructureScope::nothing, StructureScope::of);

@@ -11,6 +11,10 @@ use std::time::Duration;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+/// Deepest selection accepted (a dashboard page needs about 6 levels), introspection
+/// (`__schema`, `__type`) aside: the standard introspection queries nest `ofType` 8 or 9
+/// levels deep, and their size is bounded by the schema.
+pub const MAX_DEPTH: usize = 12;
 /// Most fields in one document, fragments expanded (the standard introspection query of
 /// graphql-js has about 250; a dashboard page about 150).
 pub const MAX_FIELDS: usize = 2_000;
@@ -54,6 +58,12 @@ pub fn too_much(document: &ExecutableDocument) -> Option<String> {
     let mut total = 0usize;
     for (_, operation) in document.operations.iter() {
         let set = &operation.node.selection_set.node;
+        let deepest = depth(document, set, &mut HashMap::new(), 0);
+        if deepest > MAX_DEPTH {
+            return Some(format!(
+                "the query is nested {deepest} levels deep; at most {MAX_DEPTH}"
+            ));
+        }
         total = total.saturating_add(size(document, set, &mut sizes, 0));
         if let Some(message) = repeated(document, set, &mut HashSet::new(), 0) {
             return Some(message);
@@ -102,6 +112,78 @@ pub fn long_list(document: &ExecutableDocument) -> Option<String> {
             .values()
             .any(|f| set(&f.node.selection_set.node));
     long.then(|| format!("a list holds at most {MAX_LIST_ITEMS} items"))
+}
+
+/// Whether the document introspects the schema (`__schema` or `__type` at the root of an
+/// operation, directly or through fragments); `__typename` is not introspection.
+pub fn introspects(document: &ExecutableDocument) -> bool {
+    fn root(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+        depth < 16
+            && set.items.iter().any(|item| match &item.node {
+                Selection::Field(field) => {
+                    matches!(field.node.name.node.as_str(), "__schema" | "__type")
+                }
+                Selection::InlineFragment(inline) => {
+                    root(document, &inline.node.selection_set.node, depth + 1)
+                }
+                Selection::FragmentSpread(spread) => document
+                    .fragments
+                    .get(spread.node.fragment_name.node.as_str())
+                    .is_some_and(|f| root(document, &f.node.selection_set.node, depth + 1)),
+            })
+    }
+    document
+        .operations
+        .iter()
+        .any(|(_, op)| root(document, &op.node.selection_set.node, 0))
+}
+
+/// Levels of fields in `set`, fragments expanded (memoised per fragment), not counting what
+/// is under `__schema` and `__type`.
+fn depth(
+    document: &ExecutableDocument,
+    set: &SelectionSet,
+    fragments: &mut HashMap<String, usize>,
+    level: usize,
+) -> usize {
+    if level > 64 {
+        return level;
+    }
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => match field.node.name.node.as_str() {
+                "__schema" | "__type" => 1,
+                _ => {
+                    1 + depth(
+                        document,
+                        &field.node.selection_set.node,
+                        fragments,
+                        level + 1,
+                    )
+                }
+            },
+            Selection::InlineFragment(inline) => depth(
+                document,
+                &inline.node.selection_set.node,
+                fragments,
+                level + 1,
+            ),
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                if let Some(n) = fragments.get(name) {
+                    return *n;
+                }
+                fragments.insert(name.to_owned(), 0);
+                let n = document.fragments.get(name).map_or(0, |f| {
+                    depth(document, &f.node.selection_set.node, fragments, level + 1)
+                });
+                fragments.insert(name.to_owned(), n);
+                n
+            }
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Fields in `set`, fragments expanded (memoised per fragment; a cycle counts once, the
@@ -269,6 +351,15 @@ mod tests {
             ));
         }
         assert!(too_much(&bomb).is_some_and(|m| m.contains("fields")));
+        let deep = format!("{{ {}x{} }}", "a { ".repeat(12), " }".repeat(12));
+        assert!(too_much(&deep).is_some_and(|m| m.contains("nested 13")));
+        let twelve = format!("{{ {}x{} }}", "a { ".repeat(11), " }".repeat(11));
+        assert_eq!(too_much(&twelve), None);
+        for client in ["graphql-js-16-all-options", "graphql-core-3-all-options"] {
+            let path = format!("tests/api/fixtures/introspection/{client}.graphql");
+            let query = std::fs::read_to_string(path).expect("fixture");
+            assert_eq!(too_much(&query), None, "{client}");
+        }
     }
 
     #[test]

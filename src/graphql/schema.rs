@@ -9,8 +9,6 @@ use super::query::QueryRoot;
 /// The maillage schema type.
 pub type MaillageSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Deepest query accepted (a dashboard page needs about 6 levels).
-pub const MAX_DEPTH: usize = 12;
 /// Most complex query accepted: each field counts 1, a connection page its selection once per
 /// row asked ([`super::limits::page_cost`]), a group of dashboard figures
 /// [`super::limits::FIGURE_COST`].
@@ -23,7 +21,6 @@ pub fn schema() -> MaillageSchema {
         MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()
 }

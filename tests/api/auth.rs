@@ -185,17 +185,18 @@ async fn anonymous_caller_gets_unauthenticated_for_every_mutation_and_nothing_ch
 async fn anonymous_introspection_is_refused_outside_demo_mode_and_open_to_users() {
     let app = spawn_app().await;
     let query = "{ __schema { queryType { name } } }";
-    // With introspection disabled, async-graphql answers the meta-fields with null.
-    let anonymous = app.post(None, query, Value::Null).await;
-    assert!(anonymous["data"]["__schema"].is_null(), "{anonymous}");
-    let type_query = app
-        .post(
-            None,
-            "{ __type(name: \"Structure\") { name } }",
-            Value::Null,
-        )
-        .await;
-    assert!(type_query["data"]["__type"].is_null(), "{type_query}");
+    // Refused with a clear error, through fragments too; `__typename` is no introspection.
+    for refused in [
+        query,
+        "{ __type(name: \"Structure\") { name } }",
+        "query { ...F } fragment F on QueryRoot { ... on QueryRoot { __schema { types { name } } } }",
+    ] {
+        let anonymous = app.post(None, refused, Value::Null).await;
+        assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"], "{anonymous}");
+        assert!(anonymous["data"].is_null(), "{anonymous}");
+    }
+    let typename = app.post(None, "{ __typename }", Value::Null).await;
+    assert_eq!(data(&typename)["__typename"], "QueryRoot");
     let signed_in = app.query_as(AGENT_LILLE, query, Value::Null).await;
     assert_eq!(
         data(&signed_in)["__schema"]["queryType"]["name"],

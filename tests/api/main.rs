@@ -13,6 +13,7 @@ mod funding;
 mod helpers;
 mod idempotency;
 mod import;
+mod introspection;
 mod labelling;
 mod partners;
 mod policy;
