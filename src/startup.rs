@@ -112,6 +112,7 @@ impl Application {
             .route("/health", get(health))
             .route("/ready", get(ready))
             .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
+            .layer(axum::middleware::from_fn(graphql::http::json_refusals))
             .with_state(state);
         let listener = TcpListener::bind(listen)
             .await

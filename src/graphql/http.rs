@@ -23,11 +23,64 @@ use crate::service::users;
 use crate::startup::AppState;
 
 /// `POST /graphql`.
+///
+/// GraphQL over HTTP: a client that accepts `application/graphql-response+json` gets it, with
+/// a 4xx status for a request that failed before execution (400; 401 unauthenticated; 429
+/// rate-limited); any other client (`application/json`, `*/*` or no `Accept`) gets
+/// `application/json` and 200 for every well-formed GraphQL response, as before the draft.
 pub async fn graphql(
+    state: State<Arc<AppState>>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    request: GraphQLRequest<BadRequest>,
+) -> Response {
+    let graphql_response = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/graphql-response+json"));
+    let mut response = execute(state, peer, headers, request).await;
+    let media = if graphql_response {
+        if let Some(RequestError(status)) = response.extensions().get::<RequestError>().copied()
+            && response.status() == StatusCode::OK
+        {
+            *response.status_mut() = status;
+        }
+        "application/graphql-response+json"
+    } else {
+        "application/json"
+    };
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    response
+}
+
+/// Marks a response whose request failed before execution, with the status the GraphQL over
+/// HTTP draft gives it.
+#[derive(Clone, Copy)]
+struct RequestError(StatusCode);
+
+impl RequestError {
+    /// The status of a request refused with `code`.
+    fn of(code: Option<&str>) -> Self {
+        Self(match code {
+            Some("UNAUTHENTICATED") => StatusCode::UNAUTHORIZED,
+            Some("RATE_LIMITED") => StatusCode::TOO_MANY_REQUESTS,
+            Some("UNAVAILABLE") => StatusCode::SERVICE_UNAVAILABLE,
+            Some("INTERNAL") => StatusCode::INTERNAL_SERVER_ERROR,
+            Some("TIMEOUT") => StatusCode::GATEWAY_TIMEOUT,
+            _ => StatusCode::BAD_REQUEST,
+        })
+    }
+}
+
+/// Runs one request (see [`graphql`]).
+async fn execute(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: GraphQLRequest<BadRequest>,
 ) -> Response {
     let started = Instant::now();
     let mut request = request.into_inner();
@@ -54,8 +107,11 @@ pub async fn graphql(
                 .extensions
                 .get_or_insert_with(Default::default)
                 .set("code", "GRAPHQL_PARSE_FAILED");
-            return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error]))
-                .into_response();
+            let mut response =
+                GraphQLResponse::from(async_graphql::Response::from_errors(vec![error]))
+                    .into_response();
+            response.extensions_mut().insert(RequestError::of(None));
+            return response;
         }
     };
     if let Some(why) = limits::long_list(document) {
@@ -178,7 +234,22 @@ fn respond(response: async_graphql::Response, operation: &str) -> Response {
             return refused(AppError::Internal(err.into()).extend());
         }
     };
+    // No data and only errors without a path: the request failed before execution.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
     let mut http = Response::new(axum::body::Body::from(body));
+    if request_error {
+        let code = response.errors[0]
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .and_then(|c| match c {
+                async_graphql::Value::String(s) => Some(s.as_str()),
+                _ => None,
+            });
+        http.extensions_mut().insert(RequestError::of(code));
+    }
     http.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/graphql-response+json"),
@@ -222,7 +293,19 @@ fn coded(response: &mut async_graphql::Response) {
 /// A response made of one error raised before execution (so not tied to a place in the
 /// query: no `locations`).
 fn refused(error: async_graphql::Error) -> Response {
-    GraphQLResponse::from(unplaced(error)).into_response()
+    let code = error
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .and_then(|c| match c {
+            async_graphql::Value::String(s) => Some(s.clone()),
+            _ => None,
+        });
+    let mut response = GraphQLResponse::from(unplaced(error)).into_response();
+    response
+        .extensions_mut()
+        .insert(RequestError::of(code.as_deref()));
+    response
 }
 
 /// A GraphQL response made of `error` alone, with no `locations`.
@@ -272,6 +355,99 @@ fn unfit_input(request: &async_graphql::Request) -> Option<(String, String)> {
         .find_map(|(k, v)| walk(v).map(|(rest, why)| (format!("variables.{k}{rest}"), why)))
 }
 
+/// A body that is not one GraphQL request: a GraphQL-shaped JSON error (400, or 413 when too
+/// large), never the parser's debug text.
+pub struct BadRequest(async_graphql::ParseRequestError);
+
+impl From<async_graphql::ParseRequestError> for BadRequest {
+    fn from(err: async_graphql::ParseRequestError) -> Self {
+        Self(err)
+    }
+}
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        use async_graphql::ParseRequestError as E;
+        let (status, code, message) = match self.0 {
+            E::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                "the request body is too large".to_owned(),
+            ),
+            E::UnsupportedBatch => (
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "batched requests are not supported: send one operation per request".to_owned(),
+            ),
+            other => (
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                format!(
+                    "the body is not a GraphQL request ({{\"query\": …, \"variables\": …}}): {}",
+                    one_line(&other.to_string())
+                ),
+            ),
+        };
+        http_error(status, code, &message)
+    }
+}
+
+/// `message` on one line (parser messages span several).
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A GraphQL-shaped JSON error answered at the HTTP level.
+pub fn http_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{
+        "message": message, "extensions": { "code": code } }] });
+    (status, axum::Json(body)).into_response()
+}
+
+/// Turns every refusal of the HTTP layers on `/graphql` that is not JSON (405 for another
+/// method, 413 from the body limit…) into a GraphQL-shaped JSON error with a code.
+pub async fn json_refusals(request: axum::extract::Request, next: Next) -> Response {
+    let graphql = request.uri().path() == "/graphql";
+    let response = next.run(request).await;
+    if !graphql {
+        return response;
+    }
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+        s if s.is_server_error() => "INTERNAL",
+        _ => "BAD_REQUEST",
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let bytes = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    let text = one_line(&String::from_utf8_lossy(&bytes));
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("refused")
+            .to_lowercase()
+    } else {
+        text
+    };
+    let mut refused = http_error(status, code, &message);
+    if let Some(allow) = allow {
+        refused.headers_mut().insert(header::ALLOW, allow);
+    }
+    refused
+}
+
 /// Refuses a `POST /graphql` whose body is not declared JSON (415): a form or `text/plain`
 /// body is what a cross-site page can send without a preflight.
 pub async fn require_json(request: axum::extract::Request, next: Next) -> Response {
@@ -284,10 +460,11 @@ pub async fn require_json(request: axum::extract::Request, next: Next) -> Respon
             .map(|v| v.trim().to_ascii_lowercase())
             .is_some_and(|v| v == "application/json" || v == "application/graphql-response+json");
         if !json {
-            let body = serde_json::json!({ "errors": [{
-                "message": "send the request as 'Content-Type: application/json'",
-                "extensions": { "code": "UNSUPPORTED_MEDIA_TYPE" } }] });
-            return (StatusCode::UNSUPPORTED_MEDIA_TYPE, axum::Json(body)).into_response();
+            return http_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send the request as 'Content-Type: application/json'",
+            );
         }
     }
     next.run(request).await

@@ -1,6 +1,6 @@
 //! Health, readiness, GraphiQL, and what the HTTP edge refuses.
 use crate::helpers::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn health_and_ready_answer_ok_while_the_database_is_up() {
@@ -314,4 +314,98 @@ async fn a_list_of_forty_thousand_items_is_bad_input_inline_or_as_a_variable() {
         .query_as(ANCT, query, json!({ "d": ["59", "23", "62"] }))
         .await;
     assert!(data(&fine)["structures"]["totalCount"].is_number());
+}
+
+/// Every refusal at the HTTP level is a GraphQL-shaped JSON body with a code, and the
+/// GraphQL over HTTP draft is followed for the clients that ask for it.
+#[tokio::test]
+async fn http_refusals_are_graphql_shaped_and_the_media_type_is_negotiated() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/graphql", app.address);
+    let send = |body: String, content_type: &'static str| {
+        client
+            .post(&url)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let big = format!(
+        "{{\"query\": \"{{ __typename }}\", \"x\": \"{}\"}}",
+        "a".repeat(maillage::startup::MAX_REQUEST_BYTES)
+    );
+    for (body, content_type, status, code) in [
+        (
+            "{ not json".to_owned(),
+            "application/json",
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "[{\"query\": \"{ __typename }\"}, {\"query\": \"{ __typename }\"}]".to_owned(),
+            "application/json",
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "query=%7B__typename%7D".to_owned(),
+            "application/x-www-form-urlencoded",
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (big, "application/json", 413, "PAYLOAD_TOO_LARGE"),
+    ] {
+        let response = send(body, content_type).await.expect("send");
+        assert_eq!(response.status(), status);
+        let json: Value = response.json().await.expect("a JSON body");
+        assert_eq!(error_codes(&json), [code], "{json}");
+        let message = json["errors"][0]["message"].as_str().expect("message");
+        assert!(
+            !message.contains('\n') && !message.contains("InvalidRequest"),
+            "{message}"
+        );
+    }
+    let put = client.put(&url).send().await.expect("send");
+    assert_eq!(put.status(), 405);
+    let json: Value = put.json().await.expect("a JSON body");
+    assert_eq!(error_codes(&json), ["METHOD_NOT_ALLOWED"]);
+
+    // application/graphql-response+json: its media type, and 4xx for request errors.
+    let ask = |query: &str, accept: Option<&'static str>| {
+        let mut request = client.post(&url).json(&json!({ "query": query }));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        request.send()
+    };
+    let modern = Some("application/graphql-response+json, application/json;q=0.9");
+    for (query, status) in [
+        ("{ __typename", 400),
+        ("{ nope }", 400),
+        // Refused by its resolver: execution began, 200 with the error.
+        ("{ structures { totalCount } }", 200),
+        ("{ __typename }", 200),
+    ] {
+        let response = ask(query, modern).await.expect("send");
+        assert_eq!(response.status(), status, "{query}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/graphql-response+json"
+        );
+    }
+    let forged = client
+        .post(&url)
+        .header("accept", "application/graphql-response+json")
+        .bearer_auth("not-a-token")
+        .json(&json!({ "query": "{ me { email } }" }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(forged.status(), 401);
+    // Any other client: application/json, 200 for every GraphQL response.
+    for accept in [None, Some("application/json"), Some("*/*")] {
+        let response = ask("{ nope }", accept).await.expect("send");
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/json");
+    }
 }
