@@ -59,6 +59,27 @@ pub struct ServeConfig {
     /// database on start.
     #[arg(long, env = "MAILLAGE_DEMO_SEED", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo_seed: bool,
+
+    /// Origins whose pages may call the API from a browser (CORS), comma-separated, e.g.
+    /// `https://tableau.nord.gouv.fr`; none by default. Credentials (cookies, the
+    /// `Authorization` header) are allowed for these origins only.
+    #[arg(long, env = "MAILLAGE_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Serve GraphiQL on `GET /graphql`: on in demo mode, off otherwise unless set.
+    #[arg(long, env = "MAILLAGE_GRAPHIQL", action = clap::ArgAction::Set)]
+    pub graphiql: Option<bool>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            demo_seed: true,
+            cors_origins: Vec::new(),
+            graphiql: None,
+        }
+    }
 }
 
 /// Log output format.

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
@@ -45,6 +46,35 @@ pub struct AppState {
     pub clock: Clock,
     /// Requests running per caller (fairness).
     pub in_flight: crate::graphql::limits::InFlight,
+    /// GraphiQL is served on `GET /graphql`.
+    pub graphiql: bool,
+}
+
+/// The CORS policy: the listed origins (`scheme://host[:port]`) may call the API from a
+/// browser, with credentials; none when the list is empty.
+fn cors(origins: &[String]) -> anyhow::Result<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderValue, Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let mut allowed = Vec::new();
+    for origin in origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+        let parsed = origin.parse::<axum::http::Uri>().ok().filter(|u| {
+            matches!(u.scheme_str(), Some("http" | "https"))
+                && u.host().is_some_and(|h| !h.is_empty())
+                && u.path_and_query().is_none_or(|p| p.as_str() == "/")
+                && !origin.ends_with('/')
+        });
+        anyhow::ensure!(
+            parsed.is_some(),
+            "MAILLAGE_CORS_ORIGINS: '{origin}' is not an origin (scheme://host[:port], no path)"
+        );
+        allowed.push(HeaderValue::from_str(origin)?);
+    }
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .allow_credentials(true)
+        .max_age(Duration::from_secs(3600)))
 }
 
 /// A bound, ready-to-run server.
@@ -73,14 +103,7 @@ impl Application {
                 print_demo_help();
             }
         }
-        Self::with_state(
-            db,
-            TokenKeys::from_secret(&secret),
-            demo,
-            clock,
-            serve.listen,
-        )
-        .await
+        Self::with_state(db, TokenKeys::from_secret(&secret), demo, clock, serve).await
     }
 
     /// Builds from an existing database (already migrated), keys and clock; used by tests.
@@ -89,8 +112,11 @@ impl Application {
         keys: TokenKeys,
         demo: bool,
         clock: Clock,
-        listen: SocketAddr,
+        serve: &ServeConfig,
     ) -> anyhow::Result<Self> {
+        let listen = serve.listen;
+        let cors = cors(&serve.cors_origins)?;
+        let graphiql = serve.graphiql.unwrap_or(demo);
         let state = Arc::new(AppState {
             reference: ReferenceCache::new(db.clone()),
             guesses: GuessLimiter::default(),
@@ -101,6 +127,7 @@ impl Application {
             demo,
             clock,
             in_flight: Default::default(),
+            graphiql,
         });
         let router = Router::new()
             .route(
@@ -109,10 +136,12 @@ impl Application {
                     .post(graphql::http::graphql)
                     .layer(axum::middleware::from_fn(graphql::http::require_json)),
             )
+            .route("/graphiql/{name}", get(graphql::graphiql::asset))
             .route("/health", get(health))
             .route("/ready", get(ready))
             .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
             .layer(axum::middleware::from_fn(graphql::http::json_refusals))
+            .layer(cors)
             .with_state(state);
         let listener = TcpListener::bind(listen)
             .await

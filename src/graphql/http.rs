@@ -5,13 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensions, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use super::context::RequestData;
@@ -470,9 +469,18 @@ pub async fn require_json(request: axum::extract::Request, next: Next) -> Respon
     next.run(request).await
 }
 
-/// `GET /graphql`: GraphiQL.
-pub async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+/// `GET /graphql`: GraphiQL where it is on, else a JSON refusal that says how to turn it on.
+pub async fn graphiql(State(state): State<Arc<AppState>>) -> Response {
+    if state.graphiql {
+        super::graphiql::page()
+    } else {
+        http_error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "GraphiQL is off on this server (MAILLAGE_GRAPHIQL=true turns it on); send \
+             queries with POST /graphql",
+        )
+    }
 }
 
 /// The actor of the request: `None` without an `Authorization` header, an error for a

@@ -95,7 +95,16 @@ pub async fn spawn_demo_mode_app() -> TestApp {
     spawn(true, true).await
 }
 
+/// An app on the demo dataset, not in demo mode, served with `serve` (its address aside).
+pub async fn spawn_app_serving(serve: maillage::config::ServeConfig) -> TestApp {
+    spawn_with(true, false, serve).await
+}
+
 async fn spawn(seed: bool, demo_mode: bool) -> TestApp {
+    spawn_with(seed, demo_mode, Default::default()).await
+}
+
+async fn spawn_with(seed: bool, demo_mode: bool, serve: maillage::config::ServeConfig) -> TestApp {
     let (mut db, database_url, dir) = fresh_database().await;
     let statements = Arc::new(AtomicUsize::new(0));
     let counter = statements.clone();
@@ -113,7 +122,10 @@ async fn spawn(seed: bool, demo_mode: bool) -> TestApp {
         keys.clone(),
         demo_mode,
         clock,
-        "127.0.0.1:0".parse().expect("addr"),
+        &maillage::config::ServeConfig {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            ..serve
+        },
     )
     .await
     .expect("build the app");

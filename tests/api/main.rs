@@ -4,6 +4,7 @@
 mod agents;
 mod audit;
 mod auth;
+mod browser;
 mod cli;
 mod conventions;
 mod criteria;

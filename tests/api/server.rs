@@ -21,11 +21,49 @@ async fn ready_reports_unavailable_when_the_database_is_gone() {
 }
 
 #[tokio::test]
-async fn graphiql_is_served_on_get() {
-    let app = spawn_app().await;
-    let page = app.get("/graphql").await;
-    assert_eq!(page.status(), 200);
-    assert!(page.text().await.expect("body").contains("graphiql"));
+async fn graphiql_is_served_from_the_binary_in_demo_mode_or_when_switched_on() {
+    // Off by default outside demo mode, with a JSON answer that says how to switch it on.
+    let off = spawn_app().await;
+    let page = off.get("/graphql").await;
+    assert_eq!(page.status(), 404);
+    let body: Value = page.json().await.expect("json");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("MAILLAGE_GRAPHIQL"))
+    );
+
+    let demo = spawn_demo_mode_app().await;
+    let on = spawn_app_serving(maillage::config::ServeConfig {
+        graphiql: Some(true),
+        ..Default::default()
+    })
+    .await;
+    for app in [&demo, &on] {
+        let page = app.get("/graphql").await;
+        assert_eq!(page.status(), 200);
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .to_owned();
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        let html = page.text().await.expect("body");
+        // Every script and style comes from this server, and each is served.
+        let sources: Vec<&str> = html
+            .split(['"', '\''])
+            .filter(|s| s.starts_with("/graphiql/"))
+            .collect();
+        assert_eq!(sources.len(), 5, "{html}");
+        assert!(!html.contains("http://") && !html.contains("https://"));
+        for source in sources {
+            let asset = app.get(source).await;
+            assert_eq!(asset.status(), 200, "{source}");
+            assert!(asset.bytes().await.expect("bytes").len() > 300, "{source}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -112,7 +150,10 @@ async fn a_read_only_database_is_unavailable_not_internal() {
         app.keys.clone(),
         false,
         maillage::clock::Clock::from_source(time),
-        "127.0.0.1:0".parse().expect("addr"),
+        &maillage::config::ServeConfig {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            ..Default::default()
+        },
     )
     .await
     .expect("app");
@@ -408,4 +449,85 @@ async fn http_refusals_are_graphql_shaped_and_the_media_type_is_negotiated() {
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "application/json");
     }
+}
+
+#[tokio::test]
+async fn browsers_of_the_listed_origins_may_call_the_api_and_no_other() {
+    let listed = "https://tableau.nord.gouv.fr";
+    let app = spawn_app_serving(maillage::config::ServeConfig {
+        cors_origins: vec![listed.to_owned()],
+        ..Default::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/graphql", app.address);
+    let preflight = |origin: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, &url)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let allowed = preflight(listed).await.expect("preflight");
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    let headers = allowed.headers();
+    assert_eq!(headers["access-control-allow-origin"], listed);
+    assert_eq!(headers["access-control-allow-credentials"], "true");
+    let allowed_headers = headers["access-control-allow-headers"]
+        .to_str()
+        .expect("headers");
+    assert!(allowed_headers.contains("authorization") && allowed_headers.contains("content-type"));
+
+    let other = preflight("https://evil.example").await.expect("preflight");
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+
+    // The cross-origin request itself.
+    let token = app.token(PREFECT_59).await;
+    let response = client
+        .post(&url)
+        .header("origin", listed)
+        .bearer_auth(&token)
+        .json(&json!({ "query": "{ me { email } }" }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.headers()["access-control-allow-origin"], listed);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(data(&body)["me"]["email"], PREFECT_59);
+    let foreign = client
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("send");
+    assert!(
+        foreign
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    // None by default.
+    let closed = spawn_app().await;
+    let response = client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/graphql", closed.address),
+        )
+        .header("origin", listed)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }
