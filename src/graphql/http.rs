@@ -174,6 +174,8 @@ async fn execute(
     if let Some(id) = user_id {
         span.record("user_id", id);
     }
+    // Kept to put failed fields back as null (nulls::restore) when the response has any.
+    let (query, operation_name) = (request.query.clone(), request.operation_name.clone());
     let execution = state.schema.execute(request).instrument(span.clone());
     let response = match tokio::time::timeout(limits::EXECUTION_TIMEOUT, execution).await {
         Ok(response) => response,
@@ -190,6 +192,11 @@ async fn execute(
     };
     let mut response = response;
     coded(&mut response);
+    if response.errors.iter().any(|e| !e.path.is_empty())
+        && let Ok(document) = async_graphql::parser::parse_query(&query)
+    {
+        super::nulls::restore(&mut response, &document, operation_name.as_deref());
+    }
     let unavailable = response.errors.iter().any(|e| {
         e.extensions
             .as_ref()

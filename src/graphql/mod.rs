@@ -7,6 +7,7 @@ pub mod http;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod nulls;
 pub mod pagination;
 pub mod query;
 pub mod schema;

@@ -531,3 +531,79 @@ async fn browsers_of_the_listed_origins_may_call_the_api_and_no_other() {
             .is_none()
     );
 }
+
+/// A field refused to its caller reads `null` with its error, never vanishes; a non-null
+/// one makes its nearest nullable parent null (GraphQL specification, "Handling Field
+/// Errors").
+#[tokio::test]
+async fn refused_fields_read_null_with_their_error_and_non_null_ones_propagate() {
+    let app = spawn_app().await;
+    // Every field an operator may not read on a structure, under an alias too, directly and
+    // through the page of a connection.
+    let fields = "name agents { name } surveyResults { answers } funding { year }
+        compliance { computed } labelApplications { priority } internal: agents { email }";
+    let query = format!(
+        "{{ structure(matricule: \"DEMO-59-01\") {{ {fields} }}
+           structures(first: 3) {{ edges {{ node {{ ... on Structure {{ {fields} }} }} }} }}
+           dashboard {{ reporting {{ total }} training {{ agents }} }}
+           convention(department: \"23\") {{ title }} }}"
+    );
+    let operator = app.query_as(OPERATOR_CAF, &query, json!({})).await;
+    let refused_paths: Vec<String> = operator["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["path"].to_string())
+        .collect();
+    assert!(refused_paths.len() >= 7, "{operator:#}");
+    for error in operator["errors"].as_array().expect("errors") {
+        let mut at = &operator["data"];
+        let path = error["path"].as_array().expect("a path");
+        for (i, step) in path.iter().enumerate() {
+            at = match step {
+                Value::String(key) => {
+                    let object = at
+                        .as_object()
+                        .unwrap_or_else(|| panic!("{path:?}: {operator:#}"));
+                    assert!(object.contains_key(key), "{path:?} vanished from data");
+                    &object[key]
+                }
+                Value::Number(n) => &at[n.as_u64().expect("index") as usize],
+                _ => panic!("path {path:?}"),
+            };
+            if i + 1 == path.len() {
+                assert!(at.is_null(), "{path:?} is not null");
+            }
+        }
+    }
+    // The figures the operator may read are there.
+    assert!(operator["data"]["dashboard"]["reporting"]["total"].is_number());
+    assert_eq!(
+        operator["data"]["structure"]["name"],
+        "France services Lille Moulins"
+    );
+
+    // A prefect of 59 asking for the convention of 23: null, with NOT_FOUND.
+    let prefect = app
+        .query_as(
+            PREFECT_59,
+            "{ me { email } convention(department: \"23\") { title } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        prefect["data"]
+            .as_object()
+            .expect("data")
+            .contains_key("convention")
+    );
+    assert!(prefect["data"]["convention"].is_null());
+    assert_eq!(prefect["data"]["me"]["email"], PREFECT_59);
+
+    // `me` is non-null: refused, it nulls `data` itself, __typename included.
+    let anonymous = app
+        .post(None, "{ __typename me { email } }", json!({}))
+        .await;
+    assert!(anonymous["data"].is_null(), "{anonymous}");
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+}

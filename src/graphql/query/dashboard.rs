@@ -459,7 +459,7 @@ impl DashboardQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<DashboardFilterInput>,
-    ) -> Result<Dashboard> {
+    ) -> Result<Option<Dashboard>> {
         let actor = ctx.actor()?;
         let scope = DashboardScope::of(actor)?;
         let input = filter.unwrap_or_default();
@@ -486,6 +486,6 @@ impl DashboardQuery {
             departments: input.departments,
             partner,
         };
-        Ok(Dashboard { scope, filter })
+        Ok(Some(Dashboard { scope, filter }))
     }
 }

@@ -16,11 +16,15 @@ const AUDITS: &str = "labelAudits";
 impl LabellingQuery {
     /// The framework convention of a department: everyone working there (NOT_FOUND when it
     /// has none or the caller does not work there).
-    async fn convention(&self, ctx: &Context<'_>, department: String) -> Result<Convention> {
+    async fn convention(
+        &self,
+        ctx: &Context<'_>,
+        department: String,
+    ) -> Result<Option<Convention>> {
         let r = ctx.request();
         let record =
             conventions::of_department(&r.db, &r.policy, ctx.actor()?, &department).await?;
-        Ok(Convention(record))
+        Ok(Some(Convention(record)))
     }
 
     /// Labelling audits the caller may read, newest first: ANCT all, a prefecture its

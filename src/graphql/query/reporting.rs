@@ -98,7 +98,7 @@ impl ReportingQuery {
         ctx: &Context<'_>,
         structure: String,
         partner: Option<String>,
-    ) -> Result<ReportingSuggestions> {
+    ) -> Result<Option<ReportingSuggestions>> {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let row = structures::by_matricule(&r.db, &r.policy, actor, &structure).await?;
@@ -128,11 +128,11 @@ impl ReportingQuery {
                 .filter(|t| !themes.contains(t))
                 .collect::<Vec<_>>(),
         );
-        Ok(ReportingSuggestions {
+        Ok(Some(ReportingSuggestions {
             partners: offered,
             themes,
             life_situations: LifeSituation::iter().collect(),
             help_kinds: HelpKind::iter().collect(),
-        })
+        }))
     }
 }

@@ -23,9 +23,9 @@ impl TrainingQuery {
         &self,
         ctx: &Context<'_>,
         department: String,
-    ) -> Result<Vec<TrainingSession>> {
+    ) -> Result<Option<Vec<TrainingSession>>> {
         let r = ctx.request();
         let rows = training::sessions(&r.db, &r.policy, ctx.actor()?, &department).await?;
-        Ok(rows.into_iter().map(TrainingSession).collect())
+        Ok(Some(rows.into_iter().map(TrainingSession).collect()))
     }
 }
