@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
+pub mod metrics;
 pub mod service;
 pub mod startup;
 pub mod telemetry;

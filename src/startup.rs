@@ -117,6 +117,7 @@ impl Application {
         let listen = serve.listen;
         let cors = cors(&serve.cors_origins)?;
         let graphiql = serve.graphiql.unwrap_or(demo);
+        crate::metrics::init();
         let state = Arc::new(AppState {
             reference: ReferenceCache::new(db.clone()),
             guesses: GuessLimiter::default(),
@@ -137,6 +138,7 @@ impl Application {
                     .layer(axum::middleware::from_fn(graphql::http::require_json)),
             )
             .route("/graphiql/{name}", get(graphql::graphiql::asset))
+            .route("/metrics", get(crate::metrics::endpoint))
             .route("/health", get(health))
             .route("/ready", get(ready))
             .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))

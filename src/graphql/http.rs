@@ -38,7 +38,22 @@ pub async fn graphql(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.contains("application/graphql-response+json"));
-    let mut response = execute(state, peer, headers, request).await;
+    let started = Instant::now();
+    let mut request = request;
+    // The operation's name: sent, or the one named operation of the document (parsed here
+    // once; the parse is kept for the execution).
+    let name = request.0.operation_name.clone().or_else(|| {
+        let document = request.0.parsed_query().ok()?;
+        let mut named = document.operations.iter().filter_map(|(name, _)| name);
+        named.next().filter(|_| named.next().is_none()).map(|n| n.to_string())
+    });
+    let operation = crate::metrics::operation_label(name.as_deref(), &request.0.query);
+    let mut response = execute(state, peer, headers, request, &operation).await;
+    let code = response
+        .extensions()
+        .get::<Outcome>()
+        .map_or("OK", |o| o.0.as_str());
+    crate::metrics::request(&operation, code, started.elapsed().as_secs_f64());
     let media = if graphql_response {
         if let Some(RequestError(status)) = response.extensions().get::<RequestError>().copied()
             && response.status() == StatusCode::OK
@@ -53,6 +68,22 @@ pub async fn graphql(
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     response
+}
+
+/// The code a response ended with (its first error's, `OK` without error), for the metrics.
+#[derive(Clone)]
+struct Outcome(String);
+
+/// The code of `error`, if it has one.
+fn code_of(error: &async_graphql::ServerError) -> Option<&str> {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .and_then(|c| match c {
+            async_graphql::Value::String(s) => Some(s.as_str()),
+            _ => None,
+        })
 }
 
 /// Marks a response whose request failed before execution, with the status the GraphQL over
@@ -80,13 +111,10 @@ async fn execute(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: GraphQLRequest<BadRequest>,
+    operation: &str,
 ) -> Response {
     let started = Instant::now();
     let mut request = request.into_inner();
-    let operation = request
-        .operation_name
-        .clone()
-        .unwrap_or_else(|| "unnamed".into());
     let actor = match authenticate(&state, &headers).await {
         Ok(actor) => actor,
         Err(err) => {
@@ -110,6 +138,9 @@ async fn execute(
                 GraphQLResponse::from(async_graphql::Response::from_errors(vec![error]))
                     .into_response();
             response.extensions_mut().insert(RequestError::of(None));
+            response
+                .extensions_mut()
+                .insert(Outcome("GRAPHQL_PARSE_FAILED".into()));
             return response;
         }
     };
@@ -245,17 +276,15 @@ fn respond(response: async_graphql::Response, operation: &str) -> Response {
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     let mut http = Response::new(axum::body::Body::from(body));
+    let first = response
+        .errors
+        .first()
+        .map(|e| code_of(e).unwrap_or("INTERNAL"));
     if request_error {
-        let code = response.errors[0]
-            .extensions
-            .as_ref()
-            .and_then(|e| e.get("code"))
-            .and_then(|c| match c {
-                async_graphql::Value::String(s) => Some(s.as_str()),
-                _ => None,
-            });
-        http.extensions_mut().insert(RequestError::of(code));
+        http.extensions_mut().insert(RequestError::of(first));
     }
+    http.extensions_mut()
+        .insert(Outcome(first.unwrap_or("OK").to_owned()));
     http.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/graphql-response+json"),
@@ -311,6 +340,9 @@ fn refused(error: async_graphql::Error) -> Response {
     response
         .extensions_mut()
         .insert(RequestError::of(code.as_deref()));
+    response
+        .extensions_mut()
+        .insert(Outcome(code.unwrap_or_else(|| "INTERNAL".into())));
     response
 }
 

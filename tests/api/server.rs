@@ -607,3 +607,44 @@ async fn refused_fields_read_null_with_their_error_and_non_null_ones_propagate()
     assert!(anonymous["data"].is_null(), "{anonymous}");
     assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
 }
+
+#[tokio::test]
+async fn metrics_are_scraped_with_real_figures() {
+    let app = spawn_app().await;
+    let token = app.token(PREFECT_59).await;
+    let named = "query StructuresPage { structures { totalCount } }";
+    for _ in 0..3 {
+        data(&app.post(Some(&token), named, json!({})).await);
+    }
+    app.post(Some(&token), "{ nope }", json!({})).await;
+    let scrape = app.get("/metrics").await;
+    assert_eq!(scrape.status(), 200);
+    assert!(
+        scrape.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/plain")
+    );
+    let text = scrape.text().await.expect("text");
+    let count = |needle: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with("maillage_graphql_requests_total") && l.contains(needle))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0.0)
+    };
+    // One process, several apps: at least what this test sent.
+    assert!(
+        count("operation=\"StructuresPage\",code=\"OK\"") >= 3.0,
+        "{text}"
+    );
+    assert!(count("code=\"GRAPHQL_VALIDATION_FAILED\"") >= 1.0, "{text}");
+    assert!(
+        text.contains(
+            "maillage_graphql_request_duration_seconds_bucket{operation=\"StructuresPage\""
+        )
+    );
+    assert!(text.contains("maillage_db_connections{state=\"idle\"}"));
+    // An unnamed operation is labelled by a hash of its document.
+    assert!(text.contains("operation=\"anonymous:"), "{text}");
+}
