@@ -241,7 +241,7 @@ async fn execute(
             "graphql operation"
         );
     });
-    let mut response = respond(response, &operation);
+    let mut response = respond(response, operation);
     if unavailable {
         *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         response
