@@ -12,9 +12,11 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sea_orm::{DatabaseConnection, DbBackend};
 use sha2::{Digest, Sha256};
 
-/// Distinct operation names kept as labels; later ones count as `other` (clients choose the
-/// names: the label must not grow without bound).
-const MAX_OPERATIONS: usize = 200;
+/// Distinct operation names kept as labels, and distinct unnamed documents; later ones count
+/// as `other` (clients choose them: the label must not grow without bound, and a flow of
+/// distinct unnamed queries must not crowd the named ones out).
+const MAX_NAMED: usize = 200;
+const MAX_UNNAMED: usize = 100;
 
 /// Latency buckets, in seconds (the execution timeout is 15 s).
 const BUCKETS: [f64; 14] = [
@@ -45,19 +47,24 @@ pub fn init() {
 /// The label of an operation: its name, or `anonymous:` and a hash of its document (so that
 /// the same unnamed query is one series and can be found in the logs), bounded in number.
 pub fn operation_label(name: Option<&str>, query: &str) -> String {
-    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    let label = match name {
-        Some(name) => name.chars().take(64).collect(),
-        None => format!(
-            "anonymous:{}",
-            &hex::encode(Sha256::digest(query.as_bytes()))[..12]
+    static NAMED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    static UNNAMED: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let (label, seen, most) = match name {
+        Some(name) => (name.chars().take(64).collect(), &NAMED, MAX_NAMED),
+        None => (
+            format!(
+                "anonymous:{}",
+                &hex::encode(Sha256::digest(query.as_bytes()))[..12]
+            ),
+            &UNNAMED,
+            MAX_UNNAMED,
         ),
     };
-    let mut seen = SEEN
+    let mut seen = seen
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    if seen.contains(&label) || seen.len() < MAX_OPERATIONS {
+    if seen.contains(&label) || seen.len() < most {
         seen.insert(label.clone());
         label
     } else {
