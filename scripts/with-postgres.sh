@@ -57,4 +57,7 @@ trap cleanup EXIT
 echo "with-postgres: PostgreSQL $("${run_as[@]}" "$(dirname "$PG_CTL")/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT" >&2
 
 export MAILLAGE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT"
+# For bench/soak.sh, which stops and restarts the cluster in the middle of a run.
+export MAILLAGE_PG_CTL="$PG_CTL" MAILLAGE_PG_DATA="$PGDATA" MAILLAGE_PG_RUN_AS="${run_as[*]}"
+export MAILLAGE_PG_OPTIONS="-c listen_addresses=127.0.0.1 -p $PORT -k $PGDATA -c max_connections=300 ${MAILLAGE_PG_SETTINGS:--c fsync=off -c synchronous_commit=off -c full_page_writes=off}"
 "$@"

@@ -46,6 +46,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Requests running per caller (fairness).
     pub in_flight: crate::graphql::limits::InFlight,
+    /// Heavy requests (dashboards) running at once, whoever sends them.
+    pub heavy: crate::graphql::limits::HeavyGate,
     /// GraphiQL is served on `GET /graphql`.
     pub graphiql: bool,
 }
@@ -128,6 +130,7 @@ impl Application {
             demo,
             clock,
             in_flight: Default::default(),
+            heavy: Default::default(),
             graphiql,
         });
         let router = Router::new()

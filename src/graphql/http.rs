@@ -45,7 +45,10 @@ pub async fn graphql(
     let name = request.0.operation_name.clone().or_else(|| {
         let document = request.0.parsed_query().ok()?;
         let mut named = document.operations.iter().filter_map(|(name, _)| name);
-        named.next().filter(|_| named.next().is_none()).map(|n| n.to_string())
+        named
+            .next()
+            .filter(|_| named.next().is_none())
+            .map(|n| n.to_string())
     });
     let operation = crate::metrics::operation_label(name.as_deref(), &request.0.query);
     let mut response = execute(state, peer, headers, request, &operation).await;
@@ -164,6 +167,7 @@ async fn execute(
                 .extend_with(|_, e| e.set("code", "QUERY_TOO_COMPLEX")),
         );
     }
+    let heavy = limits::is_heavy(document);
     let caller = actor
         .as_ref()
         .map_or(Caller::Address(peer.ip()), |a| Caller::User(a.user_id));
@@ -185,6 +189,26 @@ async fn execute(
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return response;
+    };
+    // Dashboards take their turn at the heavy gate, so that light requests keep a core.
+    let _turn = if heavy {
+        let Some(turn) = state.heavy.enter(limits::SLOT_PATIENCE).await else {
+            let mut response = refused(
+                AppError::RateLimited(format!(
+                    "the server has been busy with dashboards for {} s: retry in a moment",
+                    limits::SLOT_PATIENCE.as_secs()
+                ))
+                .extend(),
+            );
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            return response;
+        };
+        Some(turn)
+    } else {
+        None
     };
     let user_id = actor.as_ref().map(|a| a.user_id);
     let scope = actor

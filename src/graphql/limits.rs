@@ -275,6 +275,53 @@ fn repeated<'d>(
     None
 }
 
+/// Whether the document asks for dashboard figures (a `dashboard` root field, directly or
+/// through fragments): the aggregates behind them cost tens to hundreds of milliseconds of
+/// both the server and the database, where a page of structures costs a few.
+pub fn is_heavy(document: &ExecutableDocument) -> bool {
+    fn root(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+        depth < 16
+            && set.items.iter().any(|item| match &item.node {
+                Selection::Field(field) => field.node.name.node.as_str() == "dashboard",
+                Selection::InlineFragment(inline) => {
+                    root(document, &inline.node.selection_set.node, depth + 1)
+                }
+                Selection::FragmentSpread(spread) => document
+                    .fragments
+                    .get(spread.node.fragment_name.node.as_str())
+                    .is_some_and(|f| root(document, &f.node.selection_set.node, depth + 1)),
+            })
+    }
+    document
+        .operations
+        .iter()
+        .any(|(_, op)| root(document, &op.node.selection_set.node, 0))
+}
+
+/// Heavy requests ([`is_heavy`]) run at most one fewer at a time than the machine has cores
+/// (one on two cores), whoever sends them, so that the remaining core keeps serving everyone
+/// else's light requests: four clients asking for dashboards at once queue here instead of
+/// taking the whole machine.
+#[derive(Clone)]
+pub struct HeavyGate(Arc<Semaphore>);
+
+impl Default for HeavyGate {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self(Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))))
+    }
+}
+
+impl HeavyGate {
+    /// A turn to run a heavy request, waiting at most `patience`.
+    pub async fn enter(&self, patience: Duration) -> Option<OwnedSemaphorePermit> {
+        tokio::time::timeout(patience, Arc::clone(&self.0).acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
+}
+
 /// Who a request counts against.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Caller {
@@ -360,6 +407,28 @@ mod tests {
             let query = std::fs::read_to_string(path).expect("fixture");
             assert_eq!(too_much(&query), None, "{client}");
         }
+    }
+
+    #[test]
+    fn dashboards_are_heavy_pages_are_not() {
+        let parse = |q: &str| async_graphql::parser::parse_query(q).expect("document");
+        assert!(is_heavy(&parse("{ d: dashboard { reporting { total } } }")));
+        assert!(is_heavy(&parse(
+            "{ ...F } fragment F on QueryRoot { dashboard { training { agents } } }"
+        )));
+        assert!(!is_heavy(&parse(
+            "{ structures(first: 50) { totalCount } }"
+        )));
+    }
+
+    #[tokio::test]
+    async fn heavy_requests_take_turns() {
+        let gate = HeavyGate(Arc::new(Semaphore::new(1)));
+        let first = gate.enter(Duration::from_millis(10)).await;
+        assert!(first.is_some());
+        assert!(gate.enter(Duration::from_millis(10)).await.is_none());
+        drop(first);
+        assert!(gate.enter(Duration::from_millis(10)).await.is_some());
     }
 
     #[test]
