@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Soak and fairness on PostgreSQL (issue 14), through HTTP GraphQL with real tokens:
 #
-#   bench/soak.sh            (BENCH_SCALE=0.05, SOAK_SECONDS=240, OUTAGE_SECONDS=15)
+#   bench/soak.sh            (BENCH_SCALE=0.05, SOAK_SECONDS=240, OUTAGE_SECONDS=15;
+#                             SOAK_FAIRNESS_ONLY=1 stops after the fairness measure)
 #
 # On a throwaway cluster (scripts/with-postgres.sh, production-like durability), imports the
 # real sites, seeds the synthetic dataset, starts the release server and runs bench/soak.py:
@@ -77,6 +78,10 @@ done
 
 log "fairness (${FAIR_SECONDS} s alone, ${FAIR_SECONDS} s with four abusive clients)"
 python3 bench/soak.py fairness "$URL" "$PREFECT" "$OPERATOR" "$FAIR_SECONDS" >"$DIR/soak-fairness.json"
+if [ -n "${SOAK_FAIRNESS_ONLY:-}" ]; then
+  cat "$DIR/soak-fairness.json"
+  exit 0
+fi
 
 BEFORE=$(sql "SELECT COUNT(*) FROM report_entry")
 OUTAGE_AT=$((SOAK_SECONDS / 2))

@@ -29,6 +29,10 @@ pub struct RequestData {
     pub guesses: GuessLimiter,
     /// The application's clock.
     pub clock: Clock,
+    /// One permit: the figure groups of a dashboard request run one after the other, not all
+    /// at once on as many connections, so that a heavy request takes one core (with the
+    /// heavy gate, `limits::HeavyGate`) and not the machine.
+    pub figures: Arc<tokio::sync::Semaphore>,
 }
 
 /// Access to the request data from a resolver.

@@ -223,6 +223,7 @@ async fn execute(
             reference: state.reference.clone(),
             caller: caller.to_string(),
             guesses: state.guesses.clone(),
+            figures: Arc::new(tokio::sync::Semaphore::new(1)),
             clock: state.clock.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
