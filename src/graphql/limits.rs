@@ -54,17 +54,17 @@ pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
 
 /// Why the document asks too much, if it does.
 pub fn too_much(document: &ExecutableDocument) -> Option<String> {
-    let mut sizes = HashMap::new();
+    let mut fragments = HashMap::new();
     let mut total = 0usize;
     for (_, operation) in document.operations.iter() {
         let set = &operation.node.selection_set.node;
-        let deepest = depth(document, set, &mut HashMap::new(), 0);
+        let (fields, deepest) = measure(document, set, &mut fragments, 0);
         if deepest > MAX_DEPTH {
             return Some(format!(
                 "the query is nested {deepest} levels deep; at most {MAX_DEPTH}"
             ));
         }
-        total = total.saturating_add(size(document, set, &mut sizes, 0));
+        total = total.saturating_add(fields);
         if let Some(message) = repeated(document, set, &mut HashSet::new(), 0) {
             return Some(message);
         }
@@ -117,53 +117,64 @@ pub fn long_list(document: &ExecutableDocument) -> Option<String> {
 /// Whether the document introspects the schema (`__schema` or `__type` at the root of an
 /// operation, directly or through fragments); `__typename` is not introspection.
 pub fn introspects(document: &ExecutableDocument) -> bool {
-    fn root(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+    selects_at_root(document, &["__schema", "__type"])
+}
+
+/// Whether an operation of the document selects one of `names` at its root, directly or
+/// through fragments.
+fn selects_at_root(document: &ExecutableDocument, names: &[&str]) -> bool {
+    fn root(
+        document: &ExecutableDocument,
+        set: &SelectionSet,
+        names: &[&str],
+        depth: usize,
+    ) -> bool {
         depth < 16
             && set.items.iter().any(|item| match &item.node {
-                Selection::Field(field) => {
-                    matches!(field.node.name.node.as_str(), "__schema" | "__type")
-                }
+                Selection::Field(field) => names.contains(&field.node.name.node.as_str()),
                 Selection::InlineFragment(inline) => {
-                    root(document, &inline.node.selection_set.node, depth + 1)
+                    root(document, &inline.node.selection_set.node, names, depth + 1)
                 }
                 Selection::FragmentSpread(spread) => document
                     .fragments
                     .get(spread.node.fragment_name.node.as_str())
-                    .is_some_and(|f| root(document, &f.node.selection_set.node, depth + 1)),
+                    .is_some_and(|f| root(document, &f.node.selection_set.node, names, depth + 1)),
             })
     }
     document
         .operations
         .iter()
-        .any(|(_, op)| root(document, &op.node.selection_set.node, 0))
+        .any(|(_, op)| root(document, &op.node.selection_set.node, names, 0))
 }
 
-/// Levels of fields in `set`, fragments expanded (memoised per fragment), not counting what
-/// is under `__schema` and `__type`.
-fn depth(
+/// `(fields, depth)` of `set`, fragments expanded (memoised per fragment; a cycle counts
+/// once, the validator refuses it anyway). The depth leaves what is under `__schema` and
+/// `__type` aside; the field count does not.
+fn measure(
     document: &ExecutableDocument,
     set: &SelectionSet,
-    fragments: &mut HashMap<String, usize>,
+    fragments: &mut HashMap<String, (usize, usize)>,
     level: usize,
-) -> usize {
+) -> (usize, usize) {
     if level > 64 {
-        return level;
+        return (0, level);
     }
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => match field.node.name.node.as_str() {
-                "__schema" | "__type" => 1,
-                _ => {
-                    1 + depth(
-                        document,
-                        &field.node.selection_set.node,
-                        fragments,
-                        level + 1,
-                    )
-                }
-            },
-            Selection::InlineFragment(inline) => depth(
+    set.items.iter().fold((0, 0), |(fields, deepest), item| {
+        let (f, d) = match &item.node {
+            Selection::Field(field) => {
+                let (f, d) = measure(
+                    document,
+                    &field.node.selection_set.node,
+                    fragments,
+                    level + 1,
+                );
+                let d = match field.node.name.node.as_str() {
+                    "__schema" | "__type" => 0,
+                    _ => d,
+                };
+                (1 + f, 1 + d)
+            }
+            Selection::InlineFragment(inline) => measure(
                 document,
                 &inline.node.selection_set.node,
                 fragments,
@@ -171,66 +182,19 @@ fn depth(
             ),
             Selection::FragmentSpread(spread) => {
                 let name = spread.node.fragment_name.node.as_str();
-                if let Some(n) = fragments.get(name) {
-                    return *n;
-                }
-                fragments.insert(name.to_owned(), 0);
-                let n = document.fragments.get(name).map_or(0, |f| {
-                    depth(document, &f.node.selection_set.node, fragments, level + 1)
-                });
-                fragments.insert(name.to_owned(), n);
-                n
-            }
-        })
-        .max()
-        .unwrap_or(0)
-}
-
-/// Fields in `set`, fragments expanded (memoised per fragment; a cycle counts once, the
-/// validator refuses it anyway).
-fn size(
-    document: &ExecutableDocument,
-    set: &SelectionSet,
-    fragments: &mut HashMap<String, usize>,
-    depth: usize,
-) -> usize {
-    if depth > 64 {
-        return 0;
-    }
-    set.items.iter().fold(0usize, |total, item| {
-        let n = match &item.node {
-            Selection::Field(field) => {
-                1 + size(
-                    document,
-                    &field.node.selection_set.node,
-                    fragments,
-                    depth + 1,
-                )
-            }
-            Selection::InlineFragment(inline) => size(
-                document,
-                &inline.node.selection_set.node,
-                fragments,
-                depth + 1,
-            ),
-            Selection::FragmentSpread(spread) => {
-                let name = spread.node.fragment_name.node.to_string();
-                if let Some(n) = fragments.get(&name) {
-                    *n
+                if let Some(known) = fragments.get(name) {
+                    *known
                 } else {
-                    fragments.insert(name.clone(), 0);
-                    let n = document
-                        .fragments
-                        .get(spread.node.fragment_name.node.as_str())
-                        .map_or(0, |f| {
-                            size(document, &f.node.selection_set.node, fragments, depth + 1)
-                        });
-                    fragments.insert(name, n);
-                    n
+                    fragments.insert(name.to_owned(), (0, 0));
+                    let measured = document.fragments.get(name).map_or((0, 0), |f| {
+                        measure(document, &f.node.selection_set.node, fragments, level + 1)
+                    });
+                    fragments.insert(name.to_owned(), measured);
+                    measured
                 }
             }
         };
-        total.saturating_add(n)
+        (fields.saturating_add(f), deepest.max(d))
     })
 }
 
@@ -279,23 +243,7 @@ fn repeated<'d>(
 /// through fragments): the aggregates behind them cost tens to hundreds of milliseconds of
 /// both the server and the database, where a page of structures costs a few.
 pub fn is_heavy(document: &ExecutableDocument) -> bool {
-    fn root(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
-        depth < 16
-            && set.items.iter().any(|item| match &item.node {
-                Selection::Field(field) => field.node.name.node.as_str() == "dashboard",
-                Selection::InlineFragment(inline) => {
-                    root(document, &inline.node.selection_set.node, depth + 1)
-                }
-                Selection::FragmentSpread(spread) => document
-                    .fragments
-                    .get(spread.node.fragment_name.node.as_str())
-                    .is_some_and(|f| root(document, &f.node.selection_set.node, depth + 1)),
-            })
-    }
-    document
-        .operations
-        .iter()
-        .any(|(_, op)| root(document, &op.node.selection_set.node, 0))
+    selects_at_root(document, &["dashboard"])
 }
 
 /// Heavy requests ([`is_heavy`]) run at most one fewer at a time than the machine has cores
