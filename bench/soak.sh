@@ -2,7 +2,8 @@
 # Soak and fairness on PostgreSQL (issue 14), through HTTP GraphQL with real tokens:
 #
 #   bench/soak.sh            (BENCH_SCALE=0.05, SOAK_SECONDS=240, OUTAGE_SECONDS=15;
-#                             SOAK_FAIRNESS_ONLY=1 stops after the fairness measure)
+#                             SOAK_FAIRNESS_ONLY=1 stops after the fairness measure;
+#                             SOAK_PG_SETTINGS adds PostgreSQL settings, e.g. "-c max_parallel_workers_per_gather=0")
 #
 # On a throwaway cluster (scripts/with-postgres.sh, production-like durability), imports the
 # real sites, seeds the synthetic dataset, starts the release server and runs bench/soak.py:
@@ -30,7 +31,7 @@ for tool in jq python3 curl; do
 done
 
 if [ "${1:-}" != inside ]; then
-  export MAILLAGE_PG_SETTINGS="-c synchronous_commit=on -c shared_buffers=512MB"
+  export MAILLAGE_PG_SETTINGS="-c synchronous_commit=on -c shared_buffers=512MB ${SOAK_PG_SETTINGS:-}"
   exec scripts/with-postgres.sh "$0" inside
 fi
 
