@@ -137,17 +137,10 @@ async fn execute(
                 .extensions
                 .get_or_insert_with(Default::default)
                 .set("code", "GRAPHQL_PARSE_FAILED");
-            let mut response =
-                GraphQLResponse::from(async_graphql::Response::from_errors(vec![error]))
-                    .into_response();
-            response.extensions_mut().insert(RequestError::of(None));
-            response
-                .extensions_mut()
-                .insert(Outcome("GRAPHQL_PARSE_FAILED".into()));
-            return response;
+            return failed_request(error);
         }
     };
-    if let Some(why) = limits::long_list(document) {
+    if let Some(why) = limits::unfit_argument(document) {
         return refused(AppError::bad_input("query", why).extend());
     }
     if actor.is_none() && !state.demo && limits::introspects(document) {
@@ -176,35 +169,21 @@ async fn execute(
         .enter(caller.clone(), limits::SLOT_PATIENCE)
         .await
     else {
-        let mut response = refused(
-            AppError::RateLimited(format!(
-                "more than {} requests at once for {} s: send fewer at a time",
-                limits::MAX_IN_FLIGHT_PER_CALLER,
-                limits::SLOT_PATIENCE.as_secs()
-            ))
-            .extend(),
+        let why = format!(
+            "more than {} requests at once for {} s: send fewer at a time",
+            limits::MAX_IN_FLIGHT_PER_CALLER,
+            limits::SLOT_PATIENCE.as_secs()
         );
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
+        return too_many(why, "1");
     };
     // Dashboards take their turn at the heavy gate, so that light requests keep a core.
     let _turn = if heavy {
         let Some(turn) = state.heavy.enter(limits::SLOT_PATIENCE).await else {
-            let mut response = refused(
-                AppError::RateLimited(format!(
-                    "the server has been busy with dashboards for {} s: retry in a moment",
-                    limits::SLOT_PATIENCE.as_secs()
-                ))
-                .extend(),
+            let why = format!(
+                "the server has been busy with dashboards for {} s: retry in a moment",
+                limits::SLOT_PATIENCE.as_secs()
             );
-            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
-            return response;
+            return too_many(why, "2");
         };
         Some(turn)
     } else {
@@ -353,69 +332,55 @@ fn coded(response: &mut async_graphql::Response) {
 /// A response made of one error raised before execution (so not tied to a place in the
 /// query: no `locations`).
 fn refused(error: async_graphql::Error) -> Response {
-    let code = error
-        .extensions
-        .as_ref()
-        .and_then(|e| e.get("code"))
-        .and_then(|c| match c {
-            async_graphql::Value::String(s) => Some(s.clone()),
-            _ => None,
-        });
-    let mut response = GraphQLResponse::from(unplaced(error)).into_response();
+    failed_request(placeless(error))
+}
+
+/// The response of a request that failed before execution with `error`, marked for the
+/// status (GraphQL over HTTP) and the metrics.
+fn failed_request(error: ServerError) -> Response {
+    let code = code_of(&error).unwrap_or("INTERNAL").to_owned();
+    let mut response =
+        GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response();
     response
         .extensions_mut()
-        .insert(RequestError::of(code.as_deref()));
+        .insert(RequestError::of(Some(&code)));
+    response.extensions_mut().insert(Outcome(code));
     response
-        .extensions_mut()
-        .insert(Outcome(code.unwrap_or_else(|| "INTERNAL".into())));
+}
+
+/// `RATE_LIMITED` with HTTP 429 and `Retry-After` (seconds).
+fn too_many(why: String, retry_after: &'static str) -> Response {
+    let mut response = refused(AppError::RateLimited(why).extend());
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static(retry_after));
     response
 }
 
 /// A GraphQL response made of `error` alone, with no `locations`.
 fn unplaced(error: async_graphql::Error) -> async_graphql::Response {
-    let mut server_error = ServerError::new(error.message, None);
-    server_error.extensions = error.extensions;
-    async_graphql::Response::from_errors(vec![server_error])
+    async_graphql::Response::from_errors(vec![placeless(error)])
 }
 
-/// What is wrong with the request's values, checked before anything runs: `(path, message)`
-/// of the first text holding U+0000 (PostgreSQL refuses the byte and SQLite would keep it:
-/// refused here, the same on both) or list longer than [`limits::MAX_LIST_ITEMS`] in the
-/// variables (`variables.input.name`); the lists written in the document are checked once it
-/// is parsed ([`limits::long_list`]).
+/// `error` as a server error with no `locations` and no path.
+fn placeless(error: async_graphql::Error) -> ServerError {
+    let mut server_error = ServerError::new(error.message, None);
+    server_error.extensions = error.extensions;
+    server_error
+}
+
+/// What is wrong with the request's variables ([`limits::unfit_value`]) or its text (U+0000),
+/// checked before anything runs: `(path, why)`. The values written in the document are
+/// checked once it is parsed ([`limits::unfit_argument`]).
 fn unfit_input(request: &async_graphql::Request) -> Option<(String, String)> {
-    const NUL: &str = "text must not contain the NUL character (U+0000)";
-    /// The path below `value` to an unfit value (`""` for `value` itself), and why.
-    fn walk(value: &async_graphql::Value) -> Option<(String, String)> {
-        match value {
-            async_graphql::Value::String(s) if s.contains('\0') => {
-                Some((String::new(), NUL.to_owned()))
-            }
-            async_graphql::Value::List(items) if items.len() > limits::MAX_LIST_ITEMS => Some((
-                String::new(),
-                format!(
-                    "a list holds at most {} items; this one has {}",
-                    limits::MAX_LIST_ITEMS,
-                    items.len()
-                ),
-            )),
-            async_graphql::Value::List(items) => items
-                .iter()
-                .enumerate()
-                .find_map(|(i, v)| walk(v).map(|(rest, why)| (format!(".{i}{rest}"), why))),
-            async_graphql::Value::Object(fields) => fields
-                .iter()
-                .find_map(|(k, v)| walk(v).map(|(rest, why)| (format!(".{k}{rest}"), why))),
-            _ => None,
-        }
-    }
     if request.query.contains('\0') {
-        return Some(("query".into(), NUL.to_owned()));
+        let why = "text must not contain the NUL character (U+0000)";
+        return Some(("query".into(), why.to_owned()));
     }
-    request
-        .variables
-        .iter()
-        .find_map(|(k, v)| walk(v).map(|(rest, why)| (format!("variables.{k}{rest}"), why)))
+    request.variables.iter().find_map(|(k, v)| {
+        limits::unfit_value(v).map(|(rest, why)| (format!("variables.{k}{rest}"), why))
+    })
 }
 
 /// A body that is not one GraphQL request: a GraphQL-shaped JSON error (400, or 413 when too

@@ -76,42 +76,68 @@ pub fn too_much(document: &ExecutableDocument) -> Option<String> {
     })
 }
 
-/// Why a list written in the document (an argument's value) is too long, if one is; lists
-/// sent as variables are checked as values.
-pub fn long_list(document: &ExecutableDocument) -> Option<String> {
-    fn value(v: &async_graphql::Value) -> bool {
-        match v {
-            async_graphql::Value::List(items) => {
-                items.len() > MAX_LIST_ITEMS || items.iter().any(value)
-            }
-            async_graphql::Value::Object(fields) => fields.values().any(value),
-            _ => false,
-        }
+/// What is wrong with `value`, if anything: `(path below it, why)` of the first text holding
+/// U+0000 (PostgreSQL refuses the byte and SQLite would keep it: refused the same on both) or
+/// list longer than [`MAX_LIST_ITEMS`]. The path is `""` for `value` itself, `.input.name`
+/// below it.
+pub fn unfit_value(value: &async_graphql::Value) -> Option<(String, String)> {
+    match value {
+        async_graphql::Value::String(s) if s.contains('\0') => Some((
+            String::new(),
+            "text must not contain the NUL character (U+0000)".to_owned(),
+        )),
+        async_graphql::Value::List(items) if items.len() > MAX_LIST_ITEMS => Some((
+            String::new(),
+            format!(
+                "a list holds at most {MAX_LIST_ITEMS} items; this one has {}",
+                items.len()
+            ),
+        )),
+        async_graphql::Value::List(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| unfit_value(v).map(|(rest, why)| (format!(".{i}{rest}"), why))),
+        async_graphql::Value::Object(fields) => fields
+            .iter()
+            .find_map(|(k, v)| unfit_value(v).map(|(rest, why)| (format!(".{k}{rest}"), why))),
+        _ => None,
     }
-    fn set(s: &SelectionSet) -> bool {
-        s.items.iter().any(|item| match &item.node {
-            Selection::Field(field) => {
-                field.node.arguments.iter().any(|(_, v)| {
-                    // Variables read as null here: they are checked as values.
+}
+
+/// What is wrong with a value written in the document (an argument's), by
+/// [`unfit_value`]; variables read as null here, they are checked as values.
+pub fn unfit_argument(document: &ExecutableDocument) -> Option<String> {
+    fn set(s: &SelectionSet) -> Option<String> {
+        s.items.iter().find_map(|item| match &item.node {
+            Selection::Field(field) => field
+                .node
+                .arguments
+                .iter()
+                .find_map(|(_, v)| {
                     let constant = v.node.clone().into_const_with(|_| {
                         Ok::<_, std::convert::Infallible>(async_graphql::Value::Null)
                     });
-                    constant.is_ok_and(|c| value(&c))
-                }) || set(&field.node.selection_set.node)
-            }
+                    constant
+                        .ok()
+                        .as_ref()
+                        .and_then(unfit_value)
+                        .map(|(_, why)| why)
+                })
+                .or_else(|| set(&field.node.selection_set.node)),
             Selection::InlineFragment(inline) => set(&inline.node.selection_set.node),
-            Selection::FragmentSpread(_) => false,
+            Selection::FragmentSpread(_) => None,
         })
     }
-    let long = document
+    document
         .operations
         .iter()
-        .any(|(_, op)| set(&op.node.selection_set.node))
-        || document
-            .fragments
-            .values()
-            .any(|f| set(&f.node.selection_set.node));
-    long.then(|| format!("a list holds at most {MAX_LIST_ITEMS} items"))
+        .find_map(|(_, op)| set(&op.node.selection_set.node))
+        .or_else(|| {
+            document
+                .fragments
+                .values()
+                .find_map(|f| set(&f.node.selection_set.node))
+        })
 }
 
 /// Whether the document introspects the schema (`__schema` or `__type` at the root of an

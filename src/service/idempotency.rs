@@ -10,7 +10,8 @@
 //! committed. A concurrent twin with the same key fails on the key's primary key and is
 //! answered with the first one's object.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use sha2::{Digest, Sha256};
@@ -36,7 +37,7 @@ pub struct Claim {
     /// The audit `target_type` of the object the mutation creates.
     creates: &'static str,
     /// Set once the key is written (one object per call).
-    written: Mutex<bool>,
+    written: AtomicBool,
 }
 
 impl Claim {
@@ -67,7 +68,7 @@ impl Claim {
             key: key.to_owned(),
             fingerprint: hex::encode(Sha256::digest(arguments.to_string().as_bytes())),
             creates,
-            written: Mutex::new(false),
+            written: AtomicBool::new(false),
         })
     }
 
@@ -128,18 +129,16 @@ pub(crate) async fn written(
 ) -> AppResult<()> {
     let row = CLAIM
         .try_with(|claim| {
-            let mut written = claim.written.lock().unwrap_or_else(|e| e.into_inner());
-            (claim.creates == target_type && !*written).then(|| {
-                *written = true;
-                idempotency_key::ActiveModel {
+            (claim.creates == target_type && !claim.written.swap(true, Ordering::Relaxed)).then(
+                || idempotency_key::ActiveModel {
                     caller: Set(claim.caller.clone()),
                     operation: Set(claim.operation.clone()),
                     key: Set(claim.key.clone()),
                     fingerprint: Set(claim.fingerprint.clone()),
                     target_key: Set(target_key.to_owned()),
                     created_at: Set(clock.now()),
-                }
-            })
+                },
+            )
         })
         .ok()
         .flatten();
