@@ -101,11 +101,12 @@ allow(user: User, "read", structure: Structure) if
     assignment.role = "AGENT" and
     assignment.structure = structure.id;
 
-# AUDITOR: the structures of the audits assigned to them.
+# AUDITOR: the structures of the audits and of the mystery visits assigned to them (a
+# visitor must find the place to go there); their public facts only.
 allow(user: User, "read", structure: Structure) if
     assignment in user.assignments and
     assignment.role = "AUDITOR" and
-    user.id in structure.auditors;
+    (user.id in structure.auditors or user.id in structure.visitors);
 
 # OPERATOR: the structures where their partner is an effective partner (a signatory of the
 # department's signed convention, or named in the structure's annex, R-13), in their
@@ -233,10 +234,15 @@ allow(user: User, "register_agent", structure: Structure) if
 
 # An agent (name, training, structures) is internal data of their structures: read by whoever
 # reads the internal data of one of them (ANCT, its prefects, its agents), on every path
-# (`node`, `Structure.agents`, mutations' answers). A session's organisers see its roster.
+# (`node`, `Structure.agents`, mutations' answers).
 allow(user: User, "read", agent: Agent) if
     structure in agent.structures and
     allow(user, "read_internal", structure);
+
+# The organisers of a session read its trainees (the roster), not their personal data.
+allow(user: User, "read", agent: Agent) if
+    session in agent.sessions and
+    allow(user, "organise", session);
 
 # An agent's personal data (e-mail, phone) is read by whoever reads the internal data of
 # one of their structures: ANCT, its prefects, its agents.

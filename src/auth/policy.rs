@@ -58,10 +58,13 @@ pub struct PolarStructure {
     /// User ids of the auditors assigned to its audits.
     #[polar(attribute)]
     pub auditors: Vec<i64>,
+    /// User ids of the visitors assigned to its mystery visits.
+    #[polar(attribute)]
+    pub visitors: Vec<i64>,
 }
 
 impl PolarStructure {
-    /// The structure without its relations (no partners, no auditors): enough for the rules
+    /// The structure without its relations (no partners, auditors or visitors): enough for the rules
     /// that do not look at them (internal view, funding, label workflow). The `read` rule
     /// needs [`crate::service::structures::policy_view`].
     pub fn bare(row: &structure::Model) -> Self {
@@ -70,6 +73,7 @@ impl PolarStructure {
             department: row.department_code.clone(),
             partners: Vec::new(),
             auditors: Vec::new(),
+            visitors: Vec::new(),
         }
     }
 }
@@ -91,13 +95,17 @@ pub struct PolarLabelAudit {
 #[polar(class_name = "FundingEnvelope")]
 pub struct PolarFundingEnvelope {}
 
-/// An agent as the policy sees it: the structures they work in.
+/// An agent as the policy sees it: the structures they work in, the sessions they are
+/// enrolled in.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "Agent")]
 pub struct PolarAgent {
     /// Their structures (bare views).
     #[polar(attribute)]
     pub structures: Vec<PolarStructure>,
+    /// The training sessions they are enrolled in.
+    #[polar(attribute)]
+    pub sessions: Vec<PolarTrainingSession>,
 }
 
 /// A training session as the policy sees it.

@@ -8,7 +8,9 @@ use sea_orm::{ColumnTrait, Condition, ExprTrait};
 use super::actor::Actor;
 use crate::domain::enums::{ConventionStatus, Role, db_name};
 use entity::structure;
-use entity::{annex, annex_partner, convention, convention_signatory, label_audit, partner};
+use entity::{
+    annex, annex_partner, convention, convention_signatory, label_audit, mystery_visit, partner,
+};
 
 /// A view of structures that depends only on the row itself: the departments and single
 /// structures an actor sees in full (`read_internal`) or whose funding they see
@@ -132,7 +134,7 @@ pub enum StructureScope {
         view: StructureView,
         /// Operators: where their partner is an effective partner.
         partners: Vec<PartnerReach>,
-        /// Auditors: the structures of the audits assigned to this user.
+        /// Auditors: the structures of the audits and mystery visits assigned to this user.
         auditor: Option<i64>,
     },
 }
@@ -199,15 +201,25 @@ impl StructureScope {
             });
         }
         if let Some(user_id) = auditor {
-            any = any.add(
-                structure::Column::Id.in_subquery(
-                    Query::select()
-                        .column(label_audit::Column::StructureId)
-                        .from(label_audit::Entity)
-                        .and_where(label_audit::Column::AuditorId.eq(*user_id))
-                        .to_owned(),
-                ),
-            );
+            any = any
+                .add(
+                    structure::Column::Id.in_subquery(
+                        Query::select()
+                            .column(label_audit::Column::StructureId)
+                            .from(label_audit::Entity)
+                            .and_where(label_audit::Column::AuditorId.eq(*user_id))
+                            .to_owned(),
+                    ),
+                )
+                .add(
+                    structure::Column::Id.in_subquery(
+                        Query::select()
+                            .column(mystery_visit::Column::StructureId)
+                            .from(mystery_visit::Entity)
+                            .and_where(mystery_visit::Column::VisitorId.eq(*user_id))
+                            .to_owned(),
+                    ),
+                );
         }
         Some(any)
     }

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{audit, labelling, structures, users};
-use crate::auth::policy::{PolarAgent, PolarStructure};
+use crate::auth::policy::{PolarAgent, PolarStructure, PolarTrainingSession};
 use crate::auth::{Actor, Policy};
 use crate::clock::Clock;
 use crate::domain::enums::Role;
@@ -31,13 +31,16 @@ pub struct AgentInput {
     pub phone: Option<String>,
 }
 
-/// An agent with the structures they work in (`(id, department)`).
-#[derive(Clone, Debug)]
+/// An agent with the structures they work in (`(id, department)`) and the sessions they
+/// are enrolled in (as the policy sees them).
+#[derive(Clone)]
 pub struct AgentRecord {
     /// The agent.
     pub agent: agent::Model,
     /// Their structures.
     pub structures: Vec<(i64, String)>,
+    /// Their training sessions.
+    pub sessions: Vec<PolarTrainingSession>,
 }
 
 impl AgentRecord {
@@ -52,8 +55,10 @@ impl AgentRecord {
                     department: department.clone(),
                     partners: Vec::new(),
                     auditors: Vec::new(),
+                    visitors: Vec::new(),
                 })
                 .collect(),
+            sessions: self.sessions.clone(),
         }
     }
 }
@@ -96,15 +101,26 @@ fn check(input: &AgentInput, field: &str) -> AppResult<AgentInput> {
     })
 }
 
+/// Who registers an agent: the department's prefecture, or whoever holds the structure's
+/// onboarding code.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Registrar {
+    Prefecture,
+    OnboardingCode,
+}
+
 /// Registering an agent grants a role, so it must never widen anyone's access beyond the
-/// registering side's own scope: an existing account is attached to one more structure only
-/// if it is an agent's and every structure it works in lies in the same department. Anyone
-/// else (a prefect registering their own e-mail, an operator, an agent of another
-/// department) is given a role by ANCT only (`maillage user grant`): FORBIDDEN.
+/// registering side's own scope: the prefecture attaches an existing account to one more
+/// structure only if it is an agent's and every structure it works in lies in the same
+/// department; the onboarding code (a credential anyone may have been handed) attaches new
+/// accounts and accounts without a role only. Anyone else (a prefect registering their own
+/// e-mail, an operator, an agent of another department, an agent using another structure's
+/// code) is given a role by ANCT only (`maillage user grant`): FORBIDDEN.
 async fn may_attach(
     txn: &DatabaseTransaction,
     structure: &structure::Model,
     email: &str,
+    registrar: Registrar,
 ) -> AppResult<()> {
     let Some(user) = users::find_by_email(txn, email)
         .await
@@ -123,6 +139,12 @@ async fn may_attach(
              only ANCT grants it another one"
         ))
     };
+    if registrar == Registrar::OnboardingCode && !held.is_empty() {
+        return Err(AppError::Forbidden(format!(
+            "{email} already holds a role: the department's prefecture attaches them to \
+             this structure (registerAgent)"
+        )));
+    }
     if held.iter().any(|a| a.role != agent_role) {
         return Err(refused());
     }
@@ -144,9 +166,10 @@ async fn attach(
     txn: &DatabaseTransaction,
     structure: &structure::Model,
     input: &AgentInput,
+    registrar: Registrar,
     clock: &Clock,
 ) -> AppResult<agent::Model> {
-    may_attach(txn, structure, &input.email).await?;
+    may_attach(txn, structure, &input.email, registrar).await?;
     let scope = users::ScopeArgs {
         structure: Some(structure.matricule.clone()),
         ..Default::default()
@@ -231,7 +254,7 @@ pub async fn register(
     )?;
     let input = check(&input, "input")?;
     let txn = db.begin().await?;
-    let row = attach(&txn, &structure, &input, clock).await?;
+    let row = attach(&txn, &structure, &input, Registrar::Prefecture, clock).await?;
     audit::record(&txn, actor, clock, change(&structure, &row)).await?;
     txn.commit().await?;
     Ok(row)
@@ -284,7 +307,7 @@ pub async fn onboard(
     }
     let mut rows = Vec::new();
     for input in &checked {
-        let row = attach(&txn, &structure, input, clock).await?;
+        let row = attach(&txn, &structure, input, Registrar::OnboardingCode, clock).await?;
         audit::record_without_account(&txn, clock, "onboarding code", change(&structure, &row))
             .await?;
         rows.push(row);
@@ -349,11 +372,13 @@ pub async fn by_ids(
                 .push((link.structure_id, department.clone()));
         }
     }
+    let mut sessions = super::training::sessions_of_agents(db, ids).await?;
     Ok(agents
         .into_iter()
         .map(|agent| {
             let record = AgentRecord {
                 structures: structures.remove(&agent.id).unwrap_or_default(),
+                sessions: sessions.remove(&agent.id).unwrap_or_default(),
                 agent,
             };
             (record.agent.id, record)

@@ -18,7 +18,7 @@ use crate::auth::{Actor, Policy, StructureScope};
 use crate::domain::enums::{LOCATABLE_COMMUNE_KINDS, LabelStatus, StructureFormat, db_name};
 use crate::domain::text::contains_pattern;
 use crate::error::{AppError, AppResult};
-use entity::{commune, label_audit, partner, structure};
+use entity::{commune, label_audit, mystery_visit, partner, structure};
 
 /// Filters of the structures list; all given filters must hold.
 #[derive(Clone, Debug, Default)]
@@ -132,7 +132,7 @@ pub async fn by_matricule(
         .filter(structure::Column::Matricule.eq(matricule))
         .one(db)
         .await?;
-    // The read rules only grow with partners and auditors, so the bare view settles most
+    // The read rules only grow with partners, auditors and visitors, so the bare view settles most
     // callers (ANCT, prefects, agents) without loading the structure's relations.
     if let Some(row) = row
         && (policy.is_allowed(actor, "read", PolarStructure::bare(&row))?
@@ -143,7 +143,8 @@ pub async fn by_matricule(
     Err(AppError::not_found("structure", matricule))
 }
 
-/// `row` as the policy's `read` rule sees it, with its effective partners and auditors.
+/// `row` as the policy's `read` rule sees it, with its effective partners, auditors and
+/// visitors.
 pub async fn policy_view(
     db: &impl ConnectionTrait,
     row: &structure::Model,
@@ -154,7 +155,7 @@ pub async fn policy_view(
         .unwrap_or_else(|| PolarStructure::bare(row)))
 }
 
-/// `rows` as the policy's `read` rule sees them (three to five queries in all).
+/// `rows` as the policy's `read` rule sees them (four to six queries in all).
 pub async fn policy_views(
     db: &impl ConnectionTrait,
     rows: &[structure::Model],
@@ -181,6 +182,20 @@ pub async fn policy_views(
             .or_default()
             .push(audit.auditor_id);
     }
+    let mut visitors: HashMap<i64, Vec<i64>> = HashMap::new();
+    for visit in mystery_visit::Entity::find()
+        .filter(mystery_visit::Column::StructureId.is_in(rows.iter().map(|r| r.id)))
+        .filter(mystery_visit::Column::VisitorId.is_not_null())
+        .all(db)
+        .await?
+    {
+        if let Some(visitor) = visit.visitor_id {
+            visitors
+                .entry(visit.structure_id)
+                .or_default()
+                .push(visitor);
+        }
+    }
     Ok(rows
         .iter()
         .zip(keys)
@@ -193,6 +208,7 @@ pub async fn policy_views(
                 .filter_map(|id| codes.get(id).cloned())
                 .collect();
             view.auditors = auditors.remove(&row.id).unwrap_or_default();
+            view.visitors = visitors.remove(&row.id).unwrap_or_default();
             view
         })
         .collect())

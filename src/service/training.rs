@@ -64,6 +64,54 @@ async fn resource(
     })
 }
 
+/// The sessions each of `agents` is enrolled in, as the policy sees them (two queries).
+pub async fn sessions_of_agents(
+    db: &impl ConnectionTrait,
+    agents: &[i64],
+) -> AppResult<HashMap<i64, Vec<PolarTrainingSession>>> {
+    let enrolments = training_enrolment::Entity::find()
+        .filter(training_enrolment::Column::AgentId.is_in(agents.to_vec()))
+        .all(db)
+        .await?;
+    if enrolments.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sessions = training_session::Entity::find()
+        .filter(training_session::Column::Id.is_in(enrolments.iter().map(|e| e.session_id)))
+        .all(db)
+        .await?;
+    let partners: HashMap<i64, String> = partner::Entity::find()
+        .filter(partner::Column::Id.is_in(sessions.iter().filter_map(|s| s.trainer_partner_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.code))
+        .collect();
+    let views: HashMap<i64, PolarTrainingSession> = sessions
+        .into_iter()
+        .map(|s| {
+            let partner = s
+                .trainer_partner_id
+                .and_then(|id| partners.get(&id).cloned())
+                .unwrap_or_default();
+            let view = PolarTrainingSession {
+                department: s.department_code.unwrap_or_default(),
+                partner,
+            };
+            (s.id, view)
+        })
+        .collect();
+    let mut out: HashMap<i64, Vec<PolarTrainingSession>> = HashMap::new();
+    for enrolment in enrolments {
+        if let Some(view) = views.get(&enrolment.session_id) {
+            out.entry(enrolment.agent_id)
+                .or_default()
+                .push(view.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// Organises a session.
 pub async fn organise(
     db: &DatabaseConnection,
@@ -207,23 +255,25 @@ pub async fn readable(
     }
 }
 
-/// Sessions of `department` and online ones, by start date (`NOT_FOUND` if the actor does
-/// not work in the department).
+/// Sessions of `department` and online ones (online ones only without a department), by
+/// start date (`NOT_FOUND` if the actor does not work in the department, or holds no role).
 pub async fn sessions(
     db: &impl ConnectionTrait,
     policy: &Policy,
     actor: &Actor,
-    department: &str,
+    department: Option<&str>,
 ) -> AppResult<Vec<training_session::Model>> {
-    if !can_read(policy, actor, Some(department))? {
-        return Err(AppError::not_found("department", department));
+    if !can_read(policy, actor, department)? {
+        return Err(AppError::not_found("department", department.unwrap_or("")));
     }
+    let online = training_session::Column::DepartmentCode.is_null();
     Ok(training_session::Entity::find()
-        .filter(
-            Condition::any()
-                .add(training_session::Column::DepartmentCode.eq(department))
-                .add(training_session::Column::DepartmentCode.is_null()),
-        )
+        .filter(match department {
+            Some(code) => Condition::any()
+                .add(training_session::Column::DepartmentCode.eq(code))
+                .add(online),
+            None => Condition::all().add(online),
+        })
         .order_by_asc(training_session::Column::StartsOn)
         .order_by_asc(training_session::Column::Id)
         .all(db)

@@ -21,6 +21,7 @@ mod policy;
 mod quality;
 mod queries;
 mod races;
+mod reach;
 mod reference;
 mod referents;
 mod reporting;

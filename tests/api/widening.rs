@@ -66,10 +66,15 @@ async fn registering_an_agent_never_gives_a_role_to_an_account_that_holds_anothe
     for (email, roles_before) in before.iter().zip(&held) {
         assert_eq!(&roles(&app, email).await, roles_before, "{email}");
     }
-    // A new person, and an agent of the same department, are registered as before.
-    let vars = json!({ "c": code, "a": [person("Chloé Petit", "chloe@bus.fr"), person("Léa Martin", AGENT_LILLE)] });
+    // The code attaches no account that holds a role, not even an agent of the same
+    // department (whoever holds the code would choose who gets in); the prefecture does.
+    let vars = json!({ "c": code, "a": [person("Léa Martin", AGENT_LILLE)] });
+    refused(&app.post(None, ONBOARD, vars).await, "FORBIDDEN");
+    let vars = json!({ "c": code, "a": [person("Chloé Petit", "chloe@bus.fr")] });
     let done = app.post(None, ONBOARD, vars).await;
-    assert_eq!(data(&done)["onboardStructure"]["registered"], 2);
+    assert_eq!(data(&done)["onboardStructure"]["registered"], 1);
+    let vars = json!({ "s": "DEMO-59-04", "input": person("Léa Martin", AGENT_LILLE) });
+    data(&app.query_as(PREFECT_59, REGISTER, vars).await);
     assert_eq!(roles(&app, AGENT_LILLE).await.len(), 2);
 }
 

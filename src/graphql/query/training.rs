@@ -18,14 +18,16 @@ impl TrainingQuery {
     }
 
     /// The sessions of a department and the online ones, by start date: for everyone
-    /// working in the department (NOT_FOUND otherwise).
+    /// working in the department (NOT_FOUND otherwise). Without `department`, the online
+    /// sessions only: for every user who holds a role.
     async fn training_sessions(
         &self,
         ctx: &Context<'_>,
-        department: String,
+        department: Option<String>,
     ) -> Result<Option<Vec<TrainingSession>>> {
         let r = ctx.request();
-        let rows = training::sessions(&r.db, &r.policy, ctx.actor()?, &department).await?;
+        let actor = ctx.actor()?;
+        let rows = training::sessions(&r.db, &r.policy, actor, department.as_deref()).await?;
         Ok(Some(rows.into_iter().map(TrainingSession).collect()))
     }
 }

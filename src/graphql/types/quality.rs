@@ -3,12 +3,11 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Department, Structure};
-use crate::auth::StructureScope;
 use crate::auth::policy::PolarMysteryCampaign;
 use crate::domain::ids::{NodeType, encode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
-use crate::service::{mystery, structures, surveys};
+use crate::service::{mystery, surveys};
 use entity::{mystery_campaign, mystery_visit, survey_campaign};
 
 /// A yearly satisfaction survey campaign.
@@ -175,25 +174,14 @@ impl MysteryVisit {
         ID(encode(NodeType::MysteryVisit, &self.0.id.to_string()))
     }
 
-    /// The structure, when visible to the caller; its assigned visitor sees its public facts
-    /// (they must find it to go there).
+    /// The structure, when visible to the caller (its assigned visitor sees its public
+    /// facts: they must find it to go there).
     async fn structure(&self, ctx: &Context<'_>) -> Result<Option<Structure>> {
-        let request = ctx.request();
-        let actor = ctx.actor()?;
-        let visitor = self.0.visitor_id == Some(actor.user_id)
-            && request
-                .policy
-                .is_allowed(actor, "record", mystery::resource(&self.0, false))?;
-        let row = if visitor {
-            structures::by_ids(&request.db, &StructureScope::All, &[self.0.structure_id])
-                .await?
-                .remove(&self.0.structure_id)
-        } else {
-            ctx.loaders()
-                .structures
-                .load_one(self.0.structure_id)
-                .await?
-        };
+        let row = ctx
+            .loaders()
+            .structures
+            .load_one(self.0.structure_id)
+            .await?;
         Ok(row.map(Structure))
     }
 
