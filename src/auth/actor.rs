@@ -11,6 +11,8 @@ pub struct Assignment {
     pub department_code: Option<String>,
     /// OPERATOR: their partner's code.
     pub partner_code: Option<String>,
+    /// OPERATOR of a local partner: the partner's own department.
+    pub partner_department_code: Option<String>,
     /// AGENT: their structure's internal id.
     pub structure_id: Option<i64>,
     /// AGENT: the department of their structure.

@@ -34,6 +34,9 @@ pub struct PolarAssignment {
     /// Partner code or `""`.
     #[polar(attribute)]
     pub partner: String,
+    /// A local partner's department, `""` for a national partner.
+    #[polar(attribute)]
+    pub partner_department: String,
     /// Structure id or `0`.
     #[polar(attribute)]
     pub structure: i64,
@@ -68,9 +71,14 @@ impl PolarStructure {
     /// that do not look at them (internal view, funding, label workflow). The `read` rule
     /// needs [`crate::service::structures::policy_view`].
     pub fn bare(row: &structure::Model) -> Self {
+        Self::of(row.id, &row.department_code)
+    }
+
+    /// The structure `id` of `department`, without its relations (see [`Self::bare`]).
+    pub fn of(id: i64, department: &str) -> Self {
         Self {
-            id: row.id,
-            department: row.department_code.clone(),
+            id,
+            department: department.to_owned(),
             partners: Vec::new(),
             auditors: Vec::new(),
             visitors: Vec::new(),
@@ -272,6 +280,7 @@ impl From<&Actor> for PolarUser {
                     role: <&'static str>::from(a.role).to_owned(),
                     department: a.department_code.clone().unwrap_or_default(),
                     partner: a.partner_code.clone().unwrap_or_default(),
+                    partner_department: a.partner_department_code.clone().unwrap_or_default(),
                     structure: a.structure_id.unwrap_or_default(),
                     structure_department: a.structure_department_code.clone().unwrap_or_default(),
                 })

@@ -13,8 +13,7 @@ use entity::{
 };
 
 /// A view of structures that depends only on the row itself: the departments and single
-/// structures an actor sees in full (`read_internal`) or whose funding they see
-/// (`read_funding`).
+/// structures an actor sees in full (`read_internal`) or steers (`steers`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StructureView {
     /// Every structure.
@@ -32,9 +31,10 @@ impl StructureView {
         Self::collect(actor, true)
     }
 
-    /// Structures whose funding `actor` reads (policy `read_funding`, R-42): ANCT all, a
-    /// prefect their departments.
-    pub fn funding(actor: &Actor) -> Self {
+    /// Structures of the departments `actor` steers (policy `steers`): ANCT all, a prefect
+    /// their departments. Mirrors `read_funding`, survey comments, the audit log,
+    /// support metadata, label audits, mystery visits and the dashboards' steering figures.
+    pub fn steered(actor: &Actor) -> Self {
         Self::collect(actor, false)
     }
 

@@ -107,7 +107,7 @@ impl AuditScope {
         if actor.has_role(Role::Anct) {
             return Self::All;
         }
-        Self::Departments(StructureView::funding(actor).departments)
+        Self::Departments(StructureView::steered(actor).departments)
     }
 }
 

@@ -64,7 +64,7 @@ impl DashboardScope {
         if actor.has_role(Role::Anct) {
             return Ok(whole(None));
         }
-        let prefect = StructureView::funding(actor).departments;
+        let prefect = StructureView::steered(actor).departments;
         if !prefect.is_empty() {
             return Ok(whole(Some(prefect)));
         }

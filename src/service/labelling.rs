@@ -936,7 +936,7 @@ pub fn reasons(results: &[(audit_result::Model, criterion::Model)]) -> Vec<Strin
 fn audits_in_scope(actor: &Actor) -> Option<sea_orm::Select<label_audit::Entity>> {
     use sea_orm::Condition;
     use sea_orm::sea_query::Query;
-    let view = crate::auth::StructureView::funding(actor);
+    let view = crate::auth::StructureView::steered(actor);
     let select = label_audit::Entity::find();
     if view.all {
         return Some(select);

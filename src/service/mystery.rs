@@ -158,6 +158,24 @@ pub async fn campaign(db: &impl ConnectionTrait, id: i64) -> AppResult<mystery_c
         .ok_or_else(|| AppError::not_found("mystery campaign", &id.to_string()))
 }
 
+/// Campaign `id` if the policy lets the actor read the quality programme (`NOT_FOUND`
+/// otherwise).
+pub async fn readable_campaign(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<mystery_campaign::Model> {
+    let row = mystery_campaign::Entity::find_by_id(id).one(db).await?;
+    policy.readable(
+        actor,
+        row,
+        |_| PolarQualityProgramme {},
+        "mystery campaign",
+        &id.to_string(),
+    )
+}
+
 /// A visit as the policy sees it.
 pub fn resource(visit: &mystery_visit::Model, published: bool) -> PolarMysteryVisit {
     PolarMysteryVisit {
@@ -434,7 +452,7 @@ fn visits_in_scope(
     actor: &Actor,
     campaign: &mystery_campaign::Model,
 ) -> Option<Select<mystery_visit::Entity>> {
-    let steering = StructureView::funding(actor);
+    let steering = StructureView::steered(actor);
     let select =
         mystery_visit::Entity::find().filter(mystery_visit::Column::CampaignId.eq(campaign.id));
     if steering.all {

@@ -273,7 +273,7 @@ pub async fn correct(
     reason: &str,
     clock: &Clock,
 ) -> AppResult<report_entry::Model> {
-    let old = readable(db, actor, id).await?;
+    let old = readable(db, policy, actor, id).await?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::bad_input(
@@ -371,26 +371,26 @@ fn scoped(actor: &Actor, filter: &EntryFilter) -> Option<Select<report_entry::En
     Some(select)
 }
 
-/// Entry `id` if the actor may read it (`NOT_FOUND` otherwise).
+/// Entry `id` if the policy lets the actor read its structure's reports (`NOT_FOUND`
+/// otherwise). Lists use [`scoped`], its SQL mirror.
 pub async fn readable(
     db: &impl ConnectionTrait,
+    policy: &Policy,
     actor: &Actor,
     id: i64,
 ) -> AppResult<report_entry::Model> {
-    let filter = EntryFilter {
-        include_superseded: true,
-        ..Default::default()
-    };
-    let found = match scoped(actor, &filter) {
-        Some(select) => {
-            select
-                .filter(report_entry::Column::Id.eq(id))
-                .one(db)
-                .await?
+    match report_entry::Entity::find_by_id(id).one(db).await? {
+        Some(entry)
+            if policy.is_allowed(
+                actor,
+                "read_reports",
+                PolarStructure::of(entry.structure_id, &entry.department_code),
+            )? =>
+        {
+            Ok(entry)
         }
-        None => None,
-    };
-    found.ok_or_else(|| AppError::not_found("report entry", &id.to_string()))
+        _ => Err(AppError::not_found("report entry", &id.to_string())),
+    }
 }
 
 /// One page of entries, newest first.

@@ -112,7 +112,7 @@ impl ContentView {
 impl SupportScope {
     /// The scope of `actor`. Keep in step with `src/authorization.polar`.
     pub fn of(actor: &Actor) -> Self {
-        let steering = StructureView::funding(actor);
+        let steering = StructureView::steered(actor);
         Self {
             all: steering.all,
             departments: steering.departments,

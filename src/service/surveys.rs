@@ -154,6 +154,24 @@ pub async fn campaign(db: &impl ConnectionTrait, id: i64) -> AppResult<survey_ca
         .ok_or_else(|| AppError::not_found("survey campaign", &id.to_string()))
 }
 
+/// Campaign `id` if the policy lets the actor read the quality programme (`NOT_FOUND`
+/// otherwise).
+pub async fn readable_campaign(
+    db: &impl ConnectionTrait,
+    policy: &Policy,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<survey_campaign::Model> {
+    let row = survey_campaign::Entity::find_by_id(id).one(db).await?;
+    policy.readable(
+        actor,
+        row,
+        |_| PolarQualityProgramme {},
+        "survey campaign",
+        &id.to_string(),
+    )
+}
+
 fn open(campaign: &survey_campaign::Model, clock: &Clock) -> AppResult<()> {
     let today = clock.today();
     if today < campaign.opens_on || today > campaign.closes_on {

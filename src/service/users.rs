@@ -24,6 +24,7 @@ struct ActorRow {
     role: Option<String>,
     department_code: Option<String>,
     partner_code: Option<String>,
+    partner_department_code: Option<String>,
     structure_id: Option<i64>,
     structure_department_code: Option<String>,
 }
@@ -34,7 +35,7 @@ struct ActorRow {
 /// assignment row says (`grant` refuses any other scope; this holds for older rows too).
 const ACTOR_SQL: &str = "SELECT u.id AS user_id, u.email, u.disabled, u.token_epoch, \
        a.role, COALESCE(p.department_code, a.department_code) AS department_code, \
-       p.code AS partner_code, a.structure_id, \
+       p.code AS partner_code, p.department_code AS partner_department_code, a.structure_id, \
        s.department_code AS structure_department_code \
      FROM app_user u \
      LEFT JOIN role_assignment a ON a.user_id = u.id \
@@ -86,6 +87,7 @@ pub async fn load_actor(db: &impl ConnectionTrait, bearer: Bearer) -> AppResult<
                 role,
                 department_code: row.department_code,
                 partner_code: row.partner_code,
+                partner_department_code: row.partner_department_code,
                 structure_id: row.structure_id,
                 structure_department_code: row.structure_department_code,
             })

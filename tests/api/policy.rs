@@ -194,7 +194,7 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
         // The field-level views (internal data, funding) agree with the policy too, on the
         // departments the fixture touches.
         let internal = StructureView::internal(&actor);
-        let funding = StructureView::funding(&actor);
+        let funding = StructureView::steered(&actor);
         for (row, view) in rows.iter().zip(&views).filter(|(r, _)| {
             ["59", "23", "2A", "2B", "01"].contains(&r.department_code.as_str())
                 || r.matricule == "99"

@@ -76,15 +76,21 @@ pub(crate) async fn load(
         }
         NodeType::ReportEntry => {
             let id = key.parse().map_err(|_| id())?;
-            Node::ReportEntry(ReportEntry(reporting::readable(db, actor, id).await?))
+            Node::ReportEntry(ReportEntry(
+                reporting::readable(db, policy, actor, id).await?,
+            ))
         }
         NodeType::SurveyCampaign => {
             let id = key.parse().map_err(|_| id())?;
-            Node::SurveyCampaign(SurveyCampaign(surveys::campaign(db, id).await?))
+            Node::SurveyCampaign(SurveyCampaign(
+                surveys::readable_campaign(db, policy, actor, id).await?,
+            ))
         }
         NodeType::MysteryCampaign => {
             let id = key.parse().map_err(|_| id())?;
-            Node::MysteryCampaign(MysteryCampaign(mystery::campaign(db, id).await?))
+            Node::MysteryCampaign(MysteryCampaign(
+                mystery::readable_campaign(db, policy, actor, id).await?,
+            ))
         }
         NodeType::MysteryVisit => {
             let id = key.parse().map_err(|_| id())?;

@@ -344,7 +344,7 @@ impl Structure {
     /// free comments for ANCT and the prefecture only).
     async fn survey_results(&self, ctx: &Context<'_>) -> Result<Option<Vec<SurveyResults>>> {
         self.internal(ctx)?;
-        let comments_visible = StructureView::funding(ctx.actor()?).contains(&self.0);
+        let comments_visible = StructureView::steered(ctx.actor()?).contains(&self.0);
         let results = surveys::results(&ctx.request().db, self.0.id).await?;
         Ok(Some(
             results
@@ -368,7 +368,7 @@ impl Structure {
 
     /// State funding granted to it (R-42: ANCT and the department's prefecture only).
     async fn funding(&self, ctx: &Context<'_>) -> Result<Option<Vec<FundingGrant>>> {
-        if !StructureView::funding(ctx.actor()?).contains(&self.0) {
+        if !StructureView::steered(ctx.actor()?).contains(&self.0) {
             return Err(AppError::Forbidden(
                 "funding is visible to ANCT and the department's prefecture only".into(),
             )
