@@ -190,9 +190,7 @@ impl StructureScope {
             any = any.add(structure::Column::Id.is_in(view.structure_ids.clone()));
         }
         for reach in partners {
-            let effective = Condition::any()
-                .add(structure::Column::DepartmentCode.in_subquery(signed_by(&reach.partner)))
-                .add(structure::Column::Id.in_subquery(annexed_with(&reach.partner)));
+            let effective = effective_partner(&reach.partner);
             any = any.add(match &reach.departments {
                 None => effective,
                 Some(departments) => Condition::all()
@@ -201,28 +199,47 @@ impl StructureScope {
             });
         }
         if let Some(user_id) = auditor {
-            any = any
-                .add(
-                    structure::Column::Id.in_subquery(
-                        Query::select()
-                            .column(label_audit::Column::StructureId)
-                            .from(label_audit::Entity)
-                            .and_where(label_audit::Column::AuditorId.eq(*user_id))
-                            .to_owned(),
-                    ),
-                )
-                .add(
-                    structure::Column::Id.in_subquery(
-                        Query::select()
-                            .column(mystery_visit::Column::StructureId)
-                            .from(mystery_visit::Entity)
-                            .and_where(mystery_visit::Column::VisitorId.eq(*user_id))
-                            .to_owned(),
-                    ),
-                );
+            any = any.add(audited_by(*user_id)).add(visited_by(*user_id));
         }
         Some(any)
     }
+}
+
+/// Structures where `partner_code` is an effective partner (policy: `partner in
+/// structure.partners`): a signatory of the department's signed convention, or named in the
+/// structure's annex.
+pub fn effective_partner(partner_code: &str) -> Condition {
+    Condition::any()
+        .add(structure::Column::DepartmentCode.in_subquery(signed_by(partner_code)))
+        .add(structure::Column::Id.in_subquery(annexed_with(partner_code)))
+}
+
+/// Structures of the label audits assigned to `user_id` (policy: `user.id in
+/// structure.auditors`).
+pub fn audited_by(user_id: i64) -> Condition {
+    Condition::all().add(
+        structure::Column::Id.in_subquery(
+            Query::select()
+                .column(label_audit::Column::StructureId)
+                .from(label_audit::Entity)
+                .and_where(label_audit::Column::AuditorId.eq(user_id))
+                .to_owned(),
+        ),
+    )
+}
+
+/// Structures of the mystery visits assigned to `user_id` (policy: `user.id in
+/// structure.visitors`).
+pub fn visited_by(user_id: i64) -> Condition {
+    Condition::all().add(
+        structure::Column::Id.in_subquery(
+            Query::select()
+                .column(mystery_visit::Column::StructureId)
+                .from(mystery_visit::Entity)
+                .and_where(mystery_visit::Column::VisitorId.eq(user_id))
+                .to_owned(),
+        ),
+    )
 }
 
 /// Departments whose convention is signed, `partner` among its signed signatories.

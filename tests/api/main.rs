@@ -9,6 +9,7 @@ mod cli;
 mod conventions;
 mod criteria;
 mod dashboard;
+mod data_filter;
 mod first_run;
 mod funding;
 mod helpers;

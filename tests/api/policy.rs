@@ -6,7 +6,7 @@ use maillage::auth::{Policy, StructureView};
 use maillage::domain::enums::Role;
 use maillage::service::users::{self, ScopeArgs};
 use maillage::service::{labelling, structures};
-use sea_orm::EntityTrait;
+use sea_orm::{EntityTrait, QueryFilter};
 use serde_json::json;
 
 use crate::helpers::*;
@@ -148,6 +148,7 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
     let annexed = partnership_fixture(&app).await;
 
     let policy = Policy::load().expect("policy");
+    let engine = crate::data_filter::engine();
     let rows = entity::structure::Entity::find()
         .all(&app.db)
         .await
@@ -182,6 +183,23 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
             .collect();
         let (listed, total) = listed(&app, email).await;
         assert_eq!(listed, allowed, "{email}: SQL scope and policy disagree");
+        // The scope derived from the policy by Oso's data filtering (the spike of
+        // tests/api/data_filter.rs) selects the same rows.
+        let mut derived = entity::structure::Entity::find();
+        if let Some(condition) = crate::data_filter::derived_condition(&engine, &actor) {
+            derived = derived.filter(condition);
+        }
+        let derived: BTreeSet<String> = derived
+            .all(&app.db)
+            .await
+            .expect("derived")
+            .into_iter()
+            .map(|row| row.matricule)
+            .collect();
+        assert_eq!(
+            derived, allowed,
+            "{email}: the derived scope and the policy disagree"
+        );
         assert_eq!(total, allowed.len() as u64, "{email}: totalCount");
         sizes.insert(email, allowed.len());
         if email == "caf2a@t.fr" {
