@@ -186,7 +186,7 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Token { email, ttl }) => {
-            let db = crate::db::connect_and_migrate(&config.database_url, 1).await?;
+            let db = crate::db::connect_existing(&config.database_url, 1).await?;
             let user = users::find_by_email(&db, &email).await?.with_context(|| {
                 format!("no user '{email}': create one with `maillage user grant`")
             })?;
@@ -242,7 +242,12 @@ async fn import(config: &Config, command: ImportCommand, clock: &Clock) -> anyho
 }
 
 async fn user(config: &Config, command: UserCommand, clock: &Clock) -> anyhow::Result<()> {
-    let db = crate::db::connect_and_migrate(&config.database_url, 1).await?;
+    // Granting may set up a new database; the other commands need an existing one.
+    let db = if matches!(command, UserCommand::Grant(_)) {
+        crate::db::connect_and_migrate(&config.database_url, 1).await?
+    } else {
+        crate::db::connect_existing(&config.database_url, 1).await?
+    };
     match command {
         UserCommand::Grant(args) => {
             match users::grant(&db, &args.email, args.role, &args.scope(), clock.now()).await? {

@@ -30,10 +30,79 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
             .synchronous(SqliteSynchronous::Normal)
     });
     options.map_sqlx_sqlite_pool_opts(|pool| pool.after_release(close_if_inside_a_transaction));
-    let db = Database::connect(options)
-        .await
-        .with_context(|| format!("Failed to connect to the database {}", redact(url)))?;
+    let shown = redact(url);
+    // PostgreSQL: say at once why nobody answers (the pool would retry until it times out).
+    if let Some((host, port)) = postgres_address(url) {
+        reachable(&host, port)
+            .await
+            .with_context(|| format!("Failed to connect to the database {shown}"))?;
+    }
+    if let Some(file) = sqlite_file(url)
+        && !url.contains("mode=rwc")
+        && !file.exists()
+    {
+        anyhow::bail!(
+            "Failed to open the database {shown}: the file {} does not exist (add `?mode=rwc` \
+             to the URL to create it)",
+            file.display()
+        );
+    }
+    Database::connect(options).await.map_err(|err| {
+        // One line: sea-orm's error repeats its cause.
+        let cause = std::error::Error::source(&err)
+            .map(ToString::to_string)
+            .unwrap_or_else(|| err.to_string());
+        anyhow::anyhow!("Failed to connect to the database {shown}: {cause}")
+    })
+}
+
+/// Connects to a database that must already exist: a SQLite URL whose file is missing is
+/// refused (instead of creating an empty database where the command happened to run).
+pub async fn connect_existing(
+    url: &str,
+    max_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
+    if let Some(file) = sqlite_file(url)
+        && !file.exists()
+    {
+        let here = std::env::current_dir().unwrap_or_default();
+        anyhow::bail!(
+            "no database at {} (in {}): run this where the server runs, or set \
+             MAILLAGE_DATABASE_URL / --database-url",
+            file.display(),
+            here.display()
+        );
+    }
+    let db = connect(url, max_connections).await?;
+    migrate(&db).await?;
     Ok(db)
+}
+
+/// Host and port of a PostgreSQL URL (a Unix socket path gives `None`).
+fn postgres_address(url: &str) -> Option<(String, u16)> {
+    use std::str::FromStr;
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return None;
+    }
+    let options = sea_orm::sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
+    let host = options.get_host().to_owned();
+    (!host.starts_with('/')).then(|| (host, options.get_port()))
+}
+
+/// Whether something listens at `host:port`, within the connection timeout.
+async fn reachable(host: &str, port: u16) -> anyhow::Result<()> {
+    let address = format!("{host}:{port}");
+    match tokio::time::timeout(ACQUIRE_TIMEOUT, tokio::net::TcpStream::connect(&address)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+            anyhow::bail!("connection refused at {address}: is PostgreSQL running there?")
+        }
+        Ok(Err(err)) => anyhow::bail!("cannot reach {address}: {err}"),
+        Err(_) => anyhow::bail!(
+            "no answer from {address} within {} s",
+            ACQUIRE_TIMEOUT.as_secs()
+        ),
+    }
 }
 
 /// Never return a SQLite connection to the pool while it is inside a transaction.

@@ -95,6 +95,9 @@ impl Application {
         let (secret, source) = resolve_secret(config.jwt_secret.as_deref(), &config.database_url)?;
         let demo = matches!(source, SecretSource::DemoFile(_));
         let clock = Clock::system();
+        // Bind first: if the port is taken, nothing is seeded or printed.
+        let keys = TokenKeys::from_secret(&secret);
+        let app = Self::with_state(db.clone(), keys, demo, clock.clone(), serve).await?;
         if let SecretSource::DemoFile(path) = &source {
             tracing::warn!(
                 secret_file = %path.display(),
@@ -102,10 +105,11 @@ impl Application {
                  anonymous introspection is open. Set MAILLAGE_JWT_SECRET in production."
             );
             if serve.demo_seed && demo::seed_if_empty(&db, &clock).await? {
-                print_demo_help();
+                let graphiql = serve.graphiql.unwrap_or(demo);
+                print_demo_help(app.listener.local_addr()?, graphiql);
             }
         }
-        Self::with_state(db, TokenKeys::from_secret(&secret), demo, clock, serve).await
+        Ok(app)
     }
 
     /// Builds from an existing database (already migrated), keys and clock; used by tests.
@@ -222,7 +226,7 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-fn print_demo_help() {
+fn print_demo_help(address: SocketAddr, graphiql: bool) {
     let mut help = String::from(
         "\nDemo data seeded: 7 structures in departments 59, 23 and 2A, and one user per role.\n\
          Get a token for a demo user with `maillage token EMAIL` (e.g. `cargo run --release -- token anct@demo.maillage.fr`):\n",
@@ -232,8 +236,15 @@ fn print_demo_help() {
         help.push_str(&format!("  {role:<9} {}\n", user.email));
     }
     help.push_str(
-        "Then: curl -s localhost:8080/graphql -H \"Authorization: Bearer $TOKEN\" \
-         -H 'Content-Type: application/json' -d '{\"query\":\"{ me { email } structures { totalCount } }\"}'\n",
+        &format!(
+            "Then: curl -s http://{address}/graphql -H \"Authorization: Bearer $TOKEN\" \
+             -H 'Content-Type: application/json' -d '{{\"query\":\"{{ me {{ email }} structures {{ totalCount }} }}\"}}'\n"
+        ),
     );
+    if graphiql {
+        help.push_str(&format!(
+            "or open http://{address}/graphql (GraphiQL) in a browser.\n"
+        ));
+    }
     println!("{help}");
 }

@@ -116,6 +116,11 @@ async fn a_fresh_start_seeds_the_demo_serves_tokens_and_stops_on_sigterm() {
     );
     let first_output = printed(&mut child);
     assert!(first_output.contains("Demo data seeded"), "{first_output}");
+    // The hint names the address actually bound (port 0 here), not a default.
+    assert!(
+        first_output.contains(&format!("http://{address}/graphql")),
+        "{address}: {first_output}"
+    );
     for email in [
         "anct@demo.maillage.fr",
         "prefet.nord@demo.maillage.fr",
@@ -133,5 +138,52 @@ async fn a_fresh_start_seeds_the_demo_serves_tokens_and_stops_on_sigterm() {
     assert!(
         !second_output.contains("Demo data seeded"),
         "{second_output}"
+    );
+}
+
+#[test]
+fn command_line_errors_name_their_cause_and_create_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: &[&str], url: Option<&str>| {
+        let mut command = maillage(dir.path());
+        if let Some(url) = url {
+            command.env("MAILLAGE_DATABASE_URL", url);
+        }
+        let output = command.args(args).output().expect("run");
+        assert!(!output.status.success(), "{args:?} succeeded");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(
+            stderr.lines().filter(|l| !l.trim().is_empty()).count(),
+            1,
+            "one line, said once: {stderr}"
+        );
+        stderr
+    };
+    // A token asked where no server runs: no empty database appears.
+    let stderr = run(&["token", "anct@demo.maillage.fr"], None);
+    assert!(stderr.contains("no database at maillage.db"), "{stderr}");
+    assert!(!dir.path().join("maillage.db").exists());
+    let stderr = run(&["user", "list"], None);
+    assert!(stderr.contains("no database at"), "{stderr}");
+    // A SQLite URL without `mode=rwc` on a missing file says how to create it.
+    let stderr = run(&["migrate"], Some("sqlite://absent.db"));
+    assert!(
+        stderr.contains("does not exist") && stderr.contains("mode=rwc"),
+        "{stderr}"
+    );
+    // Nobody listening at the PostgreSQL address: said at once, with the address.
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let url = format!("postgres://maillage:secret@127.0.0.1:{refused}/maillage");
+    let stderr = run(&["migrate"], Some(&url));
+    assert!(
+        stderr.contains(&format!("connection refused at 127.0.0.1:{refused}")),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("secret"),
+        "the password is never printed: {stderr}"
     );
 }
