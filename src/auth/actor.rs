@@ -1,5 +1,8 @@
 //! Who is asking: a user and their role assignments, loaded from the database.
 
+use std::sync::OnceLock;
+
+use super::scope::{PartnerReach, StructureScope, StructureView};
 use crate::domain::enums::Role;
 
 /// One role assignment with its scope.
@@ -28,9 +31,45 @@ pub struct Actor {
     pub email: String,
     /// Role assignments (possibly none: such a user sees only reference data).
     pub assignments: Vec<Assignment>,
+    /// The SQL mirrors of the policy for this actor, computed on first use. The actor is
+    /// loaded once per request, so they are computed at most once per request.
+    views: OnceLock<Views>,
+}
+
+/// What the policy's SQL mirrors make of one actor (see `src/auth/scope.rs`).
+#[derive(Clone, Debug)]
+pub struct Views {
+    /// The structures they read (`read`).
+    pub scope: StructureScope,
+    /// The structures whose internal data they read (`read_internal`).
+    pub internal: StructureView,
+    /// The structures of the departments they steer (`steers`).
+    pub steered: StructureView,
+    /// The partners they operate for, with their departments.
+    pub partners: Vec<PartnerReach>,
 }
 
 impl Actor {
+    /// An actor with these assignments.
+    pub fn new(user_id: i64, email: String, assignments: Vec<Assignment>) -> Self {
+        Self {
+            user_id,
+            email,
+            assignments,
+            views: OnceLock::new(),
+        }
+    }
+
+    /// The SQL mirrors of the policy for this actor, computed once.
+    pub fn views(&self) -> &Views {
+        self.views.get_or_init(|| Views {
+            scope: StructureScope::of(self),
+            internal: StructureView::internal(self),
+            steered: StructureView::steered(self),
+            partners: PartnerReach::of(self),
+        })
+    }
+
     /// Whether the actor holds `role` in any scope.
     pub fn has_role(&self, role: Role) -> bool {
         self.assignments.iter().any(|a| a.role == role)

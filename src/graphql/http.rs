@@ -192,7 +192,7 @@ async fn execute(
     let user_id = actor.as_ref().map(|a| a.user_id);
     let scope = actor
         .as_deref()
-        .map_or_else(StructureScope::nothing, StructureScope::of);
+        .map_or_else(StructureScope::nothing, |actor| actor.views().scope.clone());
     let request = request
         .data(Loaders::new(&state.db, scope, &state.clock))
         .data(RequestData {

@@ -9,7 +9,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::paging::{self, Direction};
-use crate::auth::{Actor, StructureView};
+use crate::auth::Actor;
 use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::error::AppResult;
@@ -107,7 +107,7 @@ impl AuditScope {
         if actor.has_role(Role::Anct) {
             return Self::All;
         }
-        Self::Departments(StructureView::steered(actor).departments)
+        Self::Departments(actor.views().steered.departments.clone())
     }
 }
 

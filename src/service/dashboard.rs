@@ -11,8 +11,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 
 use super::sql;
-use crate::auth::scope::PartnerReach;
-use crate::auth::{Actor, StructureView};
+use crate::auth::Actor;
 use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::domain::label_workflow;
@@ -64,11 +63,11 @@ impl DashboardScope {
         if actor.has_role(Role::Anct) {
             return Ok(whole(None));
         }
-        let prefect = StructureView::steered(actor).departments;
+        let prefect = actor.views().steered.departments.clone();
         if !prefect.is_empty() {
             return Ok(whole(Some(prefect)));
         }
-        let reaches = PartnerReach::of(actor);
+        let reaches = actor.views().partners.clone();
         if let [reach] = reaches.as_slice() {
             return Ok(Self {
                 departments: reach.departments.clone(),
@@ -84,7 +83,7 @@ impl DashboardScope {
                 "you operate for several partners: see each partner's dashboard as a separate user",
             ));
         }
-        let structures = StructureView::internal(actor).structure_ids;
+        let structures = actor.views().internal.structure_ids.clone();
         if !structures.is_empty() {
             return Ok(Self {
                 departments: None,

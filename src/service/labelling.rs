@@ -936,7 +936,7 @@ pub fn reasons(results: &[(audit_result::Model, criterion::Model)]) -> Vec<Strin
 fn audits_in_scope(actor: &Actor) -> Option<sea_orm::Select<label_audit::Entity>> {
     use sea_orm::Condition;
     use sea_orm::sea_query::Query;
-    let view = crate::auth::StructureView::steered(actor);
+    let view = &actor.views().steered;
     let select = label_audit::Entity::find();
     if view.all {
         return Some(select);
@@ -948,7 +948,7 @@ fn audits_in_scope(actor: &Actor) -> Option<sea_orm::Select<label_audit::Entity>
                 Query::select()
                     .column(structure::Column::Id)
                     .from(structure::Entity)
-                    .and_where(structure::Column::DepartmentCode.is_in(view.departments))
+                    .and_where(structure::Column::DepartmentCode.is_in(view.departments.clone()))
                     .to_owned(),
             ),
         );

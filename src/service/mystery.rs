@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::{audit, users};
 use crate::auth::policy::{PolarMysteryVisit, PolarQualityProgramme};
-use crate::auth::{Actor, Policy, StructureView};
+use crate::auth::{Actor, Policy};
 use crate::clock::Clock;
 use crate::domain::enums::{LabelStatus, Role, db_name};
 use crate::domain::mystery::{self, ITEMS, MAX_SCORE};
@@ -452,7 +452,7 @@ fn visits_in_scope(
     actor: &Actor,
     campaign: &mystery_campaign::Model,
 ) -> Option<Select<mystery_visit::Entity>> {
-    let steering = StructureView::steered(actor);
+    let steering = &actor.views().steered;
     let select =
         mystery_visit::Entity::find().filter(mystery_visit::Column::CampaignId.eq(campaign.id));
     if steering.all {
@@ -460,12 +460,12 @@ fn visits_in_scope(
     }
     let mut any = Condition::any();
     if !steering.departments.is_empty() {
-        any = any.add(mystery_visit::Column::DepartmentCode.is_in(steering.departments));
+        any = any.add(mystery_visit::Column::DepartmentCode.is_in(steering.departments.clone()));
     }
     if actor.has_role(Role::Auditor) {
         any = any.add(mystery_visit::Column::VisitorId.eq(actor.user_id));
     }
-    let own = StructureView::internal(actor).structure_ids;
+    let own = &actor.views().internal.structure_ids;
     if campaign.published && !own.is_empty() {
         any = any.add(mystery_visit::Column::StructureId.is_in(own));
     }

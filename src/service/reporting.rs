@@ -14,7 +14,7 @@ use serde_json::json;
 use super::paging::{self, Direction};
 use super::{audit, sql, structures};
 use crate::auth::policy::PolarStructure;
-use crate::auth::{Actor, Policy, StructureView};
+use crate::auth::{Actor, Policy};
 use crate::clock::Clock;
 use crate::domain::reporting::{HelpKind, LifeSituation, ReportTheme};
 use crate::error::{AppError, AppResult};
@@ -341,15 +341,15 @@ pub async fn correct(
 
 /// The entries `actor` may read (`None` when none can be).
 fn scoped(actor: &Actor, filter: &EntryFilter) -> Option<Select<report_entry::Entity>> {
-    let view = StructureView::internal(actor);
+    let view = &actor.views().internal;
     let mut select = report_entry::Entity::find();
     if !view.all {
         let mut any = Condition::any();
         if !view.departments.is_empty() {
-            any = any.add(report_entry::Column::DepartmentCode.is_in(view.departments));
+            any = any.add(report_entry::Column::DepartmentCode.is_in(view.departments.clone()));
         }
         if !view.structure_ids.is_empty() {
-            any = any.add(report_entry::Column::StructureId.is_in(view.structure_ids));
+            any = any.add(report_entry::Column::StructureId.is_in(view.structure_ids.clone()));
         }
         if any.is_empty() {
             return None;

@@ -79,7 +79,7 @@ impl StructureFilter {
 
 /// The actor's structures matching `filter`, or `None` when nothing can be in scope.
 fn scoped(actor: &Actor, filter: &StructureFilter) -> Option<Select<structure::Entity>> {
-    let scope = StructureScope::of(actor);
+    let scope = actor.views().scope.clone();
     if scope.is_empty() {
         return None;
     }

@@ -23,7 +23,7 @@ use super::paging::{self, Direction};
 use super::{audit, structures};
 use crate::auth::policy::PolarSupportRequest;
 use crate::auth::scope::PartnerReach;
-use crate::auth::{Actor, Policy, StructureView};
+use crate::auth::{Actor, Policy};
 use crate::clock::Clock;
 use crate::domain::attachment;
 use crate::domain::enums::{ReferentKind, db_name};
@@ -94,8 +94,8 @@ impl ContentView {
     /// The content view of `actor`.
     pub fn of(actor: &Actor) -> Self {
         Self {
-            partners: PartnerReach::of(actor),
-            structure_ids: StructureView::internal(actor).structure_ids,
+            partners: actor.views().partners.clone(),
+            structure_ids: actor.views().internal.structure_ids.clone(),
         }
     }
 
@@ -112,10 +112,10 @@ impl ContentView {
 impl SupportScope {
     /// The scope of `actor`. Keep in step with `src/authorization.polar`.
     pub fn of(actor: &Actor) -> Self {
-        let steering = StructureView::steered(actor);
+        let steering = &actor.views().steered;
         Self {
             all: steering.all,
-            departments: steering.departments,
+            departments: steering.departments.clone(),
             content: ContentView::of(actor),
         }
     }

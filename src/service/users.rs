@@ -93,11 +93,7 @@ pub async fn load_actor(db: &impl ConnectionTrait, bearer: Bearer) -> AppResult<
             })
         })
         .collect();
-    Ok(Actor {
-        user_id,
-        email,
-        assignments,
-    })
+    Ok(Actor::new(user_id, email, assignments))
 }
 
 /// The scope given with `grant` / `revoke`, as typed on the command line.

@@ -253,6 +253,30 @@ fn strings_in(value: &Value, skip_json: bool, out: &mut BTreeSet<String>) {
     }
 }
 
+/// A refused field reads `null` with its error, its key present (GraphQL spec, 6.4.4): the
+/// path leads through `data` to a key holding `null` (the field, or the nullable parent a
+/// non-null field nulled).
+fn assert_null_at(data: &Value, path: &[Value]) {
+    if data.is_null() {
+        // A non-null root field refused nulls `data` itself.
+        return;
+    }
+    let mut at = data;
+    for segment in path {
+        let next = match segment {
+            Value::String(name) => at.get(name.as_str()),
+            Value::Number(n) => at.get(n.as_u64().unwrap_or_default() as usize),
+            _ => None,
+        };
+        match next {
+            Some(Value::Null) => return,
+            Some(value) => at = value,
+            None => panic!("the refused field at {path:?} is missing from data: {at}"),
+        }
+    }
+    panic!("the refused field at {path:?} is not null: {at}");
+}
+
 /// Where an error points: the object (global id) that owns the refused field, and the
 /// field's path below it (names only), e.g. `("U3Vw…", "messages.body")`.
 fn owner_of(data: &Value, path: &[Value]) -> (String, String) {
@@ -390,6 +414,7 @@ pub async fn read_nodes(
                     "{}: node({id}) {error}",
                     caller.email()
                 );
+                assert_null_at(data, &path);
                 if owner == *id {
                     refused.insert(field);
                 } else {
@@ -510,6 +535,7 @@ pub async fn crawl(
                     caller.email()
                 );
                 let path = error["path"].as_array().cloned().unwrap_or_default();
+                assert_null_at(&response["data"], &path);
                 if path.len() > 1 {
                     let (owner, below) = owner_of(&response["data"], &path);
                     if !owner.is_empty() {

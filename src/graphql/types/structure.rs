@@ -57,7 +57,7 @@ impl Structure {
     /// `read_internal`, mirrored by `StructureView::internal`): operators and auditors get
     /// the public facts only.
     fn internal(&self, ctx: &Context<'_>) -> Result<(), AppError> {
-        if StructureView::internal(ctx.actor()?).contains(&self.0) {
+        if ctx.actor()?.views().internal.contains(&self.0) {
             Ok(())
         } else {
             Err(AppError::Forbidden(
@@ -344,7 +344,7 @@ impl Structure {
     /// free comments for ANCT and the prefecture only).
     async fn survey_results(&self, ctx: &Context<'_>) -> Result<Option<Vec<SurveyResults>>> {
         self.internal(ctx)?;
-        let comments_visible = StructureView::steered(ctx.actor()?).contains(&self.0);
+        let comments_visible = ctx.actor()?.views().steered.contains(&self.0);
         let results = surveys::results(&ctx.request().db, self.0.id).await?;
         Ok(Some(
             results
