@@ -388,7 +388,7 @@ mod tests {
         let parse = |q: &str| async_graphql::parser::parse_query(q).expect("document");
         assert!(is_heavy(&parse("{ d: dashboard { reporting { total } } }")));
         assert!(is_heavy(&parse(
-            "{ ...F } fragment F on QueryRoot { dashboard { training { agents } } }"
+            "{ ...F } fragment F on Query { dashboard { training { agents } } }"
         )));
         assert!(!is_heavy(&parse(
             "{ structures(first: 50) { totalCount } }"

@@ -25,7 +25,7 @@ fn types() -> &'static Types {
     static TYPES: OnceLock<Types> = OnceLock::new();
     TYPES.get_or_init(|| {
         let mut fields = HashMap::new();
-        let (mut query, mut mutation) = ("QueryRoot".to_owned(), "MutationRoot".to_owned());
+        let (mut query, mut mutation) = ("Query".to_owned(), "Mutation".to_owned());
         // The SDL of our own schema always parses; an empty map only disables this pass.
         if let Ok(document) = async_graphql::parser::parse_schema(super::sdl()) {
             for definition in document.definitions {

@@ -58,10 +58,15 @@ async fn resource(
             .unwrap_or_default(),
         None => String::new(),
     };
-    Ok(PolarTrainingSession {
+    Ok(policy_view(session, partner))
+}
+
+/// `session` as the policy sees it, its trainer partner's code given (`""` if none).
+fn policy_view(session: &training_session::Model, partner: String) -> PolarTrainingSession {
+    PolarTrainingSession {
         department: session.department_code.clone().unwrap_or_default(),
         partner,
-    })
+    }
 }
 
 /// The sessions each of `agents` is enrolled in, as the policy sees them (two queries).
@@ -88,17 +93,13 @@ pub async fn sessions_of_agents(
         .map(|p| (p.id, p.code))
         .collect();
     let views: HashMap<i64, PolarTrainingSession> = sessions
-        .into_iter()
+        .iter()
         .map(|s| {
             let partner = s
                 .trainer_partner_id
                 .and_then(|id| partners.get(&id).cloned())
                 .unwrap_or_default();
-            let view = PolarTrainingSession {
-                department: s.department_code.unwrap_or_default(),
-                partner,
-            };
-            (s.id, view)
+            (s.id, policy_view(s, partner))
         })
         .collect();
     let mut out: HashMap<i64, Vec<PolarTrainingSession>> = HashMap::new();

@@ -149,10 +149,7 @@ fn root_fields(type_name: &str) -> Vec<String> {
 fn every_root_field_is_in_the_anonymous_lists() {
     let public = PUBLIC_MUTATIONS.iter().map(|(m, _)| *m);
     let mutations: Vec<&str> = MUTATIONS.iter().copied().chain(public).collect();
-    for (type_name, list) in [
-        ("QueryRoot", &DATA_QUERIES[..]),
-        ("MutationRoot", &mutations[..]),
-    ] {
+    for (type_name, list) in [("Query", &DATA_QUERIES[..]), ("Mutation", &mutations[..])] {
         for field in root_fields(type_name) {
             let covered = list.iter().any(|op| {
                 op.contains(&format!("{{ {field}(")) || op.contains(&format!("{{ {field} "))
@@ -190,19 +187,16 @@ async fn anonymous_introspection_is_refused_outside_demo_mode_and_open_to_users(
     for refused in [
         query,
         "{ __type(name: \"Structure\") { name } }",
-        "query { ...F } fragment F on QueryRoot { ... on QueryRoot { __schema { types { name } } } }",
+        "query { ...F } fragment F on Query { ... on Query { __schema { types { name } } } }",
     ] {
         let anonymous = app.post(None, refused, Value::Null).await;
         assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"], "{anonymous}");
         assert!(anonymous["data"].is_null(), "{anonymous}");
     }
     let typename = app.post(None, "{ __typename }", Value::Null).await;
-    assert_eq!(data(&typename)["__typename"], "QueryRoot");
+    assert_eq!(data(&typename)["__typename"], "Query");
     let signed_in = app.query_as(AGENT_LILLE, query, Value::Null).await;
-    assert_eq!(
-        data(&signed_in)["__schema"]["queryType"]["name"],
-        "QueryRoot"
-    );
+    assert_eq!(data(&signed_in)["__schema"]["queryType"]["name"], "Query");
 }
 
 #[tokio::test]
@@ -211,7 +205,7 @@ async fn anonymous_introspection_is_open_in_demo_mode_but_data_is_not() {
     let schema = app
         .post(None, "{ __schema { queryType { name } } }", Value::Null)
         .await;
-    assert_eq!(data(&schema)["__schema"]["queryType"]["name"], "QueryRoot");
+    assert_eq!(data(&schema)["__schema"]["queryType"]["name"], "Query");
     let structures = app
         .post(None, "{ structures { totalCount } }", Value::Null)
         .await;

@@ -161,7 +161,7 @@ async fn concurrent_calls_with_one_key_create_one_object() {
 async fn every_creating_mutation_takes_an_idempotency_key() {
     let schema = maillage::graphql::sdl();
     let mutation = schema
-        .split("type MutationRoot {")
+        .split("type Mutation {")
         .nth(1)
         .and_then(|rest| rest.split("\n}").next())
         .expect("the mutation type");

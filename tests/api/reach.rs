@@ -480,18 +480,18 @@ pub async fn crawl(
     levels: usize,
 ) -> Crawl {
     let mut crawl = Crawl::default();
-    for (field, required) in model.roots("QueryRoot") {
+    for (field, required) in model.roots("Query") {
         if field == "node" || field == "dashboard" {
             continue;
         }
-        let returns = model.returns("QueryRoot", &field);
+        let returns = model.returns("Query", &field);
         let selection = if model.kind(&returns) == Kind::Leaf {
             String::new()
         } else {
             format!("{{ {} }}", model.selection(&returns, levels))
         };
         let optional_first = model
-            .fields("QueryRoot")
+            .fields("Query")
             .iter()
             .any(|f| f.name == field && f.args.iter().any(|a| a.0 == "first"));
         let mut calls: Vec<String> = Vec::new();
@@ -503,12 +503,12 @@ pub async fn crawl(
                     calls.push(format!("{field}({arg}: {}) {selection}", json!(key)));
                 }
             }
-            more => panic!("QueryRoot.{field}: several required arguments {more:?}"),
+            more => panic!("Query.{field}: several required arguments {more:?}"),
         }
         // An optional key argument (`trainingSessions(department:)`): each key as well.
         if required.is_empty() {
             let optional: Vec<String> = model
-                .fields("QueryRoot")
+                .fields("Query")
                 .iter()
                 .filter(|f| f.name == field)
                 .flat_map(|f| f.args.iter().map(|a| a.0.clone()))
@@ -1429,7 +1429,7 @@ async fn no_value_refused_to_a_reader_reaches_them_by_another_path() {
 /// The mutation fields a document calls.
 fn mutations_in(model: &Model, document: &str) -> Vec<String> {
     model
-        .roots("MutationRoot")
+        .roots("Mutation")
         .into_iter()
         .map(|(name, _)| name)
         .filter(|name| {
@@ -1603,10 +1603,10 @@ async fn no_mutation_widens_its_callers_reads_or_changes_the_roles_of_someone_ou
         .filter(|s| s.probe)
         .flat_map(|s| mutations_in(&model, s.document))
         .collect();
-    for (mutation, _) in model.roots("MutationRoot") {
+    for (mutation, _) in model.roots("Mutation") {
         assert!(
             probed.contains(&mutation),
-            "MutationRoot.{mutation} is not called by `scenario` (with `probe`): add a step"
+            "Mutation.{mutation} is not called by `scenario` (with `probe`): add a step"
         );
     }
     let start = universe(&app, &model, &BTreeSet::new()).await;
@@ -1666,7 +1666,7 @@ async fn no_mutation_widens_its_callers_reads_or_changes_the_roles_of_someone_ou
         }
     }
     // Each mutation succeeded for someone: the checks above ran on real changes.
-    for (mutation, _) in model.roots("MutationRoot") {
+    for (mutation, _) in model.roots("Mutation") {
         assert!(
             successes.contains_key(&mutation),
             "{mutation} never succeeded"

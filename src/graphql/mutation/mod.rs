@@ -15,6 +15,7 @@ use async_graphql::MergedObject;
 
 /// The root of every mutation.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     partners::PartnerMutation,
     criteria::CriteriaMutation,

@@ -18,6 +18,7 @@ use async_graphql::MergedObject;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     me::MeQuery,
     reference::ReferenceQuery,
