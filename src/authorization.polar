@@ -5,7 +5,9 @@
 # a `department` (INSEE code), a `partner` (code) and, for a local partner, its
 # `partner_department`, a `structure` (internal id) and that structure's
 # `structure_department`; an absent scope is "" or 0, never null, so that comparisons are
-# exact. Rules say who the caller is through the helpers below (`is_anct`, `prefect_of`,
+# exact. A `Structure` carries its effective `partners` (codes) and the user ids of its
+# assigned `auditors` and mystery `visitors`; an `Agent` its `structures` and the training
+# `sessions` it is enrolled in. Rules say who the caller is through the helpers below (`is_anct`, `prefect_of`,
 # `agent_of`, `operates_for`, `steers`, `works_in`), never by reading assignments
 # themselves.
 #

@@ -67,9 +67,9 @@ pub struct PolarStructure {
 }
 
 impl PolarStructure {
-    /// The structure without its relations (no partners, auditors or visitors): enough for the rules
-    /// that do not look at them (internal view, funding, label workflow). The `read` rule
-    /// needs [`crate::service::structures::policy_view`].
+    /// The structure without its relations (no partners, auditors or visitors): enough for
+    /// the rules that do not look at them (internal view, funding, label workflow). The
+    /// `read` rule needs [`crate::service::structures::policy_view`].
     pub fn bare(row: &structure::Model) -> Self {
         Self::of(row.id, &row.department_code)
     }
