@@ -6,7 +6,7 @@
 //! to `Polar::build_data_filter`. What it shows is written in the README (Authorization).
 use std::collections::{BTreeMap, HashMap};
 
-use maillage::auth::policy::POLICY_SOURCE;
+use maillage::auth::policy::{POLICY_SOURCE, PolarAssignment};
 use maillage::auth::{Actor, scope};
 use polar_core::data_filtering::{PartialResults, Type, Types};
 use polar_core::events::{QueryEvent, ResultEvent};
@@ -54,28 +54,28 @@ fn text(s: &str) -> Term {
 /// The actor's assignments as the policy sees them, as Polar dictionaries.
 fn assignments_of(actor: &Actor) -> Vec<Term> {
     let user = maillage::auth::policy::PolarUser::from(actor);
-    user.assignments
-        .iter()
-        .map(|a| {
-            let mut fields = BTreeMap::new();
-            fields.insert(Symbol::new("role"), text(&a.role));
-            fields.insert(Symbol::new("department"), text(&a.department));
-            fields.insert(Symbol::new("partner"), text(&a.partner));
-            fields.insert(
-                Symbol::new("partner_department"),
-                text(&a.partner_department),
-            );
-            fields.insert(
-                Symbol::new("structure"),
-                term(Value::Number(a.structure.into())),
-            );
-            fields.insert(
-                Symbol::new("structure_department"),
-                text(&a.structure_department),
-            );
-            term(Value::Dictionary(Dictionary { fields }))
-        })
-        .collect()
+    user.assignments.iter().map(dictionary).collect()
+}
+
+/// An assignment as a Polar dictionary (no host call needed to read it).
+fn dictionary(a: &PolarAssignment) -> Term {
+    let mut fields = BTreeMap::new();
+    fields.insert(Symbol::new("role"), text(&a.role));
+    fields.insert(Symbol::new("department"), text(&a.department));
+    fields.insert(Symbol::new("partner"), text(&a.partner));
+    fields.insert(
+        Symbol::new("partner_department"),
+        text(&a.partner_department),
+    );
+    fields.insert(
+        Symbol::new("structure"),
+        term(Value::Number(a.structure.into())),
+    );
+    fields.insert(
+        Symbol::new("structure_department"),
+        text(&a.structure_department),
+    );
+    term(Value::Dictionary(Dictionary { fields }))
 }
 
 /// The SQL condition on structures the policy implies for `actor` (`None`: every row),
@@ -124,19 +124,16 @@ pub fn derived_condition(polar: &Polar, actor: &Actor) -> Option<Condition> {
     })
 }
 
-/// One assignment, as a Polar dictionary (no host call needed to read it).
+/// A test assignment with only the scopes given.
 fn assignment(role: &str, department: &str, partner: &str, structure: i64) -> Term {
-    let mut fields = BTreeMap::new();
-    fields.insert(Symbol::new("role"), text(role));
-    fields.insert(Symbol::new("department"), text(department));
-    fields.insert(Symbol::new("partner"), text(partner));
-    fields.insert(Symbol::new("partner_department"), text(""));
-    fields.insert(
-        Symbol::new("structure"),
-        term(Value::Number(structure.into())),
-    );
-    fields.insert(Symbol::new("structure_department"), text(""));
-    term(Value::Dictionary(Dictionary { fields }))
+    dictionary(&PolarAssignment {
+        role: role.to_owned(),
+        department: department.to_owned(),
+        partner: partner.to_owned(),
+        partner_department: String::new(),
+        structure,
+        structure_department: String::new(),
+    })
 }
 
 /// The policy, loaded into a bare engine with our class names registered.

@@ -8,13 +8,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_graphql::parser::types::{BaseType, TypeKind, TypeSystemDefinition};
 use maillage::domain::enums::Role;
-use maillage::domain::ids::decode;
+use maillage::domain::ids::{decode, encode};
 use maillage::service::users::{self, ScopeArgs};
 use serde_json::{Value, json};
 
 use crate::agents::person;
 use crate::helpers::*;
-use crate::workflow::self_assessment;
+use crate::workflow::{
+    OPERATOR_DGFIP_59_T as OPERATOR_DGFIP_59, OTHER_AUDITOR_T as OTHER_AUDITOR, grant,
+    self_assessment,
+};
 
 // ---------------------------------------------------------------------------------------
 // The schema, as the generator sees it.
@@ -600,23 +603,8 @@ pub async fn universe(app: &TestApp, model: &Model, seen: &BTreeSet<String>) -> 
             .filter(|id| referenced.contains(id) || seen.contains(id)),
     );
     // Numbered objects (dense internal ids, unlike INSEE codes): their neighbours too.
-    let mut numbers: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for id in &universe {
-        if let Some((ty, key)) = decode(id)
-            && let Ok(n) = key.parse::<i64>()
-        {
-            let ty: &str = ty.into();
-            numbers.entry(ty.to_owned()).or_default().push(n);
-        }
-    }
+    let mut universe = grown(&universe, model);
     for ty in &model.nodes {
-        let found = numbers.get(ty).cloned().unwrap_or_default();
-        let top = found.iter().copied().max().unwrap_or_default();
-        if top <= 4 * found.len() as i64 + 10 {
-            for n in 1..=top + 2 {
-                universe.insert(global(ty, &n.to_string()));
-            }
-        }
         universe.insert(global(ty, "forged-key"));
     }
     universe
@@ -677,17 +665,14 @@ fn type_of(id: &str) -> String {
 }
 
 fn global(ty: &str, key: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{ty}:{key}"))
+    encode(ty.parse().expect("a Node type of ours"), key)
 }
 
 // ---------------------------------------------------------------------------------------
 // The world: every kind of actor, and a scenario that calls every mutation.
 
 pub const AGENT_23: &str = "agent.gueret@t.fr";
-pub const OPERATOR_DGFIP_59: &str = "dgfip59@t.fr";
 pub const OPERATOR_LOCAL_59: &str = "cd59@t.fr";
-pub const OTHER_AUDITOR: &str = "autre.auditeur@t.fr";
 pub const NO_ROLE: &str = "sans.role@t.fr";
 /// The prefect of Corse-du-Sud, who has no convention yet: the scenario drafts one.
 pub const PREFECT_2A: &str = "prefet.corse@t.fr";
@@ -712,12 +697,6 @@ pub fn actors() -> Vec<Caller> {
     .into_iter()
     .map(|e| Caller::User(e.to_owned()))
     .collect()
-}
-
-async fn grant(app: &TestApp, email: &str, role: Role, scope: ScopeArgs) {
-    users::grant(&app.db, email, role, &scope, app.now())
-        .await
-        .expect("grant");
 }
 
 /// The demo, with the users of [`actors`].
