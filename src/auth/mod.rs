@@ -2,11 +2,13 @@
 //! that mirrors it).
 
 pub mod actor;
+pub mod caller;
 pub mod policy;
 pub mod scope;
 pub mod token;
 
 pub use actor::{Actor, Assignment};
+pub use caller::Caller;
 pub use policy::Policy;
 pub use scope::{StructureScope, StructureView};
 pub use token::TokenKeys;

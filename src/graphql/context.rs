@@ -7,7 +7,7 @@ use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
 use super::loaders::Loaders;
-use crate::auth::{Actor, Policy};
+use crate::auth::{Actor, Caller, Policy};
 use crate::clock::Clock;
 use crate::error::AppError;
 use crate::service::guesses::GuessLimiter;
@@ -35,6 +35,13 @@ pub struct RequestData {
     pub figures: Arc<tokio::sync::Semaphore>,
 }
 
+impl RequestData {
+    /// The request's [`Caller`] for `actor`: what services take.
+    pub fn caller<'a>(&'a self, actor: &'a Actor) -> Caller<'a> {
+        Caller::new(&self.db, &self.policy, actor)
+    }
+}
+
 /// Access to the request data from a resolver.
 pub trait ContextExt {
     /// The request data.
@@ -50,6 +57,11 @@ pub trait ContextExt {
                 "sign in first: send 'Authorization: Bearer <token>' (see `maillage token`)".into(),
             )
         })
+    }
+
+    /// The request's [`Caller`], or `UNAUTHENTICATED` for an anonymous caller.
+    fn caller(&self) -> Result<Caller<'_>, AppError> {
+        Ok(self.request().caller(self.actor()?))
     }
 }
 

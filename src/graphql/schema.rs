@@ -1,5 +1,5 @@
 //! The schema, built without any data attached so that the SDL can be exported without a
-//! database. Per-request data (database, policy, actor, loaders) is attached to each request.
+//! database. Per-request data (the database, the policy, the actor, the loaders) is attached to each request.
 
 use async_graphql::{EmptySubscription, Schema};
 

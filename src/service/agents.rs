@@ -12,8 +12,8 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{audit, labelling, structures, users};
+use crate::auth::Caller;
 use crate::auth::policy::{PolarAgent, PolarStructure, PolarTrainingSession};
-use crate::auth::{Actor, Policy};
 use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::domain::text::{is_email, is_phone};
@@ -238,14 +238,13 @@ fn change<'a>(structure: &'a structure::Model, agent: &agent::Model) -> audit::C
 
 /// The prefect registers an agent in a structure of their department.
 pub async fn register(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     matricule: &str,
     input: AgentInput,
     clock: &Clock,
 ) -> AppResult<agent::Model> {
-    let structure = structures::by_matricule(db, policy, actor, matricule).await?;
+    let Caller { db, policy, actor } = caller;
+    let structure = structures::by_matricule(caller, matricule).await?;
     policy.authorize(
         actor,
         "register_agent",
@@ -389,12 +388,8 @@ pub async fn by_ids(
 /// The agent `id` if the policy lets the actor `read` them (the internal data of one of
 /// their structures); `NOT_FOUND` otherwise. Personal data is a separate check
 /// (`read_personal_data`).
-pub async fn readable(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
-    id: i64,
-) -> AppResult<AgentRecord> {
+pub async fn readable(caller: Caller<'_, impl ConnectionTrait>, id: i64) -> AppResult<AgentRecord> {
+    let Caller { db, policy, actor } = caller;
     match by_ids(db, &[id]).await?.remove(&id) {
         Some(record) if policy.is_allowed(actor, "read", record.resource())? => Ok(record),
         _ => Err(AppError::not_found("agent", &id.to_string())),

@@ -9,7 +9,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::paging::{self, Direction};
-use crate::auth::Actor;
+use crate::auth::{Actor, Caller};
 use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::error::AppResult;
@@ -147,12 +147,12 @@ fn scoped(actor: &Actor, filter: &AuditFilter) -> Option<Select<audit_log::Entit
 /// One page of the actor's entries, newest first, before the entry `before`: at most
 /// `limit` entries, plus whether more follow.
 pub async fn page(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     filter: &AuditFilter,
     before: Option<i64>,
     limit: u64,
 ) -> AppResult<(Vec<audit_log::Model>, bool)> {
+    let Caller { db, actor, .. } = caller;
     let select = scoped(actor, filter);
     paging::keyset_page(
         db,
@@ -167,9 +167,9 @@ pub async fn page(
 
 /// How many of the actor's entries match `filter`.
 pub async fn count(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     filter: &AuditFilter,
 ) -> AppResult<u64> {
+    let Caller { db, actor, .. } = caller;
     paging::count(db, scoped(actor, filter)).await
 }

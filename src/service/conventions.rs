@@ -10,15 +10,14 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-    Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, Value,
 };
 use serde_json::json;
 
 use super::{audit, sql, structures};
 use crate::auth::policy::{PolarConvention, PolarDepartment, PolarSignature};
-use crate::auth::{Actor, Policy};
+use crate::auth::{Actor, Caller};
 use crate::clock::Clock;
 use crate::domain::enums::{AmendmentKind, Carrier, ConventionStatus, db_name};
 use crate::error::{AppError, AppResult};
@@ -48,22 +47,20 @@ fn resource(department: &str) -> PolarConvention {
 
 /// The convention of `department` if the actor may read it; `NOT_FOUND` otherwise.
 pub async fn of_department(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     department: &str,
 ) -> AppResult<ConventionRecord> {
-    let row = readable(db, policy, actor, department).await?;
+    let Caller { db, .. } = caller;
+    let row = readable(caller, department).await?;
     load_record(db, row).await
 }
 
 /// The convention row of `department` if the actor may read it; `NOT_FOUND` otherwise.
 async fn readable(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     department: &str,
 ) -> AppResult<convention::Model> {
+    let Caller { db, policy, actor } = caller;
     let row = convention::Entity::find()
         .filter(convention::Column::DepartmentCode.eq(department))
         .one(db)
@@ -266,12 +263,11 @@ async fn partner_for(
 /// The convention of `department` for a change by `actor` (`manage`): `NOT_FOUND` if the
 /// actor cannot read it, `FORBIDDEN` if they read it but do not manage it.
 async fn managed(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     department: &str,
 ) -> AppResult<convention::Model> {
-    let row = readable(db, policy, actor, department).await?;
+    let Caller { policy, actor, .. } = caller;
+    let row = readable(caller, department).await?;
     policy.authorize(
         actor,
         "manage",
@@ -299,13 +295,12 @@ async fn lock(txn: &DatabaseTransaction, id: i64, clock: &Clock) -> AppResult<co
 
 /// Drafts the convention of `department`, listing the core partners.
 pub async fn draft(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     department: &str,
     title: &str,
     clock: &Clock,
 ) -> AppResult<ConventionRecord> {
+    let Caller { db, policy, actor } = caller;
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 300 {
         return Err(AppError::bad_input(
@@ -385,14 +380,13 @@ pub async fn draft(
 
 /// Records `partner`'s signature of the convention of `department`.
 pub async fn sign(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     department: &str,
     partner_code: &str,
     clock: &Clock,
 ) -> AppResult<ConventionRecord> {
-    let record = of_department(db, policy, actor, department).await?;
+    let Caller { db, policy, actor } = caller;
+    let record = of_department(caller, department).await?;
     let partner = partner_for(db, "partner", partner_code, department).await?;
     policy.authorize(
         actor,
@@ -462,13 +456,12 @@ pub async fn sign(
 /// Declares the convention of `department` signed: only once every listed partner, the
 /// core partners at least, has signed; otherwise a `CONFLICT` naming the missing ones.
 pub async fn conclude(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     department: &str,
     clock: &Clock,
 ) -> AppResult<ConventionRecord> {
-    let row = managed(db, policy, actor, department).await?;
+    let Caller { db, actor, .. } = caller;
+    let row = managed(caller, department).await?;
     // Checked and changed under the convention's lock: a partner or an annex added at the
     // same moment either comes first (and is counted here) or waits and sees it signed.
     let txn = db.begin().await?;
@@ -635,14 +628,13 @@ async fn add_amendment(
 /// Lists `partner` on the convention of `department`: directly on a draft, by an amendment
 /// on a signed convention (the partner then signs it).
 pub async fn add_partner(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     department: &str,
     partner_code: &str,
     clock: &Clock,
 ) -> AppResult<ConventionRecord> {
-    let row = managed(db, policy, actor, department).await?;
+    let Caller { db, actor, .. } = caller;
+    let row = managed(caller, department).await?;
     let partner = partner_for(db, "partner", partner_code, department).await?;
     let txn = db.begin().await?;
     // Whether this needs an amendment is decided on the status under the lock.
@@ -714,14 +706,13 @@ pub struct AnnexInput {
 /// Adds a structure's annex to its department's convention: part of a draft, or by an
 /// amendment once the convention is signed. Returns the convention.
 pub async fn add_annex(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     input: AnnexInput,
     clock: &Clock,
 ) -> AppResult<ConventionRecord> {
-    let structure = structures::by_matricule(db, policy, actor, &input.structure).await?;
-    let row = managed(db, policy, actor, &structure.department_code).await?;
+    let Caller { db, actor, .. } = caller;
+    let structure = structures::by_matricule(caller, &input.structure).await?;
+    let row = managed(caller, &structure.department_code).await?;
     let functioning = input.functioning.trim();
     if functioning.chars().count() > 4000 {
         return Err(AppError::bad_input(
@@ -762,7 +753,7 @@ pub async fn add_annex(
 /// `txn`; a structure has one annex.
 #[expect(
     clippy::too_many_arguments,
-    reason = "the request context (database, policy, actor, clock) still travels as separate values"
+    reason = "an annex is its structure, convention, functioning, carrier and partners, written in the caller's transaction at the clock's date"
 )]
 pub(crate) async fn insert_annex(
     txn: &DatabaseTransaction,
@@ -856,15 +847,14 @@ pub(crate) async fn find(
 /// Extends a legacy MSAP's convention to `end_date` by an amendment to its department's
 /// signed convention, and marks the structure as a legacy MSAP.
 pub async fn extend_legacy_msap(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     matricule: &str,
     end_date: NaiveDate,
     clock: &Clock,
 ) -> AppResult<ConventionRecord> {
-    let structure = structures::by_matricule(db, policy, actor, matricule).await?;
-    let row = managed(db, policy, actor, &structure.department_code).await?;
+    let Caller { db, actor, .. } = caller;
+    let structure = structures::by_matricule(caller, matricule).await?;
+    let row = managed(caller, &structure.department_code).await?;
     if row.status != db_name(ConventionStatus::Signed) {
         return Err(AppError::Conflict(format!(
             "the convention of department {} is not signed yet: amendments come after it",

@@ -6,14 +6,11 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
 
 use super::audit;
+use crate::auth::Caller;
 use crate::auth::policy::PolarCriteriaCatalogue;
-use crate::auth::{Actor, Policy};
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 use entity::{criteria_framework, criterion};
@@ -153,12 +150,11 @@ fn validate(new: &NewFramework) -> AppResult<()> {
 
 /// Loads a new framework version (ANCT), recorded in the audit log.
 pub async fn load(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     new: NewFramework,
     clock: &Clock,
 ) -> AppResult<criteria_framework::Model> {
+    let Caller { db, policy, actor } = caller;
     policy.authorize(
         actor,
         "manage",

@@ -11,14 +11,14 @@ use std::collections::HashMap;
 use chrono::Datelike;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 
 use super::{audit, structures};
+use crate::auth::Caller;
 use crate::auth::policy::{PolarFundingEnvelope, PolarStructure};
-use crate::auth::{Actor, Policy};
 use crate::clock::Clock;
 use crate::domain::enums::{FundingKind, LabelStatus, StructureFormat, db_name};
 use crate::error::{AppError, AppResult};
@@ -51,13 +51,12 @@ pub struct GrantRequest {
 /// Records a grant. Operating lump sums and investment grants: ANCT or the department's
 /// prefect; mobile-bus grants: ANCT, within the envelope.
 pub async fn grant(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     request: GrantRequest,
     clock: &Clock,
 ) -> AppResult<funding_grant::Model> {
-    let row = structures::by_matricule(db, policy, actor, &request.structure).await?;
+    let Caller { db, policy, actor } = caller;
+    let row = structures::by_matricule(caller, &request.structure).await?;
     let action = match request.kind {
         FundingKind::MobileBus => "grant_bus_funding",
         _ => "grant_funding",
@@ -253,10 +252,9 @@ pub async fn grants_of(
 
 /// Every envelope, for ANCT and prefects (policy `read` on `FundingEnvelope`).
 pub async fn envelopes(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
 ) -> AppResult<Vec<funding_envelope::Model>> {
+    let Caller { db, policy, actor } = caller;
     policy.authorize(
         actor,
         "read",

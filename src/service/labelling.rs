@@ -11,15 +11,15 @@ use chrono::NaiveDate;
 use rand::Rng;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{audit, conventions, criteria, structures, users};
 use crate::auth::policy::{PolarLabelAudit, PolarStructure};
-use crate::auth::{Actor, Policy};
+use crate::auth::{Actor, Caller};
 use crate::clock::{Clock, paris_date};
 use crate::domain::enums::{LabelStatus, Role};
 use crate::domain::label_workflow::{self, Finding, LabelStep};
@@ -53,15 +53,14 @@ fn status_of(row: &structure::Model) -> AppResult<LabelStatus> {
 /// The structure for `step` by `actor`: readable (else `NOT_FOUND`), the step allowed to the
 /// actor (`FORBIDDEN`), legal from its state and at the version the actor saw (`CONFLICT`).
 async fn for_step(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     matricule: &str,
     step: LabelStep,
     action: &str,
     expected_version: i32,
 ) -> AppResult<(structure::Model, LabelStatus)> {
-    let row = structures::by_matricule(db, policy, actor, matricule).await?;
+    let Caller { policy, actor, .. } = caller;
+    let row = structures::by_matricule(caller, matricule).await?;
     policy.authorize(
         actor,
         action,
@@ -166,24 +165,17 @@ async fn reload(db: &impl ConnectionTrait, id: i64) -> AppResult<structure::Mode
 
 /// The prefect proposes a structure with its self-assessment of every criterion of the
 /// framework in force. A re-proposal after a failed audit is a priority.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the request context (database, policy, actor, clock) still travels as separate values"
-)]
 pub async fn propose(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     matricule: &str,
     expected_version: i32,
     declared: Vec<DeclaredCriterion>,
     legacy_msap: Option<bool>,
     clock: &Clock,
 ) -> AppResult<structure::Model> {
+    let Caller { db, actor, .. } = caller;
     let (row, next) = for_step(
-        db,
-        policy,
-        actor,
+        caller,
         matricule,
         LabelStep::Propose,
         "propose_label",
@@ -301,24 +293,17 @@ async fn latest_application(
 
 /// ANCT schedules the audit of a proposed structure and assigns an auditor (a user holding
 /// the AUDITOR role), who then sees the structure.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the request context (database, policy, actor, clock) still travels as separate values"
-)]
 pub async fn schedule_audit(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     matricule: &str,
     expected_version: i32,
     auditor_email: &str,
     scheduled_on: NaiveDate,
     clock: &Clock,
 ) -> AppResult<structure::Model> {
+    let Caller { db, actor, .. } = caller;
     let (row, next) = for_step(
-        db,
-        policy,
-        actor,
+        caller,
         matricule,
         LabelStep::ScheduleAudit,
         "schedule_audit",
@@ -374,12 +359,11 @@ pub async fn schedule_audit(
 /// The audit `id` and its structure if the actor may read it (`NOT_FOUND` otherwise) and
 /// conduct it (`FORBIDDEN`).
 async fn conducted(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     id: i64,
 ) -> AppResult<(label_audit::Model, structure::Model)> {
-    let (audit, structure) = readable_audit(db, policy, actor, id).await?;
+    let Caller { policy, actor, .. } = caller;
+    let (audit, structure) = readable_audit(caller, id).await?;
     policy.authorize(
         actor,
         "conduct",
@@ -399,11 +383,10 @@ async fn conducted(
 
 /// The audit `id` with its structure, if the actor may read it; `NOT_FOUND` otherwise.
 pub async fn readable_audit(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     id: i64,
 ) -> AppResult<(label_audit::Model, structure::Model)> {
+    let Caller { db, policy, actor } = caller;
     let not_found = || AppError::not_found("audit", &id.to_string());
     let audit = label_audit::Entity::find_by_id(id)
         .one(db)
@@ -438,21 +421,16 @@ async fn audit_criteria(
 
 /// The assigned auditor records one criterion as found on site (again to correct it,
 /// until the audit is submitted).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the request context (database, policy, actor, clock) still travels as separate values"
-)]
 pub async fn record_result(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     audit_id: i64,
     code: &str,
     met: bool,
     remark: Option<String>,
     clock: &Clock,
 ) -> AppResult<label_audit::Model> {
-    let (audit, structure) = conducted(db, policy, actor, audit_id).await?;
+    let Caller { db, actor, .. } = caller;
+    let (audit, structure) = conducted(caller, audit_id).await?;
     let criterion = audit_criteria(db, &audit)
         .await?
         .into_iter()
@@ -561,13 +539,12 @@ pub async fn results_of(
 /// The assigned auditor submits the audit: every mandatory criterion must be recorded; it
 /// passes only if all are met, else fails with the unmet ones as reasons.
 pub async fn submit(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     audit_id: i64,
     clock: &Clock,
 ) -> AppResult<label_audit::Model> {
-    let (audit, row) = conducted(db, policy, actor, audit_id).await?;
+    let Caller { db, actor, .. } = caller;
+    let (audit, row) = conducted(caller, audit_id).await?;
     let txn = db.begin().await?;
     let now = clock.now();
     // Taken first: the findings read below cannot change before the commit (a result being
@@ -663,17 +640,14 @@ async fn latest_audit(
 
 /// ANCT gives its prior approval after a passed audit.
 pub async fn approve(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     matricule: &str,
     expected_version: i32,
     clock: &Clock,
 ) -> AppResult<structure::Model> {
+    let Caller { db, actor, .. } = caller;
     let (row, next) = for_step(
-        db,
-        policy,
-        actor,
+        caller,
         matricule,
         LabelStep::Approve,
         "approve_label",
@@ -732,18 +706,15 @@ pub fn code_hash(code: &str) -> String {
 /// onboarding invitation and, when its department has a convention and the structure
 /// no annex, its annex, by an amendment if the convention is signed.
 pub async fn label(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     matricule: &str,
     expected_version: i32,
     label_date: NaiveDate,
     clock: &Clock,
 ) -> AppResult<Labelled> {
+    let Caller { db, actor, .. } = caller;
     let (row, next) = for_step(
-        db,
-        policy,
-        actor,
+        caller,
         matricule,
         LabelStep::Label,
         "label",
@@ -813,14 +784,13 @@ pub async fn label(
 
 /// ANCT withdraws a label, with a reason.
 pub async fn withdraw(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     matricule: &str,
     expected_version: i32,
     reason: &str,
     clock: &Clock,
 ) -> AppResult<structure::Model> {
+    let Caller { db, actor, .. } = caller;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(AppError::bad_input(
@@ -829,9 +799,7 @@ pub async fn withdraw(
         ));
     }
     let (row, next) = for_step(
-        db,
-        policy,
-        actor,
+        caller,
         matricule,
         LabelStep::Withdraw,
         "withdraw_label",
@@ -962,12 +930,12 @@ fn audits_in_scope(actor: &Actor) -> Option<sea_orm::Select<label_audit::Entity>
 /// One page of the audits the actor may read, newest first; `pending` keeps those not
 /// submitted yet.
 pub async fn audits_page(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     pending: bool,
     after: Option<i64>,
     limit: u64,
 ) -> AppResult<(Vec<label_audit::Model>, bool)> {
+    let Caller { db, actor, .. } = caller;
     let select = audits_in_scope(actor).map(|s| {
         if pending {
             s.filter(label_audit::Column::SubmittedAt.is_null())

@@ -8,14 +8,14 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
 };
 use serde_json::json;
 
 use super::{audit, users};
 use crate::auth::policy::{PolarMysteryVisit, PolarQualityProgramme};
-use crate::auth::{Actor, Policy};
+use crate::auth::{Actor, Caller, Policy};
 use crate::clock::Clock;
 use crate::domain::enums::{LabelStatus, Role, db_name};
 use crate::domain::mystery::{self, ITEMS, MAX_SCORE};
@@ -49,12 +49,11 @@ fn manage(policy: &Policy, actor: &Actor, what: &str) -> AppResult<()> {
 
 /// ANCT creates a campaign and draws its sample among the labelled structures.
 pub async fn create_campaign(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     new: NewCampaign,
     clock: &Clock,
 ) -> AppResult<(mystery_campaign::Model, usize)> {
+    let Caller { db, policy, actor } = caller;
     manage(policy, actor, "drawing mystery visits")?;
     let label = new.label.trim();
     if label.is_empty() || label.chars().count() > 200 {
@@ -134,10 +133,9 @@ pub async fn create_campaign(
 /// Every campaign, newest first (policy `read` on `QualityProgramme`; their visits are
 /// scoped separately).
 pub async fn campaigns(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
 ) -> AppResult<Vec<mystery_campaign::Model>> {
+    let Caller { db, policy, actor } = caller;
     policy.authorize(
         actor,
         "read",
@@ -161,11 +159,10 @@ pub async fn campaign(db: &impl ConnectionTrait, id: i64) -> AppResult<mystery_c
 /// Campaign `id` if the policy lets the actor read the quality programme (`NOT_FOUND`
 /// otherwise).
 pub async fn readable_campaign(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     id: i64,
 ) -> AppResult<mystery_campaign::Model> {
+    let Caller { db, policy, actor } = caller;
     let row = mystery_campaign::Entity::find_by_id(id).one(db).await?;
     policy.readable(
         actor,
@@ -188,11 +185,10 @@ pub fn resource(visit: &mystery_visit::Model, published: bool) -> PolarMysteryVi
 
 /// The visit `id` and whether its campaign is published, if the actor may read it.
 pub async fn readable(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     id: i64,
 ) -> AppResult<(mystery_visit::Model, bool)> {
+    let Caller { db, policy, actor } = caller;
     let not_found = || AppError::not_found("mystery visit", &id.to_string());
     let visit = mystery_visit::Entity::find_by_id(id)
         .one(db)
@@ -207,14 +203,13 @@ pub async fn readable(
 
 /// ANCT assigns a visitor (a user holding the AUDITOR role) to a visit.
 pub async fn assign(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     id: i64,
     visitor_email: &str,
     clock: &Clock,
 ) -> AppResult<mystery_visit::Model> {
-    let (visit, _) = readable(db, policy, actor, id).await?;
+    let Caller { db, policy, actor } = caller;
+    let (visit, _) = readable(caller, id).await?;
     manage(policy, actor, "assigning mystery visitors")?;
     if visit.submitted_at.is_some() {
         return Err(AppError::Conflict(format!(
@@ -275,21 +270,16 @@ pub async fn assign(
 }
 
 /// The assigned visitor records the visit: a score for every item and a comment.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the request context (database, policy, actor, clock) still travels as separate values"
-)]
 pub async fn record(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     id: i64,
     visited_on: NaiveDate,
     scores: Vec<(String, i32)>,
     comment: Option<String>,
     clock: &Clock,
 ) -> AppResult<mystery_visit::Model> {
-    let (visit, published) = readable(db, policy, actor, id).await?;
+    let Caller { db, policy, actor } = caller;
+    let (visit, published) = readable(caller, id).await?;
     policy.authorize(
         actor,
         "record",
@@ -399,12 +389,11 @@ pub async fn record(
 
 /// ANCT publishes a campaign: its structures' agents then see their results.
 pub async fn publish(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     id: i64,
     clock: &Clock,
 ) -> AppResult<mystery_campaign::Model> {
+    let Caller { db, policy, actor } = caller;
     manage(policy, actor, "publishing mystery visits")?;
     let before = campaign(db, id).await?;
     if before.published {
@@ -474,10 +463,10 @@ fn visits_in_scope(
 
 /// The visits of campaign `id` the actor may read, by department then structure.
 pub async fn visits(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     id: i64,
 ) -> AppResult<(mystery_campaign::Model, Vec<mystery_visit::Model>)> {
+    let Caller { db, actor, .. } = caller;
     let campaign = campaign(db, id).await?;
     let rows = match visits_in_scope(actor, &campaign) {
         Some(select) => {

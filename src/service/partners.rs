@@ -2,14 +2,14 @@
 //! department's prefects add its local partners (`add_local_partner` on `Department`).
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, Set, SqlErr, TransactionTrait,
 };
 
 use super::audit;
 
+use crate::auth::Caller;
 use crate::auth::policy::{PolarDepartment, PolarPartner};
-use crate::auth::{Actor, Policy};
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 use entity::{department, partner};
@@ -46,11 +46,10 @@ pub async fn list(
 
 /// The partner with `code`, if the actor may read it.
 pub async fn by_code(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     code: &str,
 ) -> AppResult<partner::Model> {
+    let Caller { db, policy, actor } = caller;
     let row = partner::Entity::find()
         .filter(partner::Column::Code.eq(code))
         .one(db)
@@ -78,12 +77,11 @@ const MAX_NAME_LEN: usize = 200;
 /// Adds a local partner to a department: ANCT, or a prefect of that department (policy:
 /// `add_local_partner` on `Department`).
 pub async fn create_local(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     new: NewLocalPartner,
     clock: &Clock,
 ) -> AppResult<partner::Model> {
+    let Caller { db, policy, actor } = caller;
     let code = new.code.trim().to_uppercase();
     let code_ok = (2..=40).contains(&code.len())
         && code

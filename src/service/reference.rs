@@ -3,8 +3,8 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::auth::Caller;
 use crate::auth::policy::PolarDepartment;
-use crate::auth::{Actor, Policy};
 use crate::domain::enums::LOCATABLE_COMMUNE_KINDS;
 use crate::error::AppResult;
 use entity::{canton, commune, department};
@@ -19,11 +19,10 @@ pub async fn departments(db: &impl ConnectionTrait) -> AppResult<Vec<department:
 
 /// The department with `code`, if the actor may read it.
 pub async fn department(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     code: &str,
 ) -> AppResult<department::Model> {
+    let Caller { db, policy, actor } = caller;
     let row = department::Entity::find_by_id(code.to_owned())
         .one(db)
         .await?;
@@ -32,11 +31,10 @@ pub async fn department(
 
 /// The canton with `code`, if the actor may read its department.
 pub async fn canton(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     code: &str,
 ) -> AppResult<canton::Model> {
+    let Caller { db, policy, actor } = caller;
     let row = canton::Entity::find_by_id(code.to_owned()).one(db).await?;
     policy.readable(
         actor,
@@ -49,11 +47,10 @@ pub async fn canton(
 
 /// The commune or arrondissement with `code`, if the actor may read its department.
 pub async fn commune(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     code: &str,
 ) -> AppResult<commune::Model> {
+    let Caller { db, policy, actor } = caller;
     let row = commune::Entity::find()
         .filter(commune::Column::Code.eq(code))
         .filter(commune::Column::Kind.is_in(LOCATABLE_COMMUNE_KINDS))

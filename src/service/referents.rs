@@ -5,14 +5,14 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 
 use super::audit;
 use crate::auth::policy::{PolarDepartment, PolarReferent};
-use crate::auth::{Actor, Policy};
+use crate::auth::{Actor, Caller, Policy};
 use crate::clock::Clock;
 use crate::domain::enums::{ReferentKind, db_name};
 use crate::domain::text::{is_email, is_phone};
@@ -182,12 +182,11 @@ fn authorize_manage(
 
 /// Adds a referent, recorded in the audit log.
 pub async fn create(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     input: ReferentInput,
     clock: &Clock,
 ) -> AppResult<referent::Model> {
+    let Caller { db, policy, actor } = caller;
     let partner = check(db, &input).await?;
     authorize_manage(policy, actor, &partner.code, &input.department)?;
     let txn = db.begin().await?;
@@ -225,11 +224,10 @@ pub async fn create(
 /// The referent `id` with its partner's code, if the actor may read it; `NOT_FOUND`
 /// otherwise, whether or not it exists.
 pub async fn readable(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     id: i64,
 ) -> AppResult<(referent::Model, String)> {
+    let Caller { db, policy, actor } = caller;
     let found = referent::Entity::find_by_id(id).one(db).await?;
     let key = id.to_string();
     let row = match found {
@@ -245,14 +243,13 @@ pub async fn readable(
 
 /// Replaces the referent `id` with `input`; the actor must manage it both before and after.
 pub async fn update(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     id: i64,
     input: ReferentInput,
     clock: &Clock,
 ) -> AppResult<referent::Model> {
-    let (before, before_partner) = readable(db, policy, actor, id).await?;
+    let Caller { db, policy, actor } = caller;
+    let (before, before_partner) = readable(caller, id).await?;
     authorize_manage(policy, actor, &before_partner, &before.department_code)?;
     let partner = check(db, &input).await?;
     authorize_manage(policy, actor, &partner.code, &input.department)?;
@@ -284,14 +281,9 @@ pub async fn update(
 }
 
 /// Removes the referent `id`.
-pub async fn delete(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
-    id: i64,
-    clock: &Clock,
-) -> AppResult<()> {
-    let (before, partner) = readable(db, policy, actor, id).await?;
+pub async fn delete(caller: Caller<'_>, id: i64, clock: &Clock) -> AppResult<()> {
+    let Caller { db, policy, actor } = caller;
+    let (before, partner) = readable(caller, id).await?;
     authorize_manage(policy, actor, &partner, &before.department_code)?;
     let txn = db.begin().await?;
     referent::Entity::delete_by_id(id).exec(&txn).await?;

@@ -6,15 +6,15 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, QueryFilter, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    Select, Set, TransactionTrait,
 };
 use serde_json::json;
 
 use super::paging::{self, Direction};
 use super::{audit, sql, structures};
 use crate::auth::policy::PolarStructure;
-use crate::auth::{Actor, Policy};
+use crate::auth::{Actor, Caller};
 use crate::clock::Clock;
 use crate::domain::reporting::{HelpKind, LifeSituation, ReportTheme};
 use crate::error::{AppError, AppResult};
@@ -60,13 +60,12 @@ pub struct EntryFilter {
 }
 
 async fn checked(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     input: &EntryInput,
     clock: &Clock,
 ) -> AppResult<(structure::Model, partner::Model)> {
-    let structure = structures::by_matricule(db, policy, actor, &input.structure).await?;
+    let Caller { db, policy, actor } = caller;
+    let structure = structures::by_matricule(caller, &input.structure).await?;
     policy.authorize(
         actor,
         "record_report",
@@ -231,13 +230,12 @@ pub async fn rebuild_summary(txn: &sea_orm::DatabaseTransaction) -> AppResult<()
 
 /// Records one handled request.
 pub async fn record(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     input: EntryInput,
     clock: &Clock,
 ) -> AppResult<report_entry::Model> {
-    let (structure, partner) = checked(db, policy, actor, &input, clock).await?;
+    let Caller { db, actor, .. } = caller;
+    let (structure, partner) = checked(caller, &input, clock).await?;
     let txn = db.begin().await?;
     let row = model(actor, &structure, &partner, &input, clock)
         .insert(&txn)
@@ -265,15 +263,14 @@ pub async fn record(
 /// Corrects entry `id`: a new entry replaces it, which says why; the old one stays, marked
 /// superseded.
 pub async fn correct(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     id: i64,
     input: EntryInput,
     reason: &str,
     clock: &Clock,
 ) -> AppResult<report_entry::Model> {
-    let old = readable(db, policy, actor, id).await?;
+    let Caller { db, actor, .. } = caller;
+    let old = readable(caller, id).await?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::bad_input(
@@ -281,7 +278,7 @@ pub async fn correct(
             "a correction says why, in 1 to 500 characters",
         ));
     }
-    let (structure, partner) = checked(db, policy, actor, &input, clock).await?;
+    let (structure, partner) = checked(caller, &input, clock).await?;
     if structure.id != old.structure_id {
         return Err(AppError::bad_input(
             "input.structure",
@@ -374,11 +371,10 @@ fn scoped(actor: &Actor, filter: &EntryFilter) -> Option<Select<report_entry::En
 /// Entry `id` if the policy lets the actor read its structure's reports (`NOT_FOUND`
 /// otherwise). Lists use [`scoped`], its SQL mirror.
 pub async fn readable(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     id: i64,
 ) -> AppResult<report_entry::Model> {
+    let Caller { db, policy, actor } = caller;
     match report_entry::Entity::find_by_id(id).one(db).await? {
         Some(entry)
             if policy.is_allowed(
@@ -395,12 +391,12 @@ pub async fn readable(
 
 /// One page of entries, newest first.
 pub async fn page(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     filter: &EntryFilter,
     after: Option<i64>,
     limit: u64,
 ) -> AppResult<(Vec<report_entry::Model>, bool)> {
+    let Caller { db, actor, .. } = caller;
     paging::keyset_page(
         db,
         scoped(actor, filter),
@@ -414,9 +410,9 @@ pub async fn page(
 
 /// How many entries match.
 pub async fn count(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     filter: &EntryFilter,
 ) -> AppResult<u64> {
+    let Caller { db, actor, .. } = caller;
     paging::count(db, scoped(actor, filter)).await
 }

@@ -14,7 +14,7 @@ use sea_orm::{
 use super::conventions;
 use super::paging::{self, Direction};
 use crate::auth::policy::PolarStructure;
-use crate::auth::{Actor, Policy, StructureScope};
+use crate::auth::{Actor, Caller, StructureScope};
 use crate::domain::enums::{LOCATABLE_COMMUNE_KINDS, LabelStatus, StructureFormat, db_name};
 use crate::domain::text::contains_pattern;
 use crate::error::{AppError, AppResult};
@@ -93,12 +93,12 @@ fn scoped(actor: &Actor, filter: &StructureFilter) -> Option<Select<structure::E
 /// One page of the actor's structures, by ascending id after `after`: at most `limit` rows,
 /// plus whether more follow.
 pub async fn page(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     filter: &StructureFilter,
     after: Option<i64>,
     limit: u64,
 ) -> AppResult<(Vec<structure::Model>, bool)> {
+    let Caller { db, actor, .. } = caller;
     let select = scoped(actor, filter);
     paging::keyset_page(
         db,
@@ -113,21 +113,20 @@ pub async fn page(
 
 /// How many of the actor's structures match `filter`.
 pub async fn count(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     filter: &StructureFilter,
 ) -> AppResult<u64> {
+    let Caller { db, actor, .. } = caller;
     paging::count(db, scoped(actor, filter)).await
 }
 
 /// The structure with `matricule`, if the policy lets the actor read it; `NOT_FOUND`
 /// otherwise, whether or not it exists.
 pub async fn by_matricule(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     matricule: &str,
 ) -> AppResult<structure::Model> {
+    let Caller { db, policy, actor } = caller;
     let row = structure::Entity::find()
         .filter(structure::Column::Matricule.eq(matricule))
         .one(db)

@@ -13,9 +13,8 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, ExprTrait, QueryFilter, QueryOrder, Select, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, Select, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -23,7 +22,7 @@ use super::paging::{self, Direction};
 use super::{audit, structures};
 use crate::auth::policy::PolarSupportRequest;
 use crate::auth::scope::PartnerReach;
-use crate::auth::{Actor, Policy};
+use crate::auth::{Actor, Caller};
 use crate::clock::Clock;
 use crate::domain::attachment;
 use crate::domain::enums::{ReferentKind, db_name};
@@ -172,11 +171,10 @@ async fn partner_code(db: &impl ConnectionTrait, id: i64) -> AppResult<String> {
 /// The request `id` with its partner's code, if the actor may read it (`NOT_FOUND`
 /// otherwise).
 pub async fn readable(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     id: i64,
 ) -> AppResult<(support_request::Model, String)> {
+    let Caller { db, policy, actor } = caller;
     let not_found = || AppError::not_found("support request", &id.to_string());
     let row = support_request::Entity::find_by_id(id)
         .one(db)
@@ -263,13 +261,12 @@ async fn store_files(
 /// An agent sends a request from their structure to a partner that has a back-office
 /// referent in the department.
 pub async fn send(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     new: NewRequest,
     clock: &Clock,
 ) -> AppResult<support_request::Model> {
-    let structure = structures::by_matricule(db, policy, actor, &new.structure).await?;
+    let Caller { db, policy, actor } = caller;
+    let structure = structures::by_matricule(caller, &new.structure).await?;
     let partner = partner::Entity::find()
         .filter(partner::Column::Code.eq(new.partner.trim().to_uppercase()))
         .one(db)
@@ -404,15 +401,14 @@ async fn log(
 
 /// Writes a message (with files) on a request: the partner's first message is its answer.
 pub async fn write(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     id: i64,
     body: &str,
     attachments: Vec<AttachmentInput>,
     clock: &Clock,
 ) -> AppResult<support_request::Model> {
-    let (row, partner) = readable(db, policy, actor, id).await?;
+    let Caller { db, policy, actor } = caller;
+    let (row, partner) = readable(caller, id).await?;
     policy.authorize(
         actor,
         "write",
@@ -506,61 +502,32 @@ async fn lock(
 
 /// Closes an answered request.
 pub async fn close(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     id: i64,
     clock: &Clock,
 ) -> AppResult<support_request::Model> {
-    transition(
-        db,
-        policy,
-        actor,
-        id,
-        "close",
-        status::ANSWERED,
-        status::CLOSED,
-        clock,
-    )
-    .await
+    transition(caller, id, "close", status::ANSWERED, status::CLOSED, clock).await
 }
 
 /// Reopens a closed request.
 pub async fn reopen(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     id: i64,
     clock: &Clock,
 ) -> AppResult<support_request::Model> {
-    transition(
-        db,
-        policy,
-        actor,
-        id,
-        "reopen",
-        status::CLOSED,
-        status::OPEN,
-        clock,
-    )
-    .await
+    transition(caller, id, "reopen", status::CLOSED, status::OPEN, clock).await
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the request context (database, policy, actor, clock) still travels as separate values"
-)]
 async fn transition(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     id: i64,
     action: &str,
     from: &str,
     to: &str,
     clock: &Clock,
 ) -> AppResult<support_request::Model> {
-    let (row, partner) = readable(db, policy, actor, id).await?;
+    let Caller { db, policy, actor } = caller;
+    let (row, partner) = readable(caller, id).await?;
     policy.authorize(
         actor,
         action,
@@ -616,13 +583,13 @@ async fn transition(
 
 /// One page of the requests the actor may read, newest first.
 pub async fn page(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     late_only: bool,
     after: Option<i64>,
     limit: u64,
     clock: &Clock,
 ) -> AppResult<(Vec<support_request::Model>, bool)> {
+    let Caller { db, actor, .. } = caller;
     paging::keyset_page(
         db,
         listed(actor, late_only, clock),
@@ -636,11 +603,11 @@ pub async fn page(
 
 /// How many requests the actor may read (optionally only late ones).
 pub async fn count(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     late_only: bool,
     clock: &Clock,
 ) -> AppResult<u64> {
+    let Caller { db, actor, .. } = caller;
     paging::count(db, listed(actor, late_only, clock)).await
 }
 

@@ -14,8 +14,8 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{audit, structures};
+use crate::auth::Caller;
 use crate::auth::policy::{PolarQualityProgramme, PolarStructure};
-use crate::auth::{Actor, Policy};
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 use entity::{agent, structure, survey_answer, survey_campaign, survey_code};
@@ -59,12 +59,11 @@ pub struct Answer {
 
 /// ANCT creates a campaign.
 pub async fn create_campaign(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     new: NewCampaign,
     clock: &Clock,
 ) -> AppResult<survey_campaign::Model> {
+    let Caller { db, policy, actor } = caller;
     policy.authorize(
         actor,
         "manage",
@@ -129,10 +128,9 @@ pub async fn create_campaign(
 
 /// Every campaign, newest first (policy `read` on `QualityProgramme`).
 pub async fn campaigns(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
 ) -> AppResult<Vec<survey_campaign::Model>> {
+    let Caller { db, policy, actor } = caller;
     policy.authorize(
         actor,
         "read",
@@ -157,11 +155,10 @@ pub async fn campaign(db: &impl ConnectionTrait, id: i64) -> AppResult<survey_ca
 /// Campaign `id` if the policy lets the actor read the quality programme (`NOT_FOUND`
 /// otherwise).
 pub async fn readable_campaign(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     id: i64,
 ) -> AppResult<survey_campaign::Model> {
+    let Caller { db, policy, actor } = caller;
     let row = survey_campaign::Entity::find_by_id(id).one(db).await?;
     policy.readable(
         actor,
@@ -210,16 +207,15 @@ fn checked(answer: &Answer) -> AppResult<Answer> {
 /// Issues `count` single-use codes of a users' survey to a structure, to hand out (printed
 /// or on a receipt) to the users it serves: each answers once.
 pub async fn issue_codes(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     campaign_id: i64,
     matricule: &str,
     count: i32,
     clock: &Clock,
 ) -> AppResult<Vec<String>> {
+    let Caller { db, policy, actor } = caller;
     let campaign = campaign(db, campaign_id).await?;
-    let structure = structures::by_matricule(db, policy, actor, matricule).await?;
+    let structure = structures::by_matricule(caller, matricule).await?;
     policy.authorize(
         actor,
         "issue_survey_code",
@@ -362,16 +358,15 @@ pub async fn answer_with_code(
 
 /// An agent answers the agents' survey for a structure they work in, once per campaign.
 pub async fn answer_as_agent(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     campaign_id: i64,
     matricule: &str,
     answer: Answer,
     clock: &Clock,
 ) -> AppResult<()> {
+    let Caller { db, policy, actor } = caller;
     let campaign = campaign(db, campaign_id).await?;
-    let structure = structures::by_matricule(db, policy, actor, matricule).await?;
+    let structure = structures::by_matricule(caller, matricule).await?;
     policy.authorize(
         actor,
         "answer_agent_survey",

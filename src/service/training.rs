@@ -8,14 +8,14 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 
 use super::{agents, audit};
 use crate::auth::policy::{PolarDepartment, PolarTrainingCatalogue, PolarTrainingSession};
-use crate::auth::{Actor, Policy};
+use crate::auth::{Actor, Caller, Policy};
 use crate::clock::Clock;
 use crate::domain::training::TrainingSummary;
 use crate::error::{AppError, AppResult};
@@ -115,12 +115,11 @@ pub async fn sessions_of_agents(
 
 /// Organises a session.
 pub async fn organise(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     input: SessionInput,
     clock: &Clock,
 ) -> AppResult<training_session::Model> {
+    let Caller { db, policy, actor } = caller;
     let module = training_module::Entity::find_by_id(input.module.clone())
         .one(db)
         .await?
@@ -245,11 +244,10 @@ fn can_read(policy: &Policy, actor: &Actor, department: Option<&str>) -> AppResu
 
 /// The session `id` if the actor may read it; `NOT_FOUND` otherwise.
 pub async fn readable(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     id: i64,
 ) -> AppResult<training_session::Model> {
+    let Caller { db, policy, actor } = caller;
     match training_session::Entity::find_by_id(id).one(db).await? {
         Some(row) if can_read(policy, actor, row.department_code.as_deref())? => Ok(row),
         _ => Err(AppError::not_found("training session", &id.to_string())),
@@ -259,11 +257,10 @@ pub async fn readable(
 /// Sessions of `department` and online ones (online ones only without a department), by
 /// start date (`NOT_FOUND` if the actor does not work in the department, or holds no role).
 pub async fn sessions(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     department: Option<&str>,
 ) -> AppResult<Vec<training_session::Model>> {
+    let Caller { db, policy, actor } = caller;
     if !can_read(policy, actor, department)? {
         return Err(AppError::not_found("department", department.unwrap_or("")));
     }
@@ -283,25 +280,23 @@ pub async fn sessions(
 
 /// Whether the actor organises `session` (and so sees its roster and records attendance).
 pub async fn organises(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
     session: &training_session::Model,
 ) -> AppResult<bool> {
+    let Caller { db, policy, actor } = caller;
     policy.is_allowed(actor, "organise", resource(db, session).await?)
 }
 
 /// Enrols agent `agent_id` in session `session_id`, within its capacity.
 pub async fn enrol(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     session_id: i64,
     agent_id: i64,
     clock: &Clock,
 ) -> AppResult<training_session::Model> {
-    let session = readable(db, policy, actor, session_id).await?;
-    let agent = agents::readable(db, policy, actor, agent_id).await?;
+    let Caller { db, policy, actor } = caller;
+    let session = readable(caller, session_id).await?;
+    let agent = agents::readable(caller, agent_id).await?;
     policy.authorize(
         actor,
         "enrol",
@@ -361,21 +356,20 @@ pub async fn enrol(
     )
     .await?;
     txn.commit().await?;
-    readable(db, policy, actor, session_id).await
+    readable(caller, session_id).await
 }
 
 /// The organiser records whether an enrolled agent attended.
 pub async fn record_attendance(
-    db: &DatabaseConnection,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_>,
     session_id: i64,
     agent_id: i64,
     attended: bool,
     clock: &Clock,
 ) -> AppResult<training_enrolment::Model> {
-    let session = readable(db, policy, actor, session_id).await?;
-    if !organises(db, policy, actor, &session).await? {
+    let Caller { db, actor, .. } = caller;
+    let session = readable(caller, session_id).await?;
+    if !organises(caller, &session).await? {
         return Err(AppError::Forbidden(
             "attendance is recorded by the session's organisers".into(),
         ));
@@ -462,10 +456,9 @@ pub async fn summaries(
 
 /// Every training module (policy `read` on `TrainingCatalogue`).
 pub async fn modules(
-    db: &impl ConnectionTrait,
-    policy: &Policy,
-    actor: &Actor,
+    caller: Caller<'_, impl ConnectionTrait>,
 ) -> AppResult<Vec<training_module::Model>> {
+    let Caller { db, policy, actor } = caller;
     policy.authorize(
         actor,
         "read",

@@ -2,7 +2,7 @@
 //! imported sites.
 use std::collections::BTreeSet;
 
-use maillage::auth::{Policy, StructureView};
+use maillage::auth::{Caller, Policy, StructureView};
 use maillage::domain::enums::Role;
 use maillage::service::users::{self, ScopeArgs};
 use maillage::service::{labelling, structures};
@@ -243,16 +243,17 @@ async fn sql_scope_equals_the_policy_for_every_actor_on_the_real_sites() {
             .expect("audits");
         let mut readable = BTreeSet::new();
         for audit in &audits {
-            if labelling::readable_audit(&app.db, &policy, &actor, audit.id)
+            if labelling::readable_audit(Caller::new(&app.db, &policy, &actor), audit.id)
                 .await
                 .is_ok()
             {
                 readable.insert(audit.id);
             }
         }
-        let (page, _) = labelling::audits_page(&app.db, &actor, false, None, 100)
-            .await
-            .expect("audits page");
+        let (page, _) =
+            labelling::audits_page(Caller::new(&app.db, &policy, &actor), false, None, 100)
+                .await
+                .expect("audits page");
         let listed: BTreeSet<i64> = page.iter().map(|a| a.id).collect();
         assert_eq!(listed, readable, "{email}: label audits");
     }

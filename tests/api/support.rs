@@ -4,8 +4,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
-use maillage::auth::Policy;
 use maillage::auth::policy::PolarSupportRequest;
+use maillage::auth::{Caller, Policy};
 use maillage::domain::enums::Role;
 use maillage::domain::working_time;
 use maillage::service::support::{self, ContentView};
@@ -381,9 +381,15 @@ async fn the_support_scopes_agree_with_the_policy() {
         let actor = users::load_actor(&app.db, users::bearer_of(&user))
             .await
             .expect("actor");
-        let (listed, _) = support::page(&app.db, &actor, false, None, 100, &app.clock())
-            .await
-            .expect("page");
+        let (listed, _) = support::page(
+            Caller::new(&app.db, &policy, &actor),
+            false,
+            None,
+            100,
+            &app.clock(),
+        )
+        .await
+        .expect("page");
         let content = ContentView::of(&actor);
         for row in &rows {
             let resource = PolarSupportRequest {

@@ -77,17 +77,13 @@ impl AgentMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let row = agents::register(
-            &r.db,
-            &r.policy,
-            actor,
+            r.caller(actor),
             &structure,
             input.into(),
             &ctx.request().clock,
         )
         .await?;
-        Ok(Agent(
-            agents::readable(&r.db, &r.policy, actor, row.id).await?,
-        ))
+        Ok(Agent(agents::readable(r.caller(actor), row.id).await?))
     }
 
     /// A labelled structure registers its agents with the single-use code it received
@@ -135,7 +131,7 @@ impl AgentMutation {
         };
         let actor = ctx.actor()?;
         let create = async {
-            let row = training::organise(&r.db, &r.policy, actor, input, &r.clock).await?;
+            let row = training::organise(r.caller(actor), input, &r.clock).await?;
             Ok(TrainingSession(row))
         };
         let replay = super::replay_node!(ctx, TrainingSession);
@@ -154,15 +150,7 @@ impl AgentMutation {
         let actor = ctx.actor()?;
         let session = internal_id(&session, NodeType::TrainingSession, "training session")?;
         let agent = internal_id(&agent, NodeType::Agent, "agent")?;
-        let row = training::enrol(
-            &r.db,
-            &r.policy,
-            actor,
-            session,
-            agent,
-            &ctx.request().clock,
-        )
-        .await?;
+        let row = training::enrol(r.caller(actor), session, agent, &ctx.request().clock).await?;
         Ok(TrainingSession(row))
     }
 
@@ -179,9 +167,7 @@ impl AgentMutation {
         let session = internal_id(&session, NodeType::TrainingSession, "training session")?;
         let agent = internal_id(&agent, NodeType::Agent, "agent")?;
         training::record_attendance(
-            &r.db,
-            &r.policy,
-            actor,
+            r.caller(actor),
             session,
             agent,
             attended,

@@ -36,16 +36,8 @@ impl ConventionMutation {
         department: String,
         title: String,
     ) -> Result<Convention> {
-        let r = ctx.request();
-        let record = conventions::draft(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
-            &department,
-            &title,
-            &ctx.request().clock,
-        )
-        .await?;
+        let record =
+            conventions::draft(ctx.caller()?, &department, &title, &ctx.request().clock).await?;
         Ok(Convention(record))
     }
 
@@ -56,16 +48,8 @@ impl ConventionMutation {
         department: String,
         partner: String,
     ) -> Result<Convention> {
-        let r = ctx.request();
-        let record = conventions::sign(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
-            &department,
-            &partner,
-            &ctx.request().clock,
-        )
-        .await?;
+        let record =
+            conventions::sign(ctx.caller()?, &department, &partner, &ctx.request().clock).await?;
         Ok(Convention(record))
     }
 
@@ -76,15 +60,8 @@ impl ConventionMutation {
         ctx: &Context<'_>,
         department: String,
     ) -> Result<Convention> {
-        let r = ctx.request();
-        let record = conventions::conclude(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
-            &department,
-            &ctx.request().clock,
-        )
-        .await?;
+        let record =
+            conventions::conclude(ctx.caller()?, &department, &ctx.request().clock).await?;
         Ok(Convention(record))
     }
 
@@ -95,31 +72,21 @@ impl ConventionMutation {
         department: String,
         partner: String,
     ) -> Result<Convention> {
-        let r = ctx.request();
-        let record = conventions::add_partner(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
-            &department,
-            &partner,
-            &ctx.request().clock,
-        )
-        .await?;
+        let record =
+            conventions::add_partner(ctx.caller()?, &department, &partner, &ctx.request().clock)
+                .await?;
         Ok(Convention(record))
     }
 
     /// Adds a structure's annex: part of a draft, or by an amendment once signed.
     async fn add_annex(&self, ctx: &Context<'_>, input: AnnexInputObject) -> Result<Convention> {
-        let r = ctx.request();
         let input = AnnexInput {
             structure: input.structure,
             functioning: input.functioning,
             carrier: input.carrier,
             partners: input.partners,
         };
-        let record =
-            conventions::add_annex(&r.db, &r.policy, ctx.actor()?, input, &ctx.request().clock)
-                .await?;
+        let record = conventions::add_annex(ctx.caller()?, input, &ctx.request().clock).await?;
         Ok(Convention(record))
     }
 
@@ -131,11 +98,8 @@ impl ConventionMutation {
         structure: String,
         end_date: NaiveDate,
     ) -> Result<Convention> {
-        let r = ctx.request();
         let record = conventions::extend_legacy_msap(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
+            ctx.caller()?,
             &structure,
             end_date,
             &ctx.request().clock,

@@ -63,14 +63,7 @@ impl CriteriaMutation {
                 })
                 .collect(),
         };
-        let loaded = criteria::load(
-            &request.db,
-            &request.policy,
-            ctx.actor()?,
-            new,
-            &ctx.request().clock,
-        )
-        .await?;
+        let loaded = criteria::load(ctx.caller()?, new, &ctx.request().clock).await?;
         let today = request.clock.today();
         let framework = criteria::frameworks(&request.db, today)
             .await?

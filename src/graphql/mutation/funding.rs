@@ -34,7 +34,6 @@ impl FundingMutation {
         ctx: &Context<'_>,
         input: GrantFundingInput,
     ) -> Result<FundingGrant> {
-        let r = ctx.request();
         let request = GrantRequest {
             structure: input.structure,
             kind: input.kind,
@@ -42,14 +41,7 @@ impl FundingMutation {
             amount_euros: input.amount_euros,
             purpose: input.purpose,
         };
-        let grant = funding::grant(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
-            request,
-            &ctx.request().clock,
-        )
-        .await?;
+        let grant = funding::grant(ctx.caller()?, request, &ctx.request().clock).await?;
         Ok(FundingGrant(grant))
     }
 }

@@ -56,7 +56,6 @@ impl LabelMutation {
         self_assessment: Vec<SelfAssessmentInput>,
         legacy_msap: Option<bool>,
     ) -> Result<Structure> {
-        let r = ctx.request();
         let declared = self_assessment
             .into_iter()
             .map(|s| DeclaredCriterion {
@@ -66,9 +65,7 @@ impl LabelMutation {
             })
             .collect();
         let row = labelling::propose(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
+            ctx.caller()?,
             &structure,
             expected_version,
             declared,
@@ -88,11 +85,8 @@ impl LabelMutation {
         auditor: String,
         scheduled_on: NaiveDate,
     ) -> Result<Structure> {
-        let r = ctx.request();
         let row = labelling::schedule_audit(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
+            ctx.caller()?,
             &structure,
             expected_version,
             &auditor,
@@ -112,12 +106,9 @@ impl LabelMutation {
         met: bool,
         remark: Option<String>,
     ) -> Result<LabelAudit> {
-        let r = ctx.request();
         let id = audit_id(&audit)?;
         let row = labelling::record_result(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
+            ctx.caller()?,
             id,
             &criterion,
             met,
@@ -131,10 +122,8 @@ impl LabelMutation {
     /// The assigned auditor submits the audit: passed only if every mandatory criterion is
     /// met, else failed with the unmet ones as reasons.
     async fn submit_audit(&self, ctx: &Context<'_>, audit: ID) -> Result<LabelAudit> {
-        let r = ctx.request();
         let id = audit_id(&audit)?;
-        let row =
-            labelling::submit(&r.db, &r.policy, ctx.actor()?, id, &ctx.request().clock).await?;
+        let row = labelling::submit(ctx.caller()?, id, &ctx.request().clock).await?;
         Ok(LabelAudit(row))
     }
 
@@ -145,11 +134,8 @@ impl LabelMutation {
         structure: String,
         expected_version: i32,
     ) -> Result<Structure> {
-        let r = ctx.request();
         let row = labelling::approve(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
+            ctx.caller()?,
             &structure,
             expected_version,
             &ctx.request().clock,
@@ -167,11 +153,8 @@ impl LabelMutation {
         expected_version: i32,
         label_date: NaiveDate,
     ) -> Result<LabelStructurePayload> {
-        let r = ctx.request();
         let labelled = labelling::label(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
+            ctx.caller()?,
             &structure,
             expected_version,
             label_date,
@@ -193,11 +176,8 @@ impl LabelMutation {
         expected_version: i32,
         reason: String,
     ) -> Result<Structure> {
-        let r = ctx.request();
         let row = labelling::withdraw(
-            &r.db,
-            &r.policy,
-            ctx.actor()?,
+            ctx.caller()?,
             &structure,
             expected_version,
             &reason,

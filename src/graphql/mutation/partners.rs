@@ -34,14 +34,7 @@ impl PartnerMutation {
             name: input.name,
             department: input.department,
         };
-        let row = partners::create_local(
-            &request.db,
-            &request.policy,
-            ctx.actor()?,
-            new,
-            &ctx.request().clock,
-        )
-        .await?;
+        let row = partners::create_local(ctx.caller()?, new, &ctx.request().clock).await?;
         request.reference.invalidate().await;
         Ok(Partner(row))
     }

@@ -73,7 +73,7 @@ impl QualityMutation {
         };
         let actor = ctx.actor()?;
         let create = async {
-            let row = surveys::create_campaign(&r.db, &r.policy, actor, new, &r.clock).await?;
+            let row = surveys::create_campaign(r.caller(actor), new, &r.clock).await?;
             Ok(SurveyCampaign(row))
         };
         let replay = super::replay_node!(ctx, SurveyCampaign);
@@ -93,8 +93,7 @@ impl QualityMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&campaign, NodeType::SurveyCampaign, "survey campaign")?;
-        let codes =
-            surveys::issue_codes(&r.db, &r.policy, actor, id, &structure, 1, &r.clock).await?;
+        let codes = surveys::issue_codes(r.caller(actor), id, &structure, 1, &r.clock).await?;
         codes
             .into_iter()
             .next()
@@ -114,7 +113,7 @@ impl QualityMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&campaign, NodeType::SurveyCampaign, "survey campaign")?;
-        Ok(surveys::issue_codes(&r.db, &r.policy, actor, id, &structure, count, &r.clock).await?)
+        Ok(surveys::issue_codes(r.caller(actor), id, &structure, count, &r.clock).await?)
     }
 
     /// A user answers a structure's survey with a single-use code: no account. Wrong or used
@@ -174,8 +173,7 @@ impl QualityMutation {
             comment,
         };
         let create = async {
-            surveys::answer_as_agent(&r.db, &r.policy, actor, id, &structure, answer, &r.clock)
-                .await?;
+            surveys::answer_as_agent(r.caller(actor), id, &structure, answer, &r.clock).await?;
             Ok(true)
         };
         Ok(
@@ -205,7 +203,7 @@ impl QualityMutation {
         };
         let actor = ctx.actor()?;
         let create = async {
-            let (row, _) = mystery::create_campaign(&r.db, &r.policy, actor, new, &r.clock).await?;
+            let (row, _) = mystery::create_campaign(r.caller(actor), new, &r.clock).await?;
             Ok(MysteryCampaign(row))
         };
         let replay = super::replay_node!(ctx, MysteryCampaign);
@@ -223,7 +221,7 @@ impl QualityMutation {
         let actor = ctx.actor()?;
         let id = internal_id(&visit, NodeType::MysteryVisit, "mystery visit")?;
         Ok(MysteryVisit(
-            mystery::assign(&r.db, &r.policy, actor, id, &visitor, &ctx.request().clock).await?,
+            mystery::assign(r.caller(actor), id, &visitor, &ctx.request().clock).await?,
         ))
     }
 
@@ -241,9 +239,7 @@ impl QualityMutation {
         let id = internal_id(&visit, NodeType::MysteryVisit, "mystery visit")?;
         let scores = scores.into_iter().map(|s| (s.item, s.score)).collect();
         let row = mystery::record(
-            &r.db,
-            &r.policy,
-            actor,
+            r.caller(actor),
             id,
             visited_on,
             scores,
@@ -264,7 +260,7 @@ impl QualityMutation {
         let actor = ctx.actor()?;
         let id = internal_id(&campaign, NodeType::MysteryCampaign, "mystery campaign")?;
         Ok(MysteryCampaign(
-            mystery::publish(&r.db, &r.policy, actor, id, &ctx.request().clock).await?,
+            mystery::publish(r.caller(actor), id, &ctx.request().clock).await?,
         ))
     }
 }

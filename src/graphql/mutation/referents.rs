@@ -65,7 +65,7 @@ impl ReferentMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let create = async {
-            let row = referents::create(&r.db, &r.policy, actor, input.into(), &r.clock).await?;
+            let row = referents::create(r.caller(actor), input.into(), &r.clock).await?;
             Ok(Referent(row))
         };
         let replay = super::replay_node!(ctx, Referent);
@@ -79,32 +79,15 @@ impl ReferentMutation {
         id: ID,
         input: ReferentInputObject,
     ) -> Result<Referent> {
-        let request = ctx.request();
         let id = referent_id(&id)?;
-        let row = referents::update(
-            &request.db,
-            &request.policy,
-            ctx.actor()?,
-            id,
-            input.into(),
-            &ctx.request().clock,
-        )
-        .await?;
+        let row = referents::update(ctx.caller()?, id, input.into(), &ctx.request().clock).await?;
         Ok(Referent(row))
     }
 
     /// Removes a referent; returns its id.
     async fn delete_referent(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        let request = ctx.request();
         let key = referent_id(&id)?;
-        referents::delete(
-            &request.db,
-            &request.policy,
-            ctx.actor()?,
-            key,
-            &ctx.request().clock,
-        )
-        .await?;
+        referents::delete(ctx.caller()?, key, &ctx.request().clock).await?;
         Ok(id)
     }
 }

@@ -62,7 +62,7 @@ impl ReportingMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let create = async {
-            let row = reporting::record(&r.db, &r.policy, actor, input.into(), &r.clock).await?;
+            let row = reporting::record(r.caller(actor), input.into(), &r.clock).await?;
             Ok(ReportEntry(row))
         };
         let replay = super::replay_node!(ctx, ReportEntry);
@@ -87,8 +87,7 @@ impl ReportingMutation {
         let id = internal_id(&entry, NodeType::ReportEntry, "report entry")?;
         let create = async {
             let row =
-                reporting::correct(&r.db, &r.policy, actor, id, input.into(), &reason, &r.clock)
-                    .await?;
+                reporting::correct(r.caller(actor), id, input.into(), &reason, &r.clock).await?;
             Ok(ReportEntry(row))
         };
         let replay = super::replay_node!(ctx, ReportEntry);

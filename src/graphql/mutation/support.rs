@@ -53,8 +53,7 @@ pub struct SupportRequestInput {
 }
 
 async fn wrap(ctx: &Context<'_>, row: entity::support_request::Model) -> Result<SupportRequest> {
-    let r = ctx.request();
-    let (row, partner) = support::readable(&r.db, &r.policy, ctx.actor()?, row.id).await?;
+    let (row, partner) = support::readable(ctx.caller()?, row.id).await?;
     Ok(SupportRequest { row, partner })
 }
 
@@ -63,13 +62,10 @@ async fn request_row(
     ctx: &Context<'_>,
     key: &str,
 ) -> Result<entity::support_request::Model, crate::error::AppError> {
-    let r = ctx.request();
     let id = key
         .parse()
         .map_err(|_| crate::error::AppError::not_found("support request", key))?;
-    Ok(support::readable(&r.db, &r.policy, ctx.actor()?, id)
-        .await?
-        .0)
+    Ok(support::readable(ctx.caller()?, id).await?.0)
 }
 
 #[Object]
@@ -96,7 +92,7 @@ impl SupportMutation {
             attachments: input.attachments.into_iter().map(Into::into).collect(),
         };
         let actor = ctx.actor()?;
-        let create = async { support::send(&r.db, &r.policy, actor, new, &r.clock).await };
+        let create = async { support::send(r.caller(actor), new, &r.clock).await };
         let row = super::once(
             ctx,
             idempotency_key,
@@ -125,8 +121,7 @@ impl SupportMutation {
         let actor = ctx.actor()?;
         let id = internal_id(&request, NodeType::SupportRequest, "support request")?;
         let files = attachments.into_iter().map(Into::into).collect();
-        let create =
-            async { support::write(&r.db, &r.policy, actor, id, &body, files, &r.clock).await };
+        let create = async { support::write(r.caller(actor), id, &body, files, &r.clock).await };
         let row = super::once(
             ctx,
             idempotency_key,
@@ -147,7 +142,7 @@ impl SupportMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&request, NodeType::SupportRequest, "support request")?;
-        let row = support::close(&r.db, &r.policy, actor, id, &ctx.request().clock).await?;
+        let row = support::close(r.caller(actor), id, &ctx.request().clock).await?;
         wrap(ctx, row).await
     }
 
@@ -160,7 +155,7 @@ impl SupportMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let id = internal_id(&request, NodeType::SupportRequest, "support request")?;
-        let row = support::reopen(&r.db, &r.policy, actor, id, &ctx.request().clock).await?;
+        let row = support::reopen(r.caller(actor), id, &ctx.request().clock).await?;
         wrap(ctx, row).await
     }
 }

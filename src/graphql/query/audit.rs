@@ -33,7 +33,7 @@ pub struct AuditConnectionFields {
 impl AuditConnectionFields {
     /// Number of entries matching the filter that the caller may read (all pages).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(audit::count(&ctx.request().db, ctx.actor()?, &self.filter).await?)
+        Ok(audit::count(ctx.caller()?, &self.filter).await?)
     }
 }
 
@@ -58,7 +58,7 @@ impl AuditQuery {
             target_key: filter.target_key,
         };
         let (rows, has_next) =
-            audit::page(&ctx.request().db, actor, &filter, page.after, page.limit).await?;
+            audit::page(ctx.request().caller(actor), &filter, page.after, page.limit).await?;
         let fields = AuditConnectionFields { filter };
         Ok(page.connection(rows, has_next, fields, |row| row.id, AuditEntry))
     }

@@ -21,9 +21,7 @@ impl LabellingQuery {
         ctx: &Context<'_>,
         department: String,
     ) -> Result<Option<Convention>> {
-        let r = ctx.request();
-        let record =
-            conventions::of_department(&r.db, &r.policy, ctx.actor()?, &department).await?;
+        let record = conventions::of_department(ctx.caller()?, &department).await?;
         Ok(Some(Convention(record)))
     }
 
@@ -38,21 +36,14 @@ impl LabellingQuery {
         #[graphql(default)] pending: bool,
     ) -> Result<Connection<String, LabelAudit, EmptyFields, EmptyFields>> {
         let page = PageRequest::parse(AUDITS, first, after)?;
-        let (rows, has_next) = labelling::audits_page(
-            &ctx.request().db,
-            ctx.actor()?,
-            pending,
-            page.after,
-            page.limit,
-        )
-        .await?;
+        let (rows, has_next) =
+            labelling::audits_page(ctx.caller()?, pending, page.after, page.limit).await?;
         Ok(page.connection(rows, has_next, EmptyFields, |a| a.id, LabelAudit))
     }
 
     /// The national funding envelopes and what is left (ANCT and prefectures).
     async fn funding_envelopes(&self, ctx: &Context<'_>) -> Result<Vec<FundingEnvelope>> {
-        let r = ctx.request();
-        let rows = funding::envelopes(&r.db, &r.policy, ctx.actor()?).await?;
+        let rows = funding::envelopes(ctx.caller()?).await?;
         Ok(rows.into_iter().map(FundingEnvelope::from).collect())
     }
 }

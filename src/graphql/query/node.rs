@@ -35,74 +35,58 @@ pub(crate) async fn load(
     node_type: NodeType,
     key: &str,
 ) -> Result<Node, AppError> {
-    let actor = ctx.actor()?;
-    let request = ctx.request();
-    let (db, policy) = (&request.db, &request.policy);
+    let caller = ctx.caller()?;
     let id = || AppError::not_found("node", key);
     let node = match node_type {
-        NodeType::Structure => Node::Structure(Structure(
-            structures::by_matricule(db, policy, actor, key).await?,
-        )),
-        NodeType::Department => Node::Department(Department(
-            reference::department(db, policy, actor, key).await?,
-        )),
-        NodeType::Canton => Node::Canton(Canton(reference::canton(db, policy, actor, key).await?)),
-        NodeType::Commune => {
-            Node::Commune(Commune(reference::commune(db, policy, actor, key).await?))
+        NodeType::Structure => {
+            Node::Structure(Structure(structures::by_matricule(caller, key).await?))
         }
-        NodeType::Partner => {
-            Node::Partner(Partner(partners::by_code(db, policy, actor, key).await?))
+        NodeType::Department => {
+            Node::Department(Department(reference::department(caller, key).await?))
         }
+        NodeType::Canton => Node::Canton(Canton(reference::canton(caller, key).await?)),
+        NodeType::Commune => Node::Commune(Commune(reference::commune(caller, key).await?)),
+        NodeType::Partner => Node::Partner(Partner(partners::by_code(caller, key).await?)),
         NodeType::Referent => {
             let id = key.parse().map_err(|_| id())?;
-            Node::Referent(Referent(
-                referents::readable(db, policy, actor, id).await?.0,
-            ))
+            Node::Referent(Referent(referents::readable(caller, id).await?.0))
         }
         NodeType::Agent => {
             let id = key.parse().map_err(|_| id())?;
-            Node::Agent(Agent(agents::readable(db, policy, actor, id).await?))
+            Node::Agent(Agent(agents::readable(caller, id).await?))
         }
         NodeType::TrainingSession => {
             let id = key.parse().map_err(|_| id())?;
-            Node::TrainingSession(TrainingSession(
-                training::readable(db, policy, actor, id).await?,
-            ))
+            Node::TrainingSession(TrainingSession(training::readable(caller, id).await?))
         }
         NodeType::SupportRequest => {
             let id = key.parse().map_err(|_| id())?;
-            let (row, partner) = support::readable(db, policy, actor, id).await?;
+            let (row, partner) = support::readable(caller, id).await?;
             Node::SupportRequest(SupportRequest { row, partner })
         }
         NodeType::ReportEntry => {
             let id = key.parse().map_err(|_| id())?;
-            Node::ReportEntry(ReportEntry(
-                reporting::readable(db, policy, actor, id).await?,
-            ))
+            Node::ReportEntry(ReportEntry(reporting::readable(caller, id).await?))
         }
         NodeType::SurveyCampaign => {
             let id = key.parse().map_err(|_| id())?;
             Node::SurveyCampaign(SurveyCampaign(
-                surveys::readable_campaign(db, policy, actor, id).await?,
+                surveys::readable_campaign(caller, id).await?,
             ))
         }
         NodeType::MysteryCampaign => {
             let id = key.parse().map_err(|_| id())?;
             Node::MysteryCampaign(MysteryCampaign(
-                mystery::readable_campaign(db, policy, actor, id).await?,
+                mystery::readable_campaign(caller, id).await?,
             ))
         }
         NodeType::MysteryVisit => {
             let id = key.parse().map_err(|_| id())?;
-            Node::MysteryVisit(MysteryVisit(
-                mystery::readable(db, policy, actor, id).await?.0,
-            ))
+            Node::MysteryVisit(MysteryVisit(mystery::readable(caller, id).await?.0))
         }
         NodeType::LabelAudit => {
             let id = key.parse().map_err(|_| id())?;
-            Node::LabelAudit(LabelAudit(
-                labelling::readable_audit(db, policy, actor, id).await?.0,
-            ))
+            Node::LabelAudit(LabelAudit(labelling::readable_audit(caller, id).await?.0))
         }
     };
     Ok(node)

@@ -37,8 +37,7 @@ impl PartnerQuery {
 
     /// The partner with this code ("CAF").
     async fn partner(&self, ctx: &Context<'_>, code: String) -> Result<Option<Partner>> {
-        let request = ctx.request();
-        let row = partners::by_code(&request.db, &request.policy, ctx.actor()?, &code).await?;
+        let row = partners::by_code(ctx.caller()?, &code).await?;
         Ok(Some(Partner(row)))
     }
 }

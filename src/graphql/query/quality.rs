@@ -12,15 +12,13 @@ pub struct QualityQuery;
 impl QualityQuery {
     /// Satisfaction survey campaigns, newest first.
     async fn survey_campaigns(&self, ctx: &Context<'_>) -> Result<Vec<SurveyCampaign>> {
-        let r = ctx.request();
-        let rows = surveys::campaigns(&r.db, &r.policy, ctx.actor()?).await?;
+        let rows = surveys::campaigns(ctx.caller()?).await?;
         Ok(rows.into_iter().map(SurveyCampaign).collect())
     }
 
     /// Mystery-visit campaigns, newest first (each lists the visits the caller may read).
     async fn mystery_campaigns(&self, ctx: &Context<'_>) -> Result<Vec<MysteryCampaign>> {
-        let r = ctx.request();
-        let rows = mystery::campaigns(&r.db, &r.policy, ctx.actor()?).await?;
+        let rows = mystery::campaigns(ctx.caller()?).await?;
         Ok(rows.into_iter().map(MysteryCampaign).collect())
     }
 }

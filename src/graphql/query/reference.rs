@@ -19,8 +19,7 @@ impl ReferenceQuery {
 
     /// The department with this INSEE code ("59", "2A").
     async fn department(&self, ctx: &Context<'_>, code: String) -> Result<Option<Department>> {
-        let request = ctx.request();
-        let row = reference::department(&request.db, &request.policy, ctx.actor()?, &code).await?;
+        let row = reference::department(ctx.caller()?, &code).await?;
         Ok(Some(Department(row)))
     }
 }

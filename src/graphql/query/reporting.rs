@@ -40,7 +40,7 @@ pub struct ReportEntryConnectionFields {
 impl ReportEntryConnectionFields {
     /// Number of entries matching (all pages).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(service::count(&ctx.request().db, ctx.actor()?, &self.filter).await?)
+        Ok(service::count(ctx.caller()?, &self.filter).await?)
     }
 }
 
@@ -74,11 +74,7 @@ impl ReportingQuery {
         let page = PageRequest::parse(CONNECTION, first, after)?;
         let input = filter.unwrap_or_default();
         let structure_id = match &input.structure {
-            Some(m) => Some(
-                structures::by_matricule(&r.db, &r.policy, actor, m)
-                    .await?
-                    .id,
-            ),
+            Some(m) => Some(structures::by_matricule(r.caller(actor), m).await?.id),
             None => None,
         };
         let filter = EntryFilter {
@@ -87,7 +83,8 @@ impl ReportingQuery {
             to: input.to,
             include_superseded: input.include_superseded,
         };
-        let (rows, has_next) = service::page(&r.db, actor, &filter, page.after, page.limit).await?;
+        let (rows, has_next) =
+            service::page(r.caller(actor), &filter, page.after, page.limit).await?;
         let fields = ReportEntryConnectionFields { filter };
         Ok(page.connection(rows, has_next, fields, |e| e.id, ReportEntry))
     }
@@ -101,7 +98,7 @@ impl ReportingQuery {
     ) -> Result<Option<ReportingSuggestions>> {
         let r = ctx.request();
         let actor = ctx.actor()?;
-        let row = structures::by_matricule(&r.db, &r.policy, actor, &structure).await?;
+        let row = structures::by_matricule(r.caller(actor), &structure).await?;
         let key = (row.id, row.department_code.clone());
         let ids = ctx
             .loaders()

@@ -84,7 +84,7 @@ pub struct StructureConnectionFields {
 impl StructureConnectionFields {
     /// Number of structures matching the filter that the caller may see (all pages).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(structures::count(&ctx.request().db, ctx.actor()?, &self.filter).await?)
+        Ok(structures::count(ctx.caller()?, &self.filter).await?)
     }
 }
 
@@ -106,16 +106,14 @@ impl StructureQuery {
             .unwrap_or_default()
             .into_filter(ctx.request().clock.today())?;
         let (rows, has_next) =
-            structures::page(&ctx.request().db, actor, &filter, page.after, page.limit).await?;
+            structures::page(ctx.request().caller(actor), &filter, page.after, page.limit).await?;
         let fields = StructureConnectionFields { filter };
         Ok(page.connection(rows, has_next, fields, |row| row.id, Structure))
     }
 
     /// The structure with this matricule, if the caller may see it (NOT_FOUND otherwise).
     async fn structure(&self, ctx: &Context<'_>, matricule: String) -> Result<Option<Structure>> {
-        let request = ctx.request();
-        let row = structures::by_matricule(&request.db, &request.policy, ctx.actor()?, &matricule)
-            .await?;
+        let row = structures::by_matricule(ctx.caller()?, &matricule).await?;
         Ok(Some(Structure(row)))
     }
 }

@@ -21,13 +21,7 @@ pub struct SupportConnectionFields {
 impl SupportConnectionFields {
     /// Number of requests matching (all pages).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(support::count(
-            &ctx.request().db,
-            ctx.actor()?,
-            self.late,
-            &ctx.request().clock,
-        )
-        .await?)
+        Ok(support::count(ctx.caller()?, self.late, &ctx.request().clock).await?)
     }
 }
 
@@ -45,10 +39,8 @@ impl SupportQuery {
         #[graphql(default)] late: bool,
     ) -> Result<Connection<String, SupportRequest, SupportConnectionFields, EmptyFields>> {
         let page = PageRequest::parse(CONNECTION, first, after)?;
-        let db = &ctx.request().db;
         let (rows, has_next) = support::page(
-            db,
-            ctx.actor()?,
+            ctx.caller()?,
             late,
             page.after,
             page.limit,

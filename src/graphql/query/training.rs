@@ -12,8 +12,7 @@ pub struct TrainingQuery;
 impl TrainingQuery {
     /// The training modules.
     async fn training_modules(&self, ctx: &Context<'_>) -> Result<Vec<TrainingModule>> {
-        let r = ctx.request();
-        let rows = training::modules(&r.db, &r.policy, ctx.actor()?).await?;
+        let rows = training::modules(ctx.caller()?).await?;
         Ok(rows.into_iter().map(TrainingModule::from).collect())
     }
 
@@ -27,7 +26,7 @@ impl TrainingQuery {
     ) -> Result<Option<Vec<TrainingSession>>> {
         let r = ctx.request();
         let actor = ctx.actor()?;
-        let rows = training::sessions(&r.db, &r.policy, actor, department.as_deref()).await?;
+        let rows = training::sessions(r.caller(actor), department.as_deref()).await?;
         Ok(Some(rows.into_iter().map(TrainingSession).collect()))
     }
 }

@@ -149,7 +149,7 @@ impl MysteryCampaign {
     /// The visits the caller may read: ANCT all, a prefecture its departments', a visitor
     /// theirs, agents their structure's once published.
     async fn visits(&self, ctx: &Context<'_>) -> Result<Vec<MysteryVisit>> {
-        let (_, rows) = mystery::visits(&ctx.request().db, ctx.actor()?, self.0.id).await?;
+        let (_, rows) = mystery::visits(ctx.caller()?, self.0.id).await?;
         Ok(rows.into_iter().map(MysteryVisit).collect())
     }
 }

@@ -124,7 +124,7 @@ impl TrainingSession {
     async fn enrolments(&self, ctx: &Context<'_>) -> Result<Option<Vec<TrainingEnrolment>>> {
         let request = ctx.request();
         let actor = ctx.actor()?;
-        if !training::organises(&request.db, &request.policy, actor, &self.0).await? {
+        if !training::organises(request.caller(actor), &self.0).await? {
             return Err(AppError::Forbidden(
                 "the roster of a session is for its organisers".into(),
             )
