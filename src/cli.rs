@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::config::{Config, ServeConfig};
 use crate::domain::enums::Role;
 use crate::service::users::{self, GrantOutcome, ScopeArgs};
-use crate::service::{import_reference, import_sites, synthetic};
+use crate::service::{api_keys, import_reference, import_sites, synthetic};
 use crate::startup::Application;
 
 /// maillage: the GraphQL platform of the France Services network.
@@ -39,6 +39,9 @@ enum Command {
     /// Manage users and their role assignments.
     #[command(subcommand)]
     User(UserCommand),
+    /// API keys for integration scripts.
+    #[command(subcommand, name = "apikey")]
+    ApiKey(ApiKeyCommand),
     /// Generate data.
     #[command(subcommand)]
     Seed(SeedCommand),
@@ -135,6 +138,38 @@ enum UserCommand {
     List,
 }
 
+#[derive(Subcommand, Debug)]
+enum ApiKeyCommand {
+    /// Create a key (printed once: only its hash is kept). The key acts with ROLE in the given
+    /// scope, like a user with that assignment.
+    Create {
+        /// The key's name: 1 to 64 of a-z, 0-9, '-', '_' (e.g. `caf-export`).
+        name: String,
+        /// ANCT, PREFECT, AUDITOR, OPERATOR or AGENT.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Department INSEE code (PREFECT: required; OPERATOR: optional).
+        #[arg(long)]
+        department: Option<String>,
+        /// Partner code (OPERATOR: required).
+        #[arg(long)]
+        partner: Option<String>,
+        /// Structure matricule (AGENT: required).
+        #[arg(long)]
+        structure: Option<String>,
+        /// Lifetime, e.g. `90d` (at most 366 days).
+        #[arg(long, default_value = "90d", value_parser = humantime::parse_duration)]
+        expires: Duration,
+    },
+    /// List keys: name, scope, created, expires, last used, revoked.
+    List,
+    /// Revoke a key: it stops working at once.
+    Revoke {
+        /// The key's name.
+        name: String,
+    },
+}
+
 fn parse_role(text: &str) -> Result<Role, String> {
     text.parse()
         .map_err(|_| format!("'{text}' is not a role (ANCT, PREFECT, AUDITOR, OPERATOR, AGENT)"))
@@ -160,6 +195,7 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Some(Command::Import(command)) => import(&config, command, &clock).await,
         Some(Command::User(command)) => user(&config, command, &clock).await,
+        Some(Command::ApiKey(command)) => api_key(&config, command, &clock).await,
         Some(Command::Seed(SeedCommand::Synthetic { seed, scale, until })) => {
             let db = crate::db::connect_and_migrate(&config.database_url, 4).await?;
             let options = synthetic::Options {
@@ -291,6 +327,85 @@ async fn user(config: &Config, command: UserCommand, clock: &Clock) -> anyhow::R
                 ));
             }
             emit(&listing)?;
+        }
+    }
+    Ok(())
+}
+
+async fn api_key(config: &Config, command: ApiKeyCommand, clock: &Clock) -> anyhow::Result<()> {
+    let db = crate::db::connect_existing(&config.database_url, 1).await?;
+    match command {
+        ApiKeyCommand::Create {
+            name,
+            role,
+            department,
+            partner,
+            structure,
+            expires,
+        } => {
+            let scope = ScopeArgs {
+                department,
+                partner,
+                structure,
+            };
+            let ttl = chrono::Duration::from_std(expires).context("--expires is too long")?;
+            let created = api_keys::create(&db, &name, role, &scope, ttl, None, clock).await?;
+            emit(&format!(
+                "{}\n# API key '{}', expires {}: shown once, keep it secret; send it as \
+                 'Authorization: Bearer <key>'\n",
+                created.key,
+                created.row.name,
+                created.row.expires_at.to_rfc3339()
+            ))?;
+        }
+        ApiKeyCommand::List => {
+            let listing = users::list(&db).await?;
+            let mut out =
+                String::from("NAME\tPREFIX\tSCOPE\tCREATED\tEXPIRES\tLAST USED\tREVOKED\n");
+            let day = |at: Option<chrono::DateTime<chrono::Utc>>| {
+                at.map_or_else(
+                    || "-".to_owned(),
+                    |at| at.format("%Y-%m-%d %H:%M").to_string(),
+                )
+            };
+            for key in api_keys::list(&db).await? {
+                let email = format!("{}@{}", key.name, api_keys::USER_DOMAIN);
+                let scope: Vec<String> = listing
+                    .iter()
+                    .filter(|row| row.email == email)
+                    .filter_map(|row| {
+                        let role = row.role.clone()?;
+                        let mut parts = vec![role];
+                        parts.extend(
+                            row.department_code
+                                .clone()
+                                .map(|d| format!("department={d}")),
+                        );
+                        parts.extend(row.partner_code.clone().map(|p| format!("partner={p}")));
+                        parts.extend(
+                            row.structure_matricule
+                                .clone()
+                                .map(|s| format!("structure={s}")),
+                        );
+                        Some(parts.join(" "))
+                    })
+                    .collect();
+                out.push_str(&format!(
+                    "{}\t{}…\t{}\t{}\t{}\t{}\t{}\n",
+                    key.name,
+                    key.prefix,
+                    scope.join(", "),
+                    day(Some(key.created_at)),
+                    day(Some(key.expires_at)),
+                    day(key.last_used_at),
+                    day(key.revoked_at),
+                ));
+            }
+            emit(&out)?;
+        }
+        ApiKeyCommand::Revoke { name } => {
+            api_keys::revoke(&db, &name, None, clock).await?;
+            emit("revoked\n")?;
         }
     }
     Ok(())

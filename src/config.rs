@@ -69,6 +69,24 @@ pub struct ServeConfig {
     /// Serve GraphiQL on `GET /graphql`: on in demo mode, off otherwise unless set.
     #[arg(long, env = "MAILLAGE_GRAPHIQL", action = clap::ArgAction::Set)]
     pub graphiql: Option<bool>,
+
+    /// A browser session unused this long ends, e.g. `30m`.
+    #[arg(long, env = "MAILLAGE_SESSION_IDLE", default_value = "30m", value_parser = humantime::parse_duration)]
+    pub session_idle: std::time::Duration,
+
+    /// A browser session ends this long after sign-in, used or not, e.g. `12h`.
+    #[arg(long, env = "MAILLAGE_SESSION_MAX", default_value = "12h", value_parser = humantime::parse_duration)]
+    pub session_max: std::time::Duration,
+
+    /// Session cookies carry `Secure` (browsers then send them over HTTPS, and to
+    /// `localhost`, only). Turn off only for a test server reached over plain HTTP by name.
+    #[arg(long, env = "MAILLAGE_COOKIE_SECURE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub cookie_secure: bool,
+
+    /// The OpenID providers, from `MAILLAGE_OIDC_PROVIDERS` and `MAILLAGE_OIDC_<NAME>_*`
+    /// (see `signin::oidc::ProviderConfig::from_env`).
+    #[arg(skip)]
+    pub oidc: Vec<crate::signin::oidc::ProviderConfig>,
 }
 
 impl Default for ServeConfig {
@@ -78,6 +96,10 @@ impl Default for ServeConfig {
             demo_seed: true,
             cors_origins: Vec::new(),
             graphiql: None,
+            session_idle: std::time::Duration::from_secs(30 * 60),
+            session_max: std::time::Duration::from_secs(12 * 3600),
+            cookie_secure: true,
+            oidc: Vec::new(),
         }
     }
 }

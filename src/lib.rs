@@ -14,5 +14,6 @@ pub mod error;
 pub mod graphql;
 pub mod metrics;
 pub mod service;
+pub mod signin;
 pub mod startup;
 pub mod telemetry;

@@ -50,6 +50,11 @@ pub struct AppState {
     pub heavy: crate::graphql::limits::HeavyGate,
     /// GraphiQL is served on `GET /graphql`.
     pub graphiql: bool,
+    /// Origins allowed to call the API from a browser (CORS), also accepted as the `Origin`
+    /// of a cookie-authenticated request.
+    pub cors_origins: Vec<String>,
+    /// Sign-in: OpenID providers and sessions.
+    pub signin: crate::signin::SignIn,
 }
 
 /// The CORS policy: the listed origins (`scheme://host[:port]`) may call the API from a
@@ -77,6 +82,37 @@ fn cors(origins: &[String]) -> anyhow::Result<tower_http::cors::CorsLayer> {
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
         .allow_credentials(true)
         .max_age(Duration::from_secs(3600)))
+}
+
+/// The sign-in settings of `serve`: its providers, or those of the environment.
+fn sign_in(serve: &ServeConfig) -> anyhow::Result<crate::signin::SignIn> {
+    use crate::signin::oidc::{Provider, ProviderConfig};
+    let configs = if serve.oidc.is_empty() {
+        ProviderConfig::from_env()?
+    } else {
+        serve.oidc.clone()
+    };
+    let mut providers = Vec::new();
+    for config in configs {
+        config.check()?;
+        anyhow::ensure!(
+            !providers
+                .iter()
+                .any(|p: &Arc<Provider>| p.config.name == config.name),
+            "two OpenID providers are named '{}'",
+            config.name
+        );
+        providers.push(Arc::new(Provider::new(config)?));
+    }
+    let lifetime = |d: Duration| chrono::Duration::from_std(d).context("session lifetime too long");
+    Ok(crate::signin::SignIn {
+        providers,
+        lifetimes: crate::service::sessions::Lifetimes {
+            idle: lifetime(serve.session_idle)?,
+            absolute: lifetime(serve.session_max)?,
+        },
+        secure_cookies: serve.cookie_secure,
+    })
 }
 
 /// A bound, ready-to-run server.
@@ -122,6 +158,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let listen = serve.listen;
         let cors = cors(&serve.cors_origins)?;
+        let signin = sign_in(serve)?;
         let graphiql = serve.graphiql.unwrap_or(demo);
         crate::metrics::init();
         let state = Arc::new(AppState {
@@ -136,6 +173,8 @@ impl Application {
             in_flight: Default::default(),
             heavy: Default::default(),
             graphiql,
+            cors_origins: serve.cors_origins.clone(),
+            signin,
         });
         let router = Router::new()
             .route(
@@ -148,6 +187,7 @@ impl Application {
             .route("/metrics", get(crate::metrics::endpoint))
             .route("/health", get(health))
             .route("/ready", get(ready))
+            .merge(crate::signin::routes())
             .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BYTES))
             .layer(axum::middleware::from_fn(graphql::http::json_refusals))
             .layer(cors)

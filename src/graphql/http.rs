@@ -14,11 +14,11 @@ use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use super::context::RequestData;
-use super::limits::{self, Caller};
+use super::limits::{self, Requester};
 use super::loaders::Loaders;
 use crate::auth::{Actor, StructureScope};
 use crate::error::AppError;
-use crate::service::users;
+use crate::service::{api_keys, sessions, users};
 use crate::startup::AppState;
 
 /// `POST /graphql`.
@@ -161,9 +161,9 @@ async fn execute(
         );
     }
     let heavy = limits::is_heavy(document);
-    let caller = actor
-        .as_ref()
-        .map_or(Caller::Address(peer.ip()), |a| Caller::User(a.user_id));
+    let caller = actor.as_ref().map_or(Requester::Address(peer.ip()), |a| {
+        Requester::User(a.user_id)
+    });
     let Some(_slot) = state
         .in_flight
         .enter(caller.clone(), limits::SLOT_PATIENCE)
@@ -512,14 +512,15 @@ pub async fn graphiql(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-/// The actor of the request: `None` without an `Authorization` header, an error for a
-/// header that is not a valid bearer token of an enabled user.
+/// The actor of the request, from its `Authorization` header (a maillage token, or an API
+/// key), else from its session cookie; `None` with neither. A header or cookie that is not
+/// valid is an error, not an anonymous request.
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<Arc<Actor>>, AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
+        return session_actor(state, headers).await;
     };
     let token = value
         .to_str()
@@ -532,8 +533,34 @@ async fn authenticate(
         .ok_or_else(|| {
             AppError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into())
         })?;
+    if token.starts_with(api_keys::PREFIX) {
+        return Ok(Some(Arc::new(
+            api_keys::authenticate(&state.db, token, &state.clock).await?,
+        )));
+    }
     let bearer = state.keys.verify(token, state.clock.now())?;
     Ok(Some(Arc::new(users::load_actor(&state.db, bearer).await?)))
+}
+
+/// The actor of the request's session cookie, if it sent one. A cookie is sent by the browser
+/// whatever page makes the request, so the request must come from this site or a configured
+/// origin (`Origin`); with the JSON-only body (`require_json`), that stops cross-site use.
+async fn session_actor(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Arc<Actor>>, AppError> {
+    let Some(value) = crate::signin::cookie(headers, sessions::COOKIE) else {
+        return Ok(None);
+    };
+    if !crate::signin::same_origin(headers, &state.cors_origins) {
+        return Err(AppError::Forbidden(
+            "a request signed in by session cookie must come from a page of this site or of a \
+             configured origin (its Origin header is missing or foreign)"
+                .into(),
+        ));
+    }
+    let actor = sessions::actor(&state.db, &value, state.signin.lifetimes, &state.clock).await?;
+    Ok(Some(Arc::new(actor)))
 }
 
 #[cfg(test)]

@@ -298,14 +298,14 @@ impl HeavyGate {
 
 /// Who a request counts against.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Caller {
+pub enum Requester {
     /// A signed-in user.
     User(i64),
     /// An anonymous caller, by address.
     Address(IpAddr),
 }
 
-impl std::fmt::Display for Caller {
+impl std::fmt::Display for Requester {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::User(id) => write!(f, "user:{id}"),
@@ -316,13 +316,17 @@ impl std::fmt::Display for Caller {
 
 /// Requests running per caller.
 #[derive(Clone, Default)]
-pub struct InFlight(Arc<Mutex<HashMap<Caller, Arc<Semaphore>>>>);
+pub struct InFlight(Arc<Mutex<HashMap<Requester, Arc<Semaphore>>>>);
 
 impl InFlight {
     /// A slot for one more request of `caller`: at once while they have fewer than
     /// [`MAX_IN_FLIGHT_PER_CALLER`] running, else in turn as theirs finish (their burst waits
     /// behind their own requests, not everyone's); `None` after `patience` without one.
-    pub async fn enter(&self, caller: Caller, patience: Duration) -> Option<OwnedSemaphorePermit> {
+    pub async fn enter(
+        &self,
+        caller: Requester,
+        patience: Duration,
+    ) -> Option<OwnedSemaphorePermit> {
         let semaphore = self.semaphore(caller);
         tokio::time::timeout(patience, semaphore.acquire_owned())
             .await
@@ -331,11 +335,11 @@ impl InFlight {
     }
 
     /// A slot for one more request of `caller` if one is free now.
-    pub fn try_enter(&self, caller: Caller) -> Option<OwnedSemaphorePermit> {
+    pub fn try_enter(&self, caller: Requester) -> Option<OwnedSemaphorePermit> {
         self.semaphore(caller).try_acquire_owned().ok()
     }
 
-    fn semaphore(&self, caller: Caller) -> Arc<Semaphore> {
+    fn semaphore(&self, caller: Requester) -> Arc<Semaphore> {
         let mut callers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         // Forget callers with nothing running, so the map stays small.
         if callers.len() > 10_000 {
@@ -409,11 +413,11 @@ mod tests {
     fn a_caller_runs_a_bounded_number_of_requests_at_once() {
         let in_flight = InFlight::default();
         let held: Vec<_> = (0..MAX_IN_FLIGHT_PER_CALLER)
-            .map(|_| in_flight.try_enter(Caller::User(1)).expect("a slot"))
+            .map(|_| in_flight.try_enter(Requester::User(1)).expect("a slot"))
             .collect();
-        assert!(in_flight.try_enter(Caller::User(1)).is_none());
-        assert!(in_flight.try_enter(Caller::User(2)).is_some());
+        assert!(in_flight.try_enter(Requester::User(1)).is_none());
+        assert!(in_flight.try_enter(Requester::User(2)).is_some());
         drop(held);
-        assert!(in_flight.try_enter(Caller::User(1)).is_some());
+        assert!(in_flight.try_enter(Requester::User(1)).is_some());
     }
 }

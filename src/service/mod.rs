@@ -2,6 +2,7 @@
 //! the actor (SQL scope for lists, the policy for by-key reads).
 
 pub mod agents;
+pub mod api_keys;
 pub mod audit;
 pub mod compliance;
 pub mod conventions;
@@ -23,6 +24,7 @@ pub mod reference;
 pub mod reference_cache;
 pub mod referents;
 pub mod reporting;
+pub mod sessions;
 pub mod sql;
 pub mod structures;
 pub mod support;

@@ -100,11 +100,28 @@ pub async fn spawn_app_serving(serve: maillage::config::ServeConfig) -> TestApp 
     spawn_with(true, false, serve).await
 }
 
+/// An app on the demo dataset, in demo mode or not, served with `serve` on `serve.listen`
+/// (for a test that must know the app's address before it starts, e.g. to register it at an
+/// OpenID provider).
+pub async fn spawn_app_listening(demo_mode: bool, serve: maillage::config::ServeConfig) -> TestApp {
+    spawn_on(true, demo_mode, serve.listen, serve).await
+}
+
 async fn spawn(seed: bool, demo_mode: bool) -> TestApp {
     spawn_with(seed, demo_mode, Default::default()).await
 }
 
 async fn spawn_with(seed: bool, demo_mode: bool, serve: maillage::config::ServeConfig) -> TestApp {
+    let any_port = "127.0.0.1:0".parse().expect("addr");
+    spawn_on(seed, demo_mode, any_port, serve).await
+}
+
+async fn spawn_on(
+    seed: bool,
+    demo_mode: bool,
+    listen: std::net::SocketAddr,
+    serve: maillage::config::ServeConfig,
+) -> TestApp {
     let (mut db, database_url, dir) = fresh_database().await;
     let statements = Arc::new(AtomicUsize::new(0));
     let counter = statements.clone();
@@ -122,10 +139,7 @@ async fn spawn_with(seed: bool, demo_mode: bool, serve: maillage::config::ServeC
         keys.clone(),
         demo_mode,
         clock,
-        &maillage::config::ServeConfig {
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            ..serve
-        },
+        &maillage::config::ServeConfig { listen, ..serve },
     )
     .await
     .expect("build the app");

@@ -2,6 +2,7 @@
 //! spawns its own app on port 0 with a fresh database.
 
 mod agents;
+mod api_keys;
 mod audit;
 mod auth;
 mod browser;
@@ -17,6 +18,7 @@ mod idempotency;
 mod import;
 mod introspection;
 mod labelling;
+mod oidc;
 mod partners;
 mod policy;
 mod quality;

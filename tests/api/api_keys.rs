@@ -1,0 +1,191 @@
+//! API keys for integration scripts, through the command line and `/graphql`: created,
+//! used, listed, revoked, expired; an actor like a user with the key's assignment.
+use std::process::Command;
+
+use chrono::TimeDelta;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn maillage(app: &TestApp, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_maillage"))
+        .args(args)
+        .env("MAILLAGE_DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run maillage")
+}
+
+fn succeeded(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("utf8")
+}
+
+fn failed(output: &std::process::Output) -> String {
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const SLICE: &str = "{ me { email } structures { totalCount edges { node { matricule } } } }";
+
+#[tokio::test]
+async fn a_key_acts_with_its_assignment_until_it_is_revoked_or_expires() {
+    let app = spawn_app().await;
+    let created = succeeded(&maillage(
+        &app,
+        &[
+            "apikey",
+            "create",
+            "caf-export",
+            "--role",
+            "OPERATOR",
+            "--partner",
+            "CAF",
+            "--expires",
+            "30d",
+        ],
+    ));
+    let key = created.lines().next().expect("the key").to_owned();
+    assert!(key.starts_with("mk_") && key.len() == 67, "{created}");
+    // Only a hash is stored.
+    let stored = entity::api_key::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("keys");
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].key_hash, key);
+    assert!(!stored[0].key_hash.contains(&key[3..]));
+
+    // It reads exactly what CAF's operator reads.
+    let by_key = app.post(Some(&key), SLICE, json!({})).await;
+    let by_person = app
+        .query_as("operateur.caf@demo.maillage.fr", SLICE, json!({}))
+        .await;
+    assert_eq!(data(&by_key)["structures"], data(&by_person)["structures"]);
+    assert_eq!(data(&by_key)["me"]["email"], "caf-export@api-key.invalid");
+    // … and may do no more: a prefect's mutation is refused.
+    let vars = json!({ "m": "DEMO-59-04", "v": 0, "sa": crate::workflow::self_assessment(&[]) });
+    let refused = app.post(Some(&key), crate::workflow::PROPOSE, vars).await;
+    assert_eq!(error_codes(&refused), ["FORBIDDEN"]);
+
+    let listed = succeeded(&maillage(&app, &["apikey", "list"]));
+    let row = listed
+        .lines()
+        .find(|l| l.starts_with("caf-export\t"))
+        .expect("listed");
+    assert!(row.contains("OPERATOR partner=CAF"), "{row}");
+    assert!(!row.contains(&key), "the list never shows a key");
+    assert!(!row.ends_with("\t-\t-"), "last use recorded: {row}");
+
+    // A wrong key, then the revoked one.
+    let wrong = app
+        .post(Some(&format!("{}0", &key[..66])), SLICE, json!({}))
+        .await;
+    assert_eq!(error_codes(&wrong), ["UNAUTHENTICATED"]);
+    succeeded(&maillage(&app, &["apikey", "revoke", "caf-export"]));
+    let revoked = app.post(Some(&key), SLICE, json!({})).await;
+    assert_eq!(error_codes(&revoked), ["UNAUTHENTICATED"]);
+    assert_eq!(revoked["data"], Value::Null);
+
+    // Creation, use of the revoked key and revocation are in the audit log, for ANCT.
+    let log = app
+        .query_as(
+            ANCT,
+            "{ auditLog(filter: { targetType: \"ApiKey\" }) { nodes { action actorEmail targetKey } } }",
+            json!({}),
+        )
+        .await;
+    let mut actions: Vec<String> = data(&log)["auditLog"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["action"].as_str().expect("action").to_owned())
+        .collect();
+    actions.sort();
+    assert_eq!(
+        actions,
+        ["apiKey.create", "apiKey.revoke", "apiKey.useRevoked"]
+    );
+
+    // An expired key.
+    let created = succeeded(&maillage(
+        &app,
+        &[
+            "apikey",
+            "create",
+            "nord",
+            "--role",
+            "PREFECT",
+            "--department",
+            "59",
+            "--expires",
+            "1d",
+        ],
+    ));
+    let key = created.lines().next().expect("the key").to_owned();
+    let prefect = app.post(Some(&key), SLICE, json!({})).await;
+    let by_person = app.query_as(PREFECT_59, SLICE, json!({})).await;
+    assert_eq!(data(&prefect)["structures"], data(&by_person)["structures"]);
+    app.time.advance(TimeDelta::days(1) + TimeDelta::minutes(1));
+    let expired = app.post(Some(&key), SLICE, json!({})).await;
+    assert_eq!(error_codes(&expired), ["UNAUTHENTICATED"]);
+}
+
+#[tokio::test]
+async fn a_key_is_refused_a_bad_name_scope_or_lifetime_and_cannot_sign_in_as_a_person() {
+    let app = spawn_app().await;
+    for (args, says) in [
+        (vec!["Bad Name", "--role", "ANCT"], "not a key name"),
+        (vec!["op", "--role", "OPERATOR"], "--partner"),
+        (
+            vec!["pr", "--role", "PREFECT", "--department", "999"],
+            "999",
+        ),
+        (
+            vec!["long", "--role", "ANCT", "--expires", "400d"],
+            "366 days",
+        ),
+    ] {
+        let mut all = vec!["apikey", "create"];
+        all.extend(args);
+        let stderr = failed(&maillage(&app, &all));
+        assert!(stderr.contains(says), "{says:?} not in {stderr}");
+    }
+    succeeded(&maillage(
+        &app,
+        &["apikey", "create", "twice", "--role", "ANCT"],
+    ));
+    let stderr = failed(&maillage(
+        &app,
+        &["apikey", "create", "twice", "--role", "ANCT"],
+    ));
+    assert!(stderr.contains("exists already"), "{stderr}");
+    assert_eq!(
+        entity::api_key::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("keys")
+            .len(),
+        1,
+        "nothing left behind by the refused ones"
+    );
+    // A key's user is no person: no provider can vouch for `…@api-key.invalid`.
+    let clock = app.clock();
+    let admitted = maillage::service::sessions::admit(
+        &app.db,
+        "any",
+        "sub",
+        Some("twice@api-key.invalid"),
+        Some(true),
+        &clock,
+    )
+    .await
+    .expect("admit");
+    assert!(admitted.is_err());
+}
+
+use sea_orm::EntityTrait;
