@@ -229,6 +229,12 @@ allow(_user: User, "read", _catalogue: CriteriaCatalogue);
 allow(user: User, "manage", _catalogue: CriteriaCatalogue) if
     is_anct(user);
 
+# --- API keys -----------------------------------------------------------------------------
+# ANCT lists, creates and revokes the keys of integration scripts (also `maillage apikey` on
+# the server). A key acts through this policy like a user with its one assignment.
+allow(user: User, "manage", _keys: ApiKeys) if
+    is_anct(user);
+
 # --- Audit log ----------------------------------------------------------------------------
 # ANCT reads every entry; a prefect the entries concerning their departments.
 allow(user: User, "read", _entry: AuditEntry) if

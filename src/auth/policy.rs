@@ -153,6 +153,11 @@ pub struct PolarQualityProgramme {}
 #[polar(class_name = "TrainingCatalogue")]
 pub struct PolarTrainingCatalogue {}
 
+/// The API keys of integration scripts as the policy sees them (one resource for all).
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "ApiKeys")]
+pub struct PolarApiKeys {}
+
 /// A mystery visit as the policy sees it.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "MysteryVisit")]
@@ -318,6 +323,7 @@ impl Policy {
         oso.register_class(PolarMysteryVisit::get_polar_class())?;
         oso.register_class(PolarMysteryCampaign::get_polar_class())?;
         oso.register_class(PolarTrainingCatalogue::get_polar_class())?;
+        oso.register_class(PolarApiKeys::get_polar_class())?;
         oso.register_class(PolarFigures::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;

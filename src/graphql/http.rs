@@ -538,8 +538,18 @@ async fn authenticate(
             api_keys::authenticate(&state.db, token, &state.clock).await?,
         )));
     }
-    let bearer = state.keys.verify(token, state.clock.now())?;
-    Ok(Some(Arc::new(users::load_actor(&state.db, bearer).await?)))
+    match state.keys.verify(token, state.clock.now()) {
+        Ok(bearer) => Ok(Some(Arc::new(users::load_actor(&state.db, bearer).await?))),
+        // Not one of ours: perhaps a token of a configured OpenID provider.
+        Err(err) => match state
+            .signin
+            .provider_bearer(&state.db, token, &state.clock)
+            .await?
+        {
+            Some(actor) => Ok(Some(Arc::new(actor))),
+            None => Err(err),
+        },
+    }
 }
 
 /// The actor of the request's session cookie, if it sent one. A cookie is sent by the browser

@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 
 use super::audit::{self, Change};
 use super::users::{self, ScopeArgs};
-use crate::auth::Actor;
+use crate::auth::policy::PolarApiKeys;
+use crate::auth::{Actor, Caller};
 use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::error::{AppError, AppResult};
@@ -73,7 +74,7 @@ pub async fn create(
     check_name(name)?;
     ensure!(
         ttl > Duration::zero() && ttl <= MAX_TTL,
-        "a key lives at most 366 days (--expires 90d, for example)"
+        "a key lives from 1 to 366 days"
     );
     let now = clock.now();
     let txn = db.begin().await?;
@@ -116,7 +117,9 @@ pub async fn create(
         action: "apiKey.create",
         target_type: "ApiKey",
         target_key: name,
-        department: scope.department.as_deref(),
+        // Keys are ANCT's to manage: their entries concern no department, so that only ANCT
+        // reads them, as it alone reads `apiKeys`.
+        department: None,
         before: None,
         after: Some(serde_json::json!({
             "name": name,
@@ -237,6 +240,78 @@ pub async fn authenticate(db: &DatabaseConnection, key: &str, clock: &Clock) -> 
         active.update(db).await?;
     }
     Ok(actor)
+}
+
+/// A key as listed: its row and its one assignment.
+pub struct Listed {
+    /// The stored row.
+    pub row: api_key::Model,
+    /// The key's role and scope, as `maillage user list` shows them.
+    pub assignment: Option<users::AssignmentListing>,
+}
+
+/// Every key with its assignment, newest first, for a caller who may manage keys (policy
+/// `manage` on `ApiKeys`).
+pub async fn listed(caller: Caller<'_>) -> AppResult<Vec<Listed>> {
+    authorize(caller)?;
+    let assignments = users::list(caller.db).await.map_err(AppError::Internal)?;
+    let rows = list(caller.db).await.map_err(AppError::Internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let email = format!("{}@{USER_DOMAIN}", row.name);
+            let assignment = assignments
+                .iter()
+                .find(|a| a.email == email && a.role.is_some())
+                .cloned();
+            Listed { row, assignment }
+        })
+        .collect())
+}
+
+fn authorize(caller: Caller<'_>) -> AppResult<()> {
+    caller.policy.authorize(
+        caller.actor,
+        "manage",
+        PolarApiKeys {},
+        "only ANCT manages API keys",
+    )
+}
+
+/// A refusal of `create` or `revoke` as the caller should read it: bad input, unless the
+/// database failed.
+fn refused(err: anyhow::Error) -> AppError {
+    if err.downcast_ref::<sea_orm::DbErr>().is_some() {
+        AppError::Internal(err)
+    } else {
+        AppError::bad_input("input", err.to_string())
+    }
+}
+
+/// `create` for a caller who may manage keys.
+pub async fn create_as(
+    caller: Caller<'_>,
+    name: &str,
+    role: Role,
+    scope: &ScopeArgs,
+    ttl: Duration,
+    clock: &Clock,
+) -> AppResult<Created> {
+    authorize(caller)?;
+    create(caller.db, name, role, scope, ttl, Some(caller.actor), clock)
+        .await
+        .map_err(refused)
+}
+
+/// `revoke` for a caller who may manage keys.
+pub async fn revoke_as(caller: Caller<'_>, name: &str, clock: &Clock) -> AppResult<api_key::Model> {
+    authorize(caller)?;
+    revoke(caller.db, name, Some(caller.actor), clock)
+        .await
+        .map_err(|err| match refused(err) {
+            AppError::BadUserInput { message, .. } => AppError::NotFound(message),
+            other => other,
+        })
 }
 
 #[cfg(test)]

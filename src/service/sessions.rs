@@ -131,6 +131,25 @@ pub async fn admit(
     Ok(Ok(user))
 }
 
+/// The enabled user bound to `subject` at `provider` by an earlier sign-in, if any.
+pub async fn bound_user(
+    db: &impl ConnectionTrait,
+    provider: &str,
+    subject: &str,
+) -> AppResult<Option<app_user::Model>> {
+    let Some(identity) =
+        user_identity::Entity::find_by_id((provider.to_owned(), subject.to_owned()))
+            .one(db)
+            .await?
+    else {
+        return Ok(None);
+    };
+    Ok(app_user::Entity::find_by_id(identity.user_id)
+        .one(db)
+        .await?
+        .filter(|user| !user.disabled))
+}
+
 /// SHA-256 (hex) of a cookie value, as stored.
 fn digest(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))

@@ -299,7 +299,7 @@ pub async fn find_by_email(
 }
 
 /// An assignment as people read it: codes and matricules, not internal ids.
-#[derive(Debug, FromQueryResult)]
+#[derive(Clone, Debug, FromQueryResult)]
 pub struct AssignmentListing {
     /// The user's e-mail.
     pub email: String,

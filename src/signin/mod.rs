@@ -41,6 +41,60 @@ impl SignIn {
     }
 }
 
+impl SignIn {
+    /// The actor of a bearer token issued by a configured provider (`None` when no provider
+    /// issued it): verified by the provider's keys, for this client, unexpired, and naming a
+    /// person who may sign in (as at `/auth/callback`).
+    pub async fn provider_bearer(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        token: &str,
+        clock: &crate::clock::Clock,
+    ) -> Result<Option<crate::auth::Actor>, crate::error::AppError> {
+        use crate::error::AppError;
+        let Some(issuer) = oidc::claimed_issuer(token) else {
+            return Ok(None);
+        };
+        let trimmed = |url: &str| url.trim_end_matches('/').to_owned();
+        let Some(provider) = self
+            .providers
+            .iter()
+            .find(|p| trimmed(&p.config.issuer) == trimmed(&issuer))
+        else {
+            return Ok(None);
+        };
+        let identity = provider
+            .verify_bearer(token, clock.now())
+            .await
+            .map_err(|err| AppError::Unauthenticated(format!("the token is not valid: {err}")))?;
+        // ID tokens given with an access token often carry no e-mail (it is at the userinfo
+        // endpoint): the person is then known by the subject their sign-in bound.
+        let user = if identity.email.is_none() {
+            sessions::bound_user(db, &provider.config.name, &identity.subject)
+                .await?
+                .ok_or_else(|| {
+                    AppError::Unauthenticated(
+                        "this token names nobody maillage knows: sign in once at /auth/login, \
+                         or use a token that carries the e-mail address"
+                            .into(),
+                    )
+                })?
+        } else {
+            sessions::admit(
+                db,
+                &provider.config.name,
+                &identity.subject,
+                identity.email.as_deref(),
+                identity.email_verified,
+                clock,
+            )
+            .await?
+            .map_err(|refused| AppError::Unauthenticated(refused.to_string()))?
+        };
+        Ok(Some(users::load_actor(db, users::bearer_of(&user)).await?))
+    }
+}
+
 /// The routes of signing in.
 pub fn routes() -> axum::Router<Arc<AppState>> {
     use axum::routing::{get, post};

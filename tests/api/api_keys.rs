@@ -188,4 +188,87 @@ async fn a_key_is_refused_a_bad_name_scope_or_lifetime_and_cannot_sign_in_as_a_p
     assert!(admitted.is_err());
 }
 
+#[tokio::test]
+async fn anct_manages_keys_through_graphql_and_nobody_else_sees_them() {
+    let app = spawn_app().await;
+    let create = "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key apiKey { name prefix role department partner revokedAt } } }";
+    let input = json!({ "i": { "name": "dgfip-59", "role": "PREFECT", "department": "59", "expiresInDays": 90 } });
+    // Out of scope: a prefect, an operator; and an anonymous caller.
+    for who in [PREFECT_59, "operateur.caf@demo.maillage.fr"] {
+        let refused = app.query_as(who, create, input.clone()).await;
+        assert_eq!(error_codes(&refused), ["FORBIDDEN"], "{who}");
+        let listed = app.query_as(who, "{ apiKeys { name } }", json!({})).await;
+        assert_eq!(error_codes(&listed), ["FORBIDDEN"], "{who}");
+        assert_eq!(listed["data"]["apiKeys"], Value::Null);
+    }
+    let anonymous = app.post(None, create, input.clone()).await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+    assert!(
+        entity::api_key::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("keys")
+            .is_empty()
+    );
+
+    let created = app.query_as(ANCT, create, input.clone()).await;
+    let created = &data(&created)["createApiKey"];
+    let key = created["key"].as_str().expect("key").to_owned();
+    assert_eq!(
+        created["apiKey"],
+        json!({ "name": "dgfip-59", "prefix": &key[..9], "role": "PREFECT", "department": "59", "partner": null, "revokedAt": null })
+    );
+    let by_key = app.post(Some(&key), SLICE, json!({})).await;
+    let by_prefect = app.query_as(PREFECT_59, SLICE, json!({})).await;
+    assert_eq!(data(&by_key)["structures"], data(&by_prefect)["structures"]);
+    // The same name twice, a bad scope, a bad lifetime: clear refusals.
+    for (i, says) in [
+        (input["i"].clone(), "exists already"),
+        (
+            json!({ "name": "x", "role": "AGENT", "expiresInDays": 9 }),
+            "--structure",
+        ),
+        (
+            json!({ "name": "y", "role": "ANCT", "expiresInDays": 0 }),
+            "1 to 366 days",
+        ),
+    ] {
+        let refused = app.query_as(ANCT, create, json!({ "i": i })).await;
+        assert_eq!(error_codes(&refused), ["BAD_USER_INPUT"]);
+        assert!(
+            refused["errors"][0]["message"]
+                .as_str()
+                .expect("message")
+                .contains(says),
+            "{refused}"
+        );
+    }
+    let listed = app
+        .query_as(ANCT, "{ apiKeys { name lastUsedAt revokedAt } }", json!({}))
+        .await;
+    let keys = data(&listed)["apiKeys"].as_array().expect("keys").clone();
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0]["lastUsedAt"].is_string());
+    let revoked = app
+        .query_as(
+            ANCT,
+            "mutation { revokeApiKey(name: \"dgfip-59\") { revokedAt } }",
+            json!({}),
+        )
+        .await;
+    assert!(data(&revoked)["revokeApiKey"]["revokedAt"].is_string());
+    assert_eq!(
+        error_codes(&app.post(Some(&key), SLICE, json!({})).await),
+        ["UNAUTHENTICATED"]
+    );
+    let unknown = app
+        .query_as(
+            ANCT,
+            "mutation { revokeApiKey(name: \"nope\") { revokedAt } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&unknown), ["NOT_FOUND"]);
+}
+
 use sea_orm::EntityTrait;

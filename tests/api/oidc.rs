@@ -159,7 +159,12 @@ async fn world() -> Option<World> {
     };
     let provider = Provider::start(
         provider_port,
-        json!([client("maillage", "RS256"), client("maillage-es", "ES256")]),
+        json!([
+            client("maillage", "RS256"),
+            client("maillage-es", "ES256"),
+            // Another application of the provider, not configured in maillage.
+            client("other-app", "RS256")
+        ]),
     );
     let config = |name: &str, client_id: &str| ProviderConfig {
         name: name.into(),
@@ -248,10 +253,17 @@ impl Browser {
     /// From `/auth/login?provider=…` through the provider's forms as `login`, up to the
     /// redirect back to the app: returns the callback URL, not yet visited.
     async fn to_callback(&self, app: &TestApp, provider: &str, login: &str) -> String {
-        let mut url = format!(
+        let start = format!(
             "{}/auth/login?provider={provider}&return_to=/after",
             app.address
         );
+        self.follow(app, start, login).await
+    }
+
+    /// From `start` through the provider's forms as `login`, up to the redirect to the app's
+    /// callback, which is returned.
+    async fn follow(&self, app: &TestApp, start: String, login: &str) -> String {
+        let mut url = start;
         let mut form: Option<(String, Vec<(&str, String)>)> = None;
         for _ in 0..20 {
             let (status, headers, body) = match form.take() {
@@ -691,6 +703,82 @@ async fn a_session_ends_at_logout_when_idle_or_old_and_its_access_with_the_role(
     app.time.advance(TimeDelta::minutes(20));
     assert_eq!(
         error_codes(&busy.graphql(app, me).await),
+        ["UNAUTHENTICATED"]
+    );
+}
+
+/// Exchanges the code of `callback` at the provider's token endpoint as `client`: the ID token.
+async fn id_token(world: &World, client: &str, callback: &str, verifier: &str) -> String {
+    let code = between(callback, "code=", "&").expect("code");
+    let redirect = callback.split('?').next().expect("callback").to_owned();
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/token", world.provider.issuer()))
+        .basic_auth(client, Some(SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect.as_str()),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("token response");
+    answer["id_token"].as_str().expect("an ID token").to_owned()
+}
+
+#[tokio::test]
+async fn an_api_client_holding_an_id_token_of_the_provider_for_maillage_is_accepted() {
+    let Some(world) = world().await else { return };
+    let app = &world.app;
+    // A script of a person known at the provider signs in there as maillage's client and
+    // keeps the ID token; before the person's first sign-in to maillage, nobody is bound to
+    // its subject (the ID token carries no e-mail: that is at the userinfo endpoint).
+    let browser = Browser::new();
+    let callback = browser.to_callback(app, "test", "prefet").await;
+    let verifier = attempt_of(app, &callback).await.pkce_verifier;
+    let early = id_token(&world, "maillage", &callback, &verifier).await;
+    let unknown = app.post(Some(&early), SLICE, json!({})).await;
+    assert_eq!(error_codes(&unknown), ["UNAUTHENTICATED"]);
+    let person = Browser::new();
+    signed_in(&person.sign_in(app, "test", "prefet").await, &person);
+    let browser = Browser::new();
+    let callback = browser.to_callback(app, "test", "prefet").await;
+    let verifier = attempt_of(app, &callback).await.pkce_verifier;
+    let token = id_token(&world, "maillage", &callback, &verifier).await;
+    let by_provider = app.post(Some(&token), SLICE, json!({})).await;
+    let by_ours = app.query_as(PREFECT_59, SLICE, json!({})).await;
+    assert_eq!(by_provider, by_ours);
+
+    // A token the provider gave another application (its audience) is refused.
+    use base64::Engine;
+    use sha2::Digest;
+    let verifier = "v".repeat(50);
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let start = format!(
+        "{}/auth?client_id=other-app&response_type=code&scope=openid%20email&state=s&nonce=n\
+         &code_challenge={challenge}&code_challenge_method=S256&redirect_uri={}/auth/callback",
+        world.provider.issuer(),
+        app.address
+    );
+    let callback = Browser::new().follow(app, start, "prefet").await;
+    let foreign = id_token(&world, "other-app", &callback, &verifier).await;
+    let refused = app.post(Some(&foreign), SLICE, json!({})).await;
+    assert_eq!(error_codes(&refused), ["UNAUTHENTICATED"]);
+
+    // A forged signature, then the good token expired.
+    let (head, _) = token.rsplit_once('.').expect("JWT");
+    let forged = format!("{head}.{}", "A".repeat(342));
+    assert_eq!(
+        error_codes(&app.post(Some(&forged), SLICE, json!({})).await),
+        ["UNAUTHENTICATED"]
+    );
+    app.time.advance(TimeDelta::minutes(61));
+    assert_eq!(
+        error_codes(&app.post(Some(&token), SLICE, json!({})).await),
         ["UNAUTHENTICATED"]
     );
 }

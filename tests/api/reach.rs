@@ -1161,6 +1161,18 @@ pub fn scenario(app: &TestApp) -> Vec<Step> {
             "mutation($c: ID!) { publishMysteryCampaign(campaign: $c) { id } }",
             |s, _| json!({ "c": at(s, "mystery", "/createMysteryCampaign/id") }),
         ),
+        step(
+            "apikey",
+            ANCT,
+            "mutation { createApiKey(input: { name: \"reach-script\", role: OPERATOR, partner: \"CAF\", expiresInDays: 30 }) { apiKey { name role } } }",
+            |_, _| json!({}),
+        ),
+        step(
+            "revokekey",
+            ANCT,
+            "mutation { revokeApiKey(name: \"reach-script\") { name revokedAt } }",
+            |_, _| json!({}),
+        ),
     ]);
     steps
 }

@@ -1,6 +1,7 @@
 //! Mutation roots, one per area, merged into [`MutationRoot`].
 
 mod agents;
+mod api_keys;
 mod conventions;
 mod criteria;
 mod funding;
@@ -27,6 +28,7 @@ pub struct MutationRoot(
     support::SupportMutation,
     reporting::ReportingMutation,
     quality::QualityMutation,
+    api_keys::ApiKeyMutation,
 );
 
 /// The idempotency claim of the current mutation field, if it was sent with a key; the

@@ -1,5 +1,6 @@
 //! Query roots, one per area, merged into [`QueryRoot`].
 
+mod api_keys;
 mod audit;
 mod criteria;
 mod dashboard;
@@ -33,4 +34,5 @@ pub struct QueryRoot(
     reporting::ReportingQuery,
     quality::QualityQuery,
     dashboard::DashboardQuery,
+    api_keys::ApiKeyQuery,
 );

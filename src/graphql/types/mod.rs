@@ -2,6 +2,7 @@
 //! relations through the request's DataLoaders.
 
 pub mod agent;
+pub mod api_key;
 pub mod audit_entry;
 pub mod canton;
 pub mod commune;
