@@ -298,6 +298,17 @@ pub async fn create_as(
     clock: &Clock,
 ) -> AppResult<Created> {
     authorize(caller)?;
+    // A name is a key's natural key: a second creation is a conflict that creates nothing.
+    if api_key::Entity::find()
+        .filter(api_key::Column::Name.eq(name))
+        .one(caller.db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "a key named '{name}' exists already: revoke it, or choose another name"
+        )));
+    }
     create(caller.db, name, role, scope, ttl, Some(caller.actor), clock)
         .await
         .map_err(refused)

@@ -173,6 +173,15 @@ pub async fn open(
 ) -> AppResult<String> {
     let value = random_token();
     let now = clock.now();
+    // Sessions past their end or idle too long are cleared as new ones open.
+    web_session::Entity::delete_many()
+        .filter(
+            web_session::Column::ExpiresAt
+                .lte(now)
+                .or(web_session::Column::LastSeenAt.lte(now - lifetimes.idle)),
+        )
+        .exec(db)
+        .await?;
     web_session::ActiveModel {
         id_hash: Set(digest(&value)),
         user_id: Set(user.id),

@@ -222,19 +222,21 @@ async fn anct_manages_keys_through_graphql_and_nobody_else_sees_them() {
     let by_prefect = app.query_as(PREFECT_59, SLICE, json!({})).await;
     assert_eq!(data(&by_key)["structures"], data(&by_prefect)["structures"]);
     // The same name twice, a bad scope, a bad lifetime: clear refusals.
-    for (i, says) in [
-        (input["i"].clone(), "exists already"),
+    for (i, code, says) in [
+        (input["i"].clone(), "CONFLICT", "exists already"),
         (
             json!({ "name": "x", "role": "AGENT", "expiresInDays": 9 }),
+            "BAD_USER_INPUT",
             "--structure",
         ),
         (
             json!({ "name": "y", "role": "ANCT", "expiresInDays": 0 }),
+            "BAD_USER_INPUT",
             "1 to 366 days",
         ),
     ] {
         let refused = app.query_as(ANCT, create, json!({ "i": i })).await;
-        assert_eq!(error_codes(&refused), ["BAD_USER_INPUT"]);
+        assert_eq!(error_codes(&refused), [code]);
         assert!(
             refused["errors"][0]["message"]
                 .as_str()

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const DATA_QUERIES: [&str; 23] = [
+const DATA_QUERIES: [&str; 24] = [
     "{ me { email } }",
     "{ departments { code } }",
     "{ department(code: \"59\") { name } }",
@@ -33,6 +33,7 @@ const DATA_QUERIES: [&str; 23] = [
     "{ surveyCampaigns { year } }",
     "{ mysteryCampaigns { year } }",
     "{ dashboard { departments } }",
+    "{ apiKeys { name } }",
 ];
 
 #[tokio::test]
@@ -53,7 +54,7 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
     }
 }
 
-const MUTATIONS: [&str; 37] = [
+const MUTATIONS: [&str; 39] = [
     "mutation { createLocalPartner(input: { code: \"CD23\", name: \"CD\", department: \"23\" }) { code } }",
     "mutation { loadCriteriaFramework(input: { version: \"2025\", label: \"R\", effectiveFrom: \"2025-06-16\", criteria: [] }) { version } }",
     "mutation { createReferent(input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",
@@ -91,6 +92,8 @@ const MUTATIONS: [&str; 37] = [
     "mutation { assignMysteryVisitor(visit: \"TXlzdGVyeVZpc2l0OjE\", visitor: \"auditeur@demo.maillage.fr\") { id } }",
     "mutation { recordMysteryVisit(visit: \"TXlzdGVyeVZpc2l0OjE\", visitedOn: \"2026-11-20\", scores: []) { id } }",
     "mutation { publishMysteryCampaign(campaign: \"TXlzdGVyeUNhbXBhaWduOjE\") { id } }",
+    "mutation { createApiKey(input: { name: \"k\", role: ANCT, expiresInDays: 1 }) { key } }",
+    "mutation { revokeApiKey(name: \"k\") { name } }",
 ];
 
 /// Operations open to callers without an account, each with what a wrong credential gets.

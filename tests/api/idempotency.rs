@@ -175,6 +175,7 @@ async fn every_creating_mutation_takes_an_idempotency_key() {
         "recordAuditResult",
         "recordTrainingAttendance",
         "recordMysteryVisit",
+        "createApiKey",
     ];
     // Descriptions out, then each field is `name(arguments): Type`.
     let bare: String = mutation
