@@ -48,6 +48,8 @@ pub struct AppState {
     pub in_flight: crate::graphql::limits::InFlight,
     /// Heavy requests (dashboards) running at once, whoever sends them.
     pub heavy: crate::graphql::limits::HeavyGate,
+    /// Light requests running (or just ended): dashboards pace themselves meanwhile.
+    pub light: crate::graphql::limits::LightTraffic,
     /// GraphiQL is served on `GET /graphql`.
     pub graphiql: bool,
     /// Origins allowed to call the API from a browser (CORS), also accepted as the `Origin`
@@ -172,6 +174,7 @@ impl Application {
             clock,
             in_flight: Default::default(),
             heavy: Default::default(),
+            light: Default::default(),
             graphiql,
             cors_origins: serve.cors_origins.clone(),
             signin,

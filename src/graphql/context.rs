@@ -29,10 +29,11 @@ pub struct RequestData {
     pub guesses: GuessLimiter,
     /// The application's clock.
     pub clock: Clock,
-    /// One permit: the figure groups of a dashboard request run one after the other, not all
-    /// at once on as many connections, so that a heavy request takes one core (with the
-    /// heavy gate, `limits::HeavyGate`) and not the machine.
-    pub figures: Arc<tokio::sync::Semaphore>,
+    /// The figure groups of a dashboard request run one after the other, not all at once on
+    /// as many connections, so that a heavy request takes one core (with the heavy gate,
+    /// `limits::HeavyGate`) and not the machine; and they pace themselves while light requests
+    /// run (`limits::FigureTurns`).
+    pub figures: Arc<crate::graphql::limits::FigureTurns>,
 }
 
 impl RequestData {

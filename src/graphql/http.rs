@@ -189,6 +189,8 @@ async fn execute(
     } else {
         None
     };
+    // Light requests are counted: dashboards pace themselves while any run.
+    let _light = (!heavy).then(|| state.light.enter());
     let user_id = actor.as_ref().map(|a| a.user_id);
     let scope = actor
         .as_deref()
@@ -202,7 +204,7 @@ async fn execute(
             reference: state.reference.clone(),
             caller: caller.to_string(),
             guesses: state.guesses.clone(),
-            figures: Arc::new(tokio::sync::Semaphore::new(1)),
+            figures: Arc::new(limits::FigureTurns::new(state.light.clone())),
             clock: state.clock.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);

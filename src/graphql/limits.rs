@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -296,6 +296,113 @@ impl HeavyGate {
     }
 }
 
+/// When light requests last ran: dashboards pace themselves while they do (see
+/// [`FigureTurns`]).
+#[derive(Clone, Default)]
+pub struct LightTraffic(Arc<LightState>);
+
+#[derive(Default)]
+struct LightState {
+    running: std::sync::atomic::AtomicUsize,
+    last_end: Mutex<Option<Instant>>,
+}
+
+/// A light request running: counted until dropped.
+pub struct LightRequest(Arc<LightState>);
+
+impl LightTraffic {
+    /// Counts a light request until the returned guard is dropped.
+    pub fn enter(&self) -> LightRequest {
+        self.0
+            .running
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        LightRequest(Arc::clone(&self.0))
+    }
+
+    /// Whether a light request is running or ended within [`LIGHT_RECENT`] (a client between
+    /// two pages counts as busy).
+    pub fn busy(&self) -> bool {
+        self.0.running.load(std::sync::atomic::Ordering::Relaxed) > 0
+            || self
+                .0
+                .last_end
+                .lock()
+                .ok()
+                .and_then(|last| *last)
+                .is_some_and(|at| at.elapsed() < LIGHT_RECENT)
+    }
+}
+
+impl Drop for LightRequest {
+    fn drop(&mut self) {
+        self.0
+            .running
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut last) = self.0.last_end.lock() {
+            *last = Some(Instant::now());
+        }
+    }
+}
+
+/// How recent a light request must be for dashboards to pace themselves.
+pub const LIGHT_RECENT: Duration = Duration::from_millis(200);
+
+/// The figure groups of one dashboard request: one at a time, and, while light requests run,
+/// each waits as long as the previous one took, so that a dashboard (its share of the server
+/// and of the database together) takes at most half a core from them. Alone, a dashboard runs
+/// at full speed.
+pub struct FigureTurns {
+    one: Semaphore,
+    previous: Mutex<Option<Duration>>,
+    light: LightTraffic,
+}
+
+/// A figure group's turn: its duration is recorded when dropped.
+pub struct FigureTurn<'a> {
+    turns: &'a FigureTurns,
+    started: Instant,
+    _permit: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl FigureTurns {
+    /// The turns of one request, pacing against `light`.
+    pub fn new(light: LightTraffic) -> Self {
+        Self {
+            one: Semaphore::new(1),
+            previous: Mutex::new(None),
+            light,
+        }
+    }
+
+    /// Waits for this request's previous figure group, then, while light requests run, as long
+    /// as that group took.
+    pub async fn take(&self) -> Option<FigureTurn<'_>> {
+        let permit = self.one.acquire().await.ok()?;
+        let previous = self.previous.lock().ok().and_then(|p| *p);
+        if let Some(took) = previous
+            && self.light.busy()
+        {
+            tokio::time::sleep(took.min(MAX_PAUSE)).await;
+        }
+        Some(FigureTurn {
+            turns: self,
+            started: Instant::now(),
+            _permit: permit,
+        })
+    }
+}
+
+/// Longest pause between two figure groups.
+const MAX_PAUSE: Duration = Duration::from_secs(1);
+
+impl Drop for FigureTurn<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut previous) = self.turns.previous.lock() {
+            *previous = Some(self.started.elapsed());
+        }
+    }
+}
+
 /// Who a request counts against.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Requester {
@@ -397,6 +504,31 @@ mod tests {
         assert!(!is_heavy(&parse(
             "{ structures(first: 50) { totalCount } }"
         )));
+    }
+
+    #[tokio::test]
+    async fn figure_groups_pace_themselves_only_while_light_requests_run() {
+        let light = LightTraffic::default();
+        let turns = FigureTurns::new(light.clone());
+        let group = Duration::from_millis(40);
+        // Alone: no pause between groups.
+        let first = turns.take().await.expect("a turn");
+        tokio::time::sleep(group).await;
+        drop(first);
+        let asked = Instant::now();
+        drop(turns.take().await.expect("a turn"));
+        assert!(asked.elapsed() < group / 2, "{:?}", asked.elapsed());
+        // With a light request running: each group waits as long as the previous one took.
+        let page = light.enter();
+        let second = turns.take().await.expect("a turn");
+        tokio::time::sleep(group).await;
+        drop(second);
+        let asked = Instant::now();
+        drop(turns.take().await.expect("a turn"));
+        assert!(asked.elapsed() >= group, "{:?}", asked.elapsed());
+        // Just after it ended, still (a client between two pages).
+        drop(page);
+        assert!(light.busy());
     }
 
     #[tokio::test]

@@ -238,8 +238,8 @@ impl Dashboard {
     /// Requests handled, from the reporting tool.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn reporting(&self, ctx: &Context<'_>) -> Result<ReportingFigures> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
         let figures = dashboard::reporting(
@@ -265,8 +265,8 @@ impl Dashboard {
     /// Administration+ volume and lateness.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn support_requests(&self, ctx: &Context<'_>) -> Result<SupportFigures> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
         let figures = dashboard::support(
@@ -288,8 +288,8 @@ impl Dashboard {
     /// The label pipeline (not for operators).
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn label_pipeline(&self, ctx: &Context<'_>) -> Result<Option<PipelineFigures>> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -314,8 +314,8 @@ impl Dashboard {
     /// Self-assessment against audit findings per criterion (not for operators).
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn assessment_gap(&self, ctx: &Context<'_>) -> Result<Option<Vec<AssessmentGapFigure>>> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -336,8 +336,8 @@ impl Dashboard {
     /// Core partners lacking a back-office referent, counted per department.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn missing_referents(&self, ctx: &Context<'_>) -> Result<Vec<DashboardCount>> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         let rows =
             dashboard::missing_referents(&ctx.request().db, &self.scope, &self.filter).await?;
         Ok(keyed(rows))
@@ -346,8 +346,8 @@ impl Dashboard {
     /// Agents and how many are qualified (not for operators).
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn training(&self, ctx: &Context<'_>) -> Result<Option<TrainingFigures>> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -361,8 +361,8 @@ impl Dashboard {
     /// Administration+ answer delays per partner.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn answer_delays(&self, ctx: &Context<'_>) -> Result<Vec<DelayFigure>> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
         let rows = dashboard::delays(&r.db, &self.scope, &self.filter, &reference).await?;
@@ -382,8 +382,8 @@ impl Dashboard {
     /// Survey satisfaction per audience (not for operators).
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn satisfaction(&self, ctx: &Context<'_>) -> Result<Option<Vec<SatisfactionFigure>>> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -402,8 +402,8 @@ impl Dashboard {
     /// Canton coverage per department (ANCT and prefectures only, R-07); today's labels.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn coverage(&self, ctx: &Context<'_>) -> Result<Option<Vec<CoverageFigure>>> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         self.steering_figures("coverage")?;
         let rows = dashboard::coverage(&ctx.request().db, &self.scope, &self.filter).await?;
         Ok(Some(
@@ -422,8 +422,8 @@ impl Dashboard {
     /// state.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn compliance_gaps(&self, ctx: &Context<'_>) -> Result<Option<Vec<ComplianceGapFigure>>> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -443,8 +443,8 @@ impl Dashboard {
     /// the campaign is published).
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn mystery_visits(&self, ctx: &Context<'_>) -> Result<Option<Vec<MysteryFigure>>> {
-        // One figure group of a request at a time (see `RequestData::figures`).
-        let _turn = ctx.request().figures.acquire().await;
+        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
