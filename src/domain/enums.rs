@@ -129,6 +129,48 @@ pub enum ReferentKind {
     Training,
 }
 
+/// Where an Administration+ request stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum SupportStatus {
+    /// Waiting for the partner's answer.
+    Open,
+    /// The partner answered.
+    Answered,
+    /// Closed by the structure.
+    Closed,
+}
+
+/// Who wrote a message of an Administration+ request.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum MessageSide {
+    /// The structure's agent.
+    Structure,
+    /// The partner's operator.
+    Partner,
+}
+
+/// Whom a satisfaction survey asks.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum SurveyAudience {
+    /// The structures' users (anonymous, with single-use codes).
+    Users,
+    /// The structures' agents.
+    Agents,
+}
+
+/// How a training module is given.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum TrainingKind {
+    /// In a room.
+    InPerson,
+    /// Online.
+    Webinar,
+}
+
 /// The five roles (DOMAIN.md "Who uses it").
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]

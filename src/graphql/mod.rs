@@ -10,6 +10,7 @@ pub mod mutation;
 pub mod nulls;
 pub mod pagination;
 pub mod query;
+pub mod scalars;
 pub mod schema;
 pub mod types;
 

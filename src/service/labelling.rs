@@ -901,6 +901,25 @@ pub fn reasons(results: &[(audit_result::Model, criterion::Model)]) -> Vec<Strin
 
 /// The audits `actor` may read, as the policy's `read` rules on `LabelAudit` decide: ANCT
 /// all, a prefect their departments', an auditor their own. `None` when none can be.
+/// How many audits `audits_page` lists, all pages.
+pub async fn audits_count(
+    caller: Caller<'_, impl ConnectionTrait>,
+    pending: bool,
+) -> AppResult<u64> {
+    super::paging::count(caller.db, audits_listed(caller.actor, pending)).await
+}
+
+/// The audits the actor may read, optionally only the unsubmitted ones.
+fn audits_listed(actor: &Actor, pending: bool) -> Option<sea_orm::Select<label_audit::Entity>> {
+    audits_in_scope(actor).map(|s| {
+        if pending {
+            s.filter(label_audit::Column::SubmittedAt.is_null())
+        } else {
+            s
+        }
+    })
+}
+
 fn audits_in_scope(actor: &Actor) -> Option<sea_orm::Select<label_audit::Entity>> {
     use sea_orm::Condition;
     use sea_orm::sea_query::Query;
@@ -936,13 +955,7 @@ pub async fn audits_page(
     limit: u64,
 ) -> AppResult<(Vec<label_audit::Model>, bool)> {
     let Caller { db, actor, .. } = caller;
-    let select = audits_in_scope(actor).map(|s| {
-        if pending {
-            s.filter(label_audit::Column::SubmittedAt.is_null())
-        } else {
-            s
-        }
-    });
+    let select = audits_listed(actor, pending);
     super::paging::keyset_page(
         db,
         select,

@@ -84,7 +84,7 @@ const MUTATIONS: [&str; 39] = [
     "mutation { reopenSupportRequest(request: \"U3VwcG9ydFJlcXVlc3Q6MQ\") { id } }",
     "mutation { recordReportEntry(input: { structure: \"DEMO-59-01\", occurredOn: \"2026-11-20\", partner: \"CAF\", theme: FAMILY, helpKind: INFORMATION, resolvedOnSite: true, durationMinutes: 10 }) { id } }",
     "mutation { correctReportEntry(entry: \"UmVwb3J0RW50cnk6MQ\", input: { structure: \"DEMO-59-01\", occurredOn: \"2026-11-20\", partner: \"CAF\", theme: FAMILY, helpKind: INFORMATION, resolvedOnSite: true, durationMinutes: 10 }, reason: \"R\") { id } }",
-    "mutation { createSurveyCampaign(input: { year: 2026, audience: \"USERS\", title: \"T\", opensOn: \"2026-01-01\", closesOn: \"2026-12-31\" }) { id } }",
+    "mutation { createSurveyCampaign(input: { year: 2026, audience: USERS, title: \"T\", opensOn: \"2026-01-01\", closesOn: \"2026-12-31\" }) { id } }",
     "mutation { issueSurveyCode(campaign: \"U3VydmV5Q2FtcGFpZ246MQ\", structure: \"DEMO-59-01\") }",
     "mutation { issueSurveyCodes(campaign: \"U3VydmV5Q2FtcGFpZ246MQ\", structure: \"DEMO-59-01\", count: 1) }",
     "mutation { answerAgentSurvey(campaign: \"U3VydmV5Q2FtcGFpZ246MQ\", structure: \"DEMO-59-01\", satisfaction: 3) }",

@@ -308,7 +308,7 @@ async fn annexes_and_amendments_extend_a_structures_effective_partners() {
     );
 
     // Extending a legacy MSAP convention: amendment 3 with its end date, and the flag.
-    let extend = "mutation($m: String!, $e: NaiveDate!) {
+    let extend = "mutation($m: String!, $e: Date!) {
         extendLegacyMsapConvention(structure: $m, endDate: $e) { amendments { number kind endDate structure { matricule } } } }";
     let bad = json!({ "m": third, "e": "2019-06-30" });
     refused(

@@ -298,8 +298,8 @@ async fn assessment_gap_referents_training_delays_and_satisfaction_come_from_the
     // Survey answers 5 and 3.
     let today = app.today();
     let create =
-        "mutation($y: Int!, $o: NaiveDate!, $c: NaiveDate!) { createSurveyCampaign(input: { year: $y,
-        audience: \"USERS\", title: \"T\", opensOn: $o, closesOn: $c }) { id } }";
+        "mutation($y: Int!, $o: Date!, $c: Date!) { createSurveyCampaign(input: { year: $y,
+        audience: USERS, title: \"T\", opensOn: $o, closesOn: $c }) { id } }";
     let window = json!({ "y": today.year(), "o": today.to_string(), "c": today.checked_add_days(Days::new(1)).expect("d").to_string() });
     let campaign =
         data(&app.query_as(ANCT, create, window).await)["createSurveyCampaign"]["id"].clone();

@@ -400,7 +400,7 @@ async fn mystery_visits_are_drawn_reproducibly_scored_by_their_visitor_and_publi
         "{assigned:?}"
     );
 
-    let record = "mutation($v: ID!, $on: NaiveDate!, $s: [MysteryScoreInput!]!) {
+    let record = "mutation($v: ID!, $on: Date!, $s: [MysteryScoreInput!]!) {
         recordMysteryVisit(visit: $v, visitedOn: $on, scores: $s, comment: \"Accueil souriant\") { meanScore } }";
     let items = [
         "WELCOME",

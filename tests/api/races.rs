@@ -120,7 +120,7 @@ async fn a_campaign_is_published_once_and_a_recorded_visit_keeps_its_visitor() {
     // visitor it was assigned to when it committed.
     grant(&app, OTHER_AUDITOR_T, Role::Auditor, ScopeArgs::default()).await;
     let assign = "mutation($v: ID!, $e: String!) { assignMysteryVisitor(visit: $v, visitor: $e) { assigned } }";
-    let record = "mutation($v: ID!, $on: NaiveDate!, $s: [MysteryScoreInput!]!) {
+    let record = "mutation($v: ID!, $on: Date!, $s: [MysteryScoreInput!]!) {
         recordMysteryVisit(visit: $v, visitedOn: $on, scores: $s) { meanScore } }";
     let scores: Vec<Value> = [
         "WELCOME",

@@ -1138,7 +1138,7 @@ pub fn scenario(app: &TestApp) -> Vec<Step> {
         step(
             "visit",
             AUDITOR,
-            "mutation($v: ID!, $on: NaiveDate!, $s: [MysteryScoreInput!]!) { recordMysteryVisit(visit: $v, visitedOn: $on, scores: $s, comment: \"Attente longue\") { id } }",
+            "mutation($v: ID!, $on: Date!, $s: [MysteryScoreInput!]!) { recordMysteryVisit(visit: $v, visitedOn: $on, scores: $s, comment: \"Attente longue\") { id } }",
             move |s, _| {
                 let scores: Vec<Value> = ["WELCOME", "WAITING_TIME", "LISTENING", "ANSWER_QUALITY", "FOLLOW_UP", "PREMISES"]
                     .iter()

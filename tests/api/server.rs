@@ -289,7 +289,7 @@ async fn the_complexity_limit_weighs_dashboard_figures_and_page_sizes() {
 #[tokio::test]
 async fn errors_raised_before_execution_carry_a_code() {
     let app = spawn_app().await;
-    let record = "mutation($d: NaiveDate!) { recordReportEntry(input: { structure: \"DEMO-59-01\",
+    let record = "mutation($d: Date!) { recordReportEntry(input: { structure: \"DEMO-59-01\",
         occurredOn: $d, partner: \"CAF\", theme: FAMILY, helpKind: REFERRAL,
         resolvedOnSite: true, durationMinutes: 5 }) { id } }";
     for (query, variables, code) in [

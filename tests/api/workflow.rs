@@ -141,7 +141,7 @@ pub fn refused(response: &Value, code: &str) {
 pub const PROPOSE: &str = "mutation($m: String!, $v: Int!, $sa: [SelfAssessmentInput!]!) {
     proposeLabel(structure: $m, expectedVersion: $v, selfAssessment: $sa) { labelStatus labelVersion }
 }";
-pub const SCHEDULE: &str = "mutation($m: String!, $v: Int!, $a: String!, $on: NaiveDate!) {
+pub const SCHEDULE: &str = "mutation($m: String!, $v: Int!, $a: String!, $on: Date!) {
     scheduleLabelAudit(structure: $m, expectedVersion: $v, auditor: $a, scheduledOn: $on) {
         labelStatus labelVersion labelApplications { priority audit { id priority } }
     }
@@ -155,7 +155,7 @@ pub const SUBMIT: &str = "mutation($a: ID!) {
 pub const APPROVE: &str = "mutation($m: String!, $v: Int!) {
     approveLabel(structure: $m, expectedVersion: $v) { labelStatus labelVersion }
 }";
-pub const LABEL: &str = "mutation($m: String!, $v: Int!, $d: NaiveDate!) {
+pub const LABEL: &str = "mutation($m: String!, $v: Int!, $d: Date!) {
     labelStructure(structure: $m, expectedVersion: $v, labelDate: $d) {
         invitationCode amendment { number kind structure { matricule } }
         structure { labelStatus labelVersion labelDate annex { signedOn } }

@@ -1,7 +1,7 @@
 //! `registerAgent`, `onboardStructure`, `organiseTrainingSession`, `enrolInTrainingSession`,
 //! `recordTrainingAttendance`.
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 
 use crate::domain::ids::{NodeType, internal_id};
 use crate::graphql::context::ContextExt;
@@ -44,9 +44,9 @@ pub struct TrainingSessionInput {
     /// Place or link.
     pub place: String,
     /// First day.
-    pub starts_on: NaiveDate,
+    pub starts_on: Date,
     /// Last day.
-    pub ends_on: NaiveDate,
+    pub ends_on: Date,
     /// Half-days in person it counts for (0 for a webinar).
     pub half_days: i32,
     /// Code of the partner giving it.
@@ -71,8 +71,8 @@ impl AgentMutation {
     async fn register_agent(
         &self,
         ctx: &Context<'_>,
-        structure: String,
-        input: AgentInputObject,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
+        #[graphql(desc = "What to create or change.")] input: AgentInputObject,
     ) -> Result<Agent> {
         let r = ctx.request();
         let actor = ctx.actor()?;
@@ -91,8 +91,8 @@ impl AgentMutation {
     async fn onboard_structure(
         &self,
         ctx: &Context<'_>,
-        code: String,
-        agents: Vec<AgentInputObject>,
+        #[graphql(desc = "The structure's single-use onboarding code.")] code: String,
+        #[graphql(desc = "The structure's agents to register.")] agents: Vec<AgentInputObject>,
     ) -> Result<OnboardingPayload> {
         let r = ctx.request();
         let list = agents.into_iter().map(AgentInput::from).collect();
@@ -112,7 +112,7 @@ impl AgentMutation {
     async fn organise_training_session(
         &self,
         ctx: &Context<'_>,
-        input: TrainingSessionInput,
+        #[graphql(desc = "What to create or change.")] input: TrainingSessionInput,
         #[graphql(
             desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
         )]
@@ -123,8 +123,8 @@ impl AgentMutation {
             module: input.module,
             department: input.department,
             place: input.place,
-            starts_on: input.starts_on,
-            ends_on: input.ends_on,
+            starts_on: input.starts_on.into(),
+            ends_on: input.ends_on.into(),
             half_days: input.half_days,
             trainer_partner: input.trainer_partner,
             capacity: input.capacity,
@@ -143,8 +143,8 @@ impl AgentMutation {
     async fn enrol_in_training_session(
         &self,
         ctx: &Context<'_>,
-        session: ID,
-        agent: ID,
+        #[graphql(desc = "Id of the training session.")] session: ID,
+        #[graphql(desc = "Id of the agent.")] agent: ID,
     ) -> Result<TrainingSession> {
         let r = ctx.request();
         let actor = ctx.actor()?;
@@ -158,9 +158,9 @@ impl AgentMutation {
     async fn record_training_attendance(
         &self,
         ctx: &Context<'_>,
-        session: ID,
-        agent: ID,
-        attended: bool,
+        #[graphql(desc = "Id of the training session.")] session: ID,
+        #[graphql(desc = "Id of the agent.")] agent: ID,
+        #[graphql(desc = "Whether the agent attended the session.")] attended: bool,
     ) -> Result<Agent> {
         let r = ctx.request();
         let actor = ctx.actor()?;

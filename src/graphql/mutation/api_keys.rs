@@ -34,7 +34,7 @@ impl ApiKeyMutation {
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
-        input: CreateApiKeyInput,
+        #[graphql(desc = "What to create or change.")] input: CreateApiKeyInput,
     ) -> Result<CreatedApiKey> {
         let scope = ScopeArgs {
             department: input.department,
@@ -66,7 +66,11 @@ impl ApiKeyMutation {
     }
 
     /// Revokes an API key: it stops working at once. ANCT only.
-    async fn revoke_api_key(&self, ctx: &Context<'_>, name: String) -> Result<ApiKey> {
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Name of the key.")] name: String,
+    ) -> Result<ApiKey> {
         let row = api_keys::revoke_as(ctx.caller()?, &name, &ctx.request().clock).await?;
         let listed = api_keys::listed(ctx.caller()?).await?;
         Ok(ApiKey(

@@ -1,7 +1,7 @@
 //! `draftConvention`, `signConvention`, `concludeConvention`, `addConventionPartner`,
 //! `addAnnex`, `extendLegacyMsapConvention`.
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, InputObject, Object, Result};
-use chrono::NaiveDate;
 
 use crate::domain::enums::Carrier;
 use crate::graphql::context::ContextExt;
@@ -33,8 +33,8 @@ impl ConventionMutation {
     async fn draft_convention(
         &self,
         ctx: &Context<'_>,
-        department: String,
-        title: String,
+        #[graphql(desc = "INSEE code of the department, e.g. `59` or `2A`.")] department: String,
+        #[graphql(desc = "Title of the convention.")] title: String,
     ) -> Result<Convention> {
         let record =
             conventions::draft(ctx.caller()?, &department, &title, &ctx.request().clock).await?;
@@ -45,8 +45,8 @@ impl ConventionMutation {
     async fn sign_convention(
         &self,
         ctx: &Context<'_>,
-        department: String,
-        partner: String,
+        #[graphql(desc = "INSEE code of the department, e.g. `59` or `2A`.")] department: String,
+        #[graphql(desc = "Code of the partner, e.g. `CAF`.")] partner: String,
     ) -> Result<Convention> {
         let record =
             conventions::sign(ctx.caller()?, &department, &partner, &ctx.request().clock).await?;
@@ -58,7 +58,7 @@ impl ConventionMutation {
     async fn conclude_convention(
         &self,
         ctx: &Context<'_>,
-        department: String,
+        #[graphql(desc = "INSEE code of the department, e.g. `59` or `2A`.")] department: String,
     ) -> Result<Convention> {
         let record =
             conventions::conclude(ctx.caller()?, &department, &ctx.request().clock).await?;
@@ -69,8 +69,8 @@ impl ConventionMutation {
     async fn add_convention_partner(
         &self,
         ctx: &Context<'_>,
-        department: String,
-        partner: String,
+        #[graphql(desc = "INSEE code of the department, e.g. `59` or `2A`.")] department: String,
+        #[graphql(desc = "Code of the partner, e.g. `CAF`.")] partner: String,
     ) -> Result<Convention> {
         let record =
             conventions::add_partner(ctx.caller()?, &department, &partner, &ctx.request().clock)
@@ -79,7 +79,11 @@ impl ConventionMutation {
     }
 
     /// Adds a structure's annex: part of a draft, or by an amendment once signed.
-    async fn add_annex(&self, ctx: &Context<'_>, input: AnnexInputObject) -> Result<Convention> {
+    async fn add_annex(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to create or change.")] input: AnnexInputObject,
+    ) -> Result<Convention> {
         let input = AnnexInput {
             structure: input.structure,
             functioning: input.functioning,
@@ -95,13 +99,13 @@ impl ConventionMutation {
     async fn extend_legacy_msap_convention(
         &self,
         ctx: &Context<'_>,
-        structure: String,
-        end_date: NaiveDate,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
+        #[graphql(desc = "New end date of the legacy MSAP convention.")] end_date: Date,
     ) -> Result<Convention> {
         let record = conventions::extend_legacy_msap(
             ctx.caller()?,
             &structure,
-            end_date,
+            end_date.into(),
             &ctx.request().clock,
         )
         .await?;

@@ -1,6 +1,6 @@
 //! `loadCriteriaFramework`.
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, InputObject, Object, Result};
-use chrono::NaiveDate;
 
 use crate::graphql::context::ContextExt;
 use crate::graphql::types::CriteriaFramework;
@@ -32,7 +32,7 @@ pub struct LoadCriteriaFrameworkInput {
     /// Title and source.
     pub label: String,
     /// First day it applies.
-    pub effective_from: NaiveDate,
+    pub effective_from: Date,
     /// Its criteria, in grid order (1 to 100).
     pub criteria: Vec<CriterionInput>,
 }
@@ -44,13 +44,13 @@ impl CriteriaMutation {
     async fn load_criteria_framework(
         &self,
         ctx: &Context<'_>,
-        input: LoadCriteriaFrameworkInput,
+        #[graphql(desc = "What to create or change.")] input: LoadCriteriaFrameworkInput,
     ) -> Result<CriteriaFramework> {
         let request = ctx.request();
         let new = NewFramework {
             version: input.version,
             label: input.label,
-            effective_from: input.effective_from,
+            effective_from: input.effective_from.into(),
             criteria: input
                 .criteria
                 .into_iter()

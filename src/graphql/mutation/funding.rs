@@ -32,7 +32,7 @@ impl FundingMutation {
     async fn grant_funding(
         &self,
         ctx: &Context<'_>,
-        input: GrantFundingInput,
+        #[graphql(desc = "What to create or change.")] input: GrantFundingInput,
     ) -> Result<FundingGrant> {
         let request = GrantRequest {
             structure: input.structure,

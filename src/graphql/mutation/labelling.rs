@@ -1,8 +1,8 @@
 //! The label workflow (R-01..R-08): `proposeLabel`, `scheduleLabelAudit`,
 //! `recordAuditResult`, `submitAudit`, `approveLabel`, `labelStructure`, `withdrawLabel`.
 //! Structure steps name the `labelVersion` the caller saw (`expectedVersion`).
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 
 use crate::domain::ids::{NodeType, decode};
 use crate::error::AppError;
@@ -51,9 +51,16 @@ impl LabelMutation {
     async fn propose_label(
         &self,
         ctx: &Context<'_>,
-        structure: String,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
+        #[graphql(
+            desc = "The structure's `labelVersion` as the caller last read it: the change is refused (`CONFLICT`) if it has moved since."
+        )]
         expected_version: i32,
+        #[graphql(desc = "The structure's self-assessment, criterion by criterion.")]
         self_assessment: Vec<SelfAssessmentInput>,
+        #[graphql(
+            desc = "Whether the structure was a Maison de services au public (MSAP) before."
+        )]
         legacy_msap: Option<bool>,
     ) -> Result<Structure> {
         let declared = self_assessment
@@ -80,17 +87,20 @@ impl LabelMutation {
     async fn schedule_label_audit(
         &self,
         ctx: &Context<'_>,
-        structure: String,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
+        #[graphql(
+            desc = "The structure's `labelVersion` as the caller last read it: the change is refused (`CONFLICT`) if it has moved since."
+        )]
         expected_version: i32,
-        auditor: String,
-        scheduled_on: NaiveDate,
+        #[graphql(desc = "E-mail of the auditor assigned to the audit.")] auditor: String,
+        #[graphql(desc = "Date of the audit.")] scheduled_on: Date,
     ) -> Result<Structure> {
         let row = labelling::schedule_audit(
             ctx.caller()?,
             &structure,
             expected_version,
             &auditor,
-            scheduled_on,
+            scheduled_on.into(),
             &ctx.request().clock,
         )
         .await?;
@@ -101,10 +111,10 @@ impl LabelMutation {
     async fn record_audit_result(
         &self,
         ctx: &Context<'_>,
-        audit: ID,
-        criterion: String,
-        met: bool,
-        remark: Option<String>,
+        #[graphql(desc = "Id of the label audit.")] audit: ID,
+        #[graphql(desc = "Criterion code, `C01` to `C30`.")] criterion: String,
+        #[graphql(desc = "Whether the criterion is met.")] met: bool,
+        #[graphql(desc = "The auditor's remark, if any.")] remark: Option<String>,
     ) -> Result<LabelAudit> {
         let id = audit_id(&audit)?;
         let row = labelling::record_result(
@@ -121,7 +131,11 @@ impl LabelMutation {
 
     /// The assigned auditor submits the audit: passed only if every mandatory criterion is
     /// met, else failed with the unmet ones as reasons.
-    async fn submit_audit(&self, ctx: &Context<'_>, audit: ID) -> Result<LabelAudit> {
+    async fn submit_audit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the label audit.")] audit: ID,
+    ) -> Result<LabelAudit> {
         let id = audit_id(&audit)?;
         let row = labelling::submit(ctx.caller()?, id, &ctx.request().clock).await?;
         Ok(LabelAudit(row))
@@ -131,7 +145,10 @@ impl LabelMutation {
     async fn approve_label(
         &self,
         ctx: &Context<'_>,
-        structure: String,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
+        #[graphql(
+            desc = "The structure's `labelVersion` as the caller last read it: the change is refused (`CONFLICT`) if it has moved since."
+        )]
         expected_version: i32,
     ) -> Result<Structure> {
         let row = labelling::approve(
@@ -149,15 +166,18 @@ impl LabelMutation {
     async fn label_structure(
         &self,
         ctx: &Context<'_>,
-        structure: String,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
+        #[graphql(
+            desc = "The structure's `labelVersion` as the caller last read it: the change is refused (`CONFLICT`) if it has moved since."
+        )]
         expected_version: i32,
-        label_date: NaiveDate,
+        #[graphql(desc = "Date the label takes effect.")] label_date: Date,
     ) -> Result<LabelStructurePayload> {
         let labelled = labelling::label(
             ctx.caller()?,
             &structure,
             expected_version,
-            label_date,
+            label_date.into(),
             &ctx.request().clock,
         )
         .await?;
@@ -172,9 +192,12 @@ impl LabelMutation {
     async fn withdraw_label(
         &self,
         ctx: &Context<'_>,
-        structure: String,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
+        #[graphql(
+            desc = "The structure's `labelVersion` as the caller last read it: the change is refused (`CONFLICT`) if it has moved since."
+        )]
         expected_version: i32,
-        reason: String,
+        #[graphql(desc = "Why (kept in the audit log).")] reason: String,
     ) -> Result<Structure> {
         let row = labelling::withdraw(
             ctx.caller()?,

@@ -26,7 +26,7 @@ impl PartnerMutation {
     async fn create_local_partner(
         &self,
         ctx: &Context<'_>,
-        input: CreateLocalPartnerInput,
+        #[graphql(desc = "What to create or change.")] input: CreateLocalPartnerInput,
     ) -> Result<Partner> {
         let request = ctx.request();
         let new = NewLocalPartner {

@@ -1,9 +1,10 @@
 //! Surveys and mystery visits: `createSurveyCampaign`, `issueSurveyCode`,
 //! `answerSurvey` (public, with a code), `answerAgentSurvey`, `createMysteryCampaign`,
 //! `assignMysteryVisitor`, `recordMysteryVisit`, `publishMysteryCampaign`.
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::NaiveDate;
 
+use crate::domain::enums::SurveyAudience;
 use crate::domain::ids::{NodeType, internal_id};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
@@ -19,14 +20,14 @@ pub struct QualityMutation;
 pub struct SurveyCampaignInput {
     /// Year.
     pub year: i32,
-    /// `USERS` or `AGENTS`.
-    pub audience: String,
+    /// Whom the survey asks.
+    pub audience: SurveyAudience,
     /// Title.
     pub title: String,
     /// First day answers are taken.
-    pub opens_on: NaiveDate,
+    pub opens_on: Date,
     /// Last day.
-    pub closes_on: NaiveDate,
+    pub closes_on: Date,
 }
 
 /// A mystery-visit campaign to draw.
@@ -57,7 +58,7 @@ impl QualityMutation {
     async fn create_survey_campaign(
         &self,
         ctx: &Context<'_>,
-        input: SurveyCampaignInput,
+        #[graphql(desc = "What to create or change.")] input: SurveyCampaignInput,
         #[graphql(
             desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
         )]
@@ -66,10 +67,10 @@ impl QualityMutation {
         let r = ctx.request();
         let new = surveys::NewCampaign {
             year: input.year,
-            audience: input.audience,
+            audience: crate::domain::enums::db_name(input.audience).to_owned(),
             title: input.title,
-            opens_on: input.opens_on,
-            closes_on: input.closes_on,
+            opens_on: input.opens_on.into(),
+            closes_on: input.closes_on.into(),
         };
         let actor = ctx.actor()?;
         let create = async {
@@ -87,8 +88,8 @@ impl QualityMutation {
     async fn issue_survey_code(
         &self,
         ctx: &Context<'_>,
-        campaign: ID,
-        structure: String,
+        #[graphql(desc = "Id of the campaign.")] campaign: ID,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
     ) -> Result<String> {
         let r = ctx.request();
         let actor = ctx.actor()?;
@@ -106,9 +107,9 @@ impl QualityMutation {
     async fn issue_survey_codes(
         &self,
         ctx: &Context<'_>,
-        campaign: ID,
-        structure: String,
-        count: i32,
+        #[graphql(desc = "Id of the campaign.")] campaign: ID,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
+        #[graphql(desc = "How many codes to issue.")] count: i32,
     ) -> Result<Vec<String>> {
         let r = ctx.request();
         let actor = ctx.actor()?;
@@ -121,9 +122,14 @@ impl QualityMutation {
     async fn answer_survey(
         &self,
         ctx: &Context<'_>,
-        code: String,
-        satisfaction: i32,
-        recommend: Option<bool>,
+        #[graphql(desc = "The single-use code printed for the structure.")] code: String,
+        #[graphql(desc = "Satisfaction from 1 (not at all) to 5 (very).")] satisfaction: i32,
+        #[graphql(desc = "Whether the user would recommend the structure.")] recommend: Option<
+            bool,
+        >,
+        #[graphql(
+            desc = "A free comment, if any (personal data: kept as the retention rules say)."
+        )]
         comment: Option<String>,
         #[graphql(
             desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
@@ -155,10 +161,10 @@ impl QualityMutation {
     async fn answer_agent_survey(
         &self,
         ctx: &Context<'_>,
-        campaign: ID,
-        structure: String,
-        satisfaction: i32,
-        comment: Option<String>,
+        #[graphql(desc = "Id of the campaign.")] campaign: ID,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
+        #[graphql(desc = "Satisfaction from 1 (not at all) to 5 (very).")] satisfaction: i32,
+        #[graphql(desc = "A free comment, if any.")] comment: Option<String>,
         #[graphql(
             desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
         )]
@@ -188,7 +194,7 @@ impl QualityMutation {
     async fn create_mystery_campaign(
         &self,
         ctx: &Context<'_>,
-        input: MysteryCampaignInput,
+        #[graphql(desc = "What to create or change.")] input: MysteryCampaignInput,
         #[graphql(
             desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
         )]
@@ -214,8 +220,8 @@ impl QualityMutation {
     async fn assign_mystery_visitor(
         &self,
         ctx: &Context<'_>,
-        visit: ID,
-        visitor: String,
+        #[graphql(desc = "Id of the mystery visit.")] visit: ID,
+        #[graphql(desc = "E-mail of the mystery visitor.")] visitor: String,
     ) -> Result<MysteryVisit> {
         let r = ctx.request();
         let actor = ctx.actor()?;
@@ -229,10 +235,10 @@ impl QualityMutation {
     async fn record_mystery_visit(
         &self,
         ctx: &Context<'_>,
-        visit: ID,
-        visited_on: NaiveDate,
-        scores: Vec<MysteryScoreInput>,
-        comment: Option<String>,
+        #[graphql(desc = "Id of the mystery visit.")] visit: ID,
+        #[graphql(desc = "Date of the visit.")] visited_on: Date,
+        #[graphql(desc = "Score of each criterion of the visit.")] scores: Vec<MysteryScoreInput>,
+        #[graphql(desc = "The visitor's comment, if any.")] comment: Option<String>,
     ) -> Result<MysteryVisit> {
         let r = ctx.request();
         let actor = ctx.actor()?;
@@ -241,7 +247,7 @@ impl QualityMutation {
         let row = mystery::record(
             r.caller(actor),
             id,
-            visited_on,
+            visited_on.into(),
             scores,
             comment,
             &ctx.request().clock,
@@ -254,7 +260,7 @@ impl QualityMutation {
     async fn publish_mystery_campaign(
         &self,
         ctx: &Context<'_>,
-        campaign: ID,
+        #[graphql(desc = "Id of the campaign.")] campaign: ID,
     ) -> Result<MysteryCampaign> {
         let r = ctx.request();
         let actor = ctx.actor()?;

@@ -56,7 +56,7 @@ impl ReferentMutation {
     async fn create_referent(
         &self,
         ctx: &Context<'_>,
-        input: ReferentInputObject,
+        #[graphql(desc = "What to create or change.")] input: ReferentInputObject,
         #[graphql(
             desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
         )]
@@ -76,8 +76,8 @@ impl ReferentMutation {
     async fn update_referent(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: ReferentInputObject,
+        #[graphql(desc = "Id of the referent.")] id: ID,
+        #[graphql(desc = "What to create or change.")] input: ReferentInputObject,
     ) -> Result<Referent> {
         let id = referent_id(&id)?;
         let row = referents::update(ctx.caller()?, id, input.into(), &ctx.request().clock).await?;
@@ -85,7 +85,11 @@ impl ReferentMutation {
     }
 
     /// Removes a referent; returns its id.
-    async fn delete_referent(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn delete_referent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the referent.")] id: ID,
+    ) -> Result<ID> {
         let key = referent_id(&id)?;
         referents::delete(ctx.caller()?, key, &ctx.request().clock).await?;
         Ok(id)

@@ -1,6 +1,6 @@
 //! `recordReportEntry`, `correctReportEntry`.
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::NaiveDate;
 
 use crate::domain::ids::{NodeType, internal_id};
 use crate::domain::reporting::{HelpKind, LifeSituation, ReportTheme};
@@ -17,7 +17,7 @@ pub struct ReportEntryInput {
     /// The structure's matricule.
     pub structure: String,
     /// When it was handled (within the last year).
-    pub occurred_on: NaiveDate,
+    pub occurred_on: Date,
     /// The partner concerned (code).
     pub partner: String,
     /// Theme.
@@ -36,7 +36,7 @@ impl From<ReportEntryInput> for EntryInput {
     fn from(i: ReportEntryInput) -> Self {
         Self {
             structure: i.structure,
-            occurred_on: i.occurred_on,
+            occurred_on: i.occurred_on.into(),
             partner: i.partner,
             theme: i.theme,
             life_situation: i.life_situation,
@@ -53,7 +53,7 @@ impl ReportingMutation {
     async fn record_report_entry(
         &self,
         ctx: &Context<'_>,
-        input: ReportEntryInput,
+        #[graphql(desc = "What to create or change.")] input: ReportEntryInput,
         #[graphql(
             desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
         )]
@@ -74,9 +74,9 @@ impl ReportingMutation {
     async fn correct_report_entry(
         &self,
         ctx: &Context<'_>,
-        entry: ID,
-        input: ReportEntryInput,
-        reason: String,
+        #[graphql(desc = "Id of the report entry to correct.")] entry: ID,
+        #[graphql(desc = "The entry as it should read.")] input: ReportEntryInput,
+        #[graphql(desc = "Why (kept in the audit log).")] reason: String,
         #[graphql(
             desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
         )]

@@ -75,7 +75,7 @@ impl SupportMutation {
     async fn send_support_request(
         &self,
         ctx: &Context<'_>,
-        input: SupportRequestInput,
+        #[graphql(desc = "What to create or change.")] input: SupportRequestInput,
         #[graphql(
             desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
         )]
@@ -109,9 +109,10 @@ impl SupportMutation {
     async fn write_support_message(
         &self,
         ctx: &Context<'_>,
-        request: ID,
-        body: String,
-        #[graphql(default)] attachments: Vec<AttachmentInputObject>,
+        #[graphql(desc = "Id of the Administration+ request.")] request: ID,
+        #[graphql(desc = "The message.")] body: String,
+        #[graphql(default, desc = "Files attached to the message (base64), if any.")]
+        attachments: Vec<AttachmentInputObject>,
         #[graphql(
             desc = "A key of the client's choosing (a UUID): a retry with the same key and arguments returns what the first call created instead of creating it twice."
         )]
@@ -137,7 +138,7 @@ impl SupportMutation {
     async fn close_support_request(
         &self,
         ctx: &Context<'_>,
-        request: ID,
+        #[graphql(desc = "Id of the Administration+ request.")] request: ID,
     ) -> Result<SupportRequest> {
         let r = ctx.request();
         let actor = ctx.actor()?;
@@ -150,7 +151,7 @@ impl SupportMutation {
     async fn reopen_support_request(
         &self,
         ctx: &Context<'_>,
-        request: ID,
+        #[graphql(desc = "Id of the Administration+ request.")] request: ID,
     ) -> Result<SupportRequest> {
         let r = ctx.request();
         let actor = ctx.actor()?;

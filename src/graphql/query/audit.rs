@@ -45,9 +45,12 @@ impl AuditQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "Page size: 1 to 100, 20 when absent.")] first: Option<i32>,
+        #[graphql(desc = "`pageInfo.endCursor` of the previous page; the first page when absent.")]
         after: Option<String>,
-        filter: Option<AuditFilterInput>,
+        #[graphql(desc = "Filters; all the given ones must hold.")] filter: Option<
+            AuditFilterInput,
+        >,
     ) -> Result<Connection<String, AuditEntry, AuditConnectionFields, EmptyFields>> {
         let actor = ctx.actor()?;
         let page = PageRequest::parse(CONNECTION, first, after)?;

@@ -39,7 +39,9 @@ impl CriteriaQuery {
     async fn criteria_framework(
         &self,
         ctx: &Context<'_>,
-        version: Option<String>,
+        #[graphql(desc = "Version of the criteria framework, e.g. `2019`.")] version: Option<
+            String,
+        >,
     ) -> Result<Option<CriteriaFramework>> {
         let found = Self::all(ctx).await?.into_iter().find(|f| match &version {
             Some(version) => &f.version == version,

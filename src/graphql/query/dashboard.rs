@@ -1,7 +1,8 @@
 //! `dashboard`: figures of the caller's slice of the network, computed by the database.
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 
+use crate::domain::enums::SurveyAudience;
 use crate::domain::mystery;
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
@@ -15,9 +16,9 @@ pub struct DashboardQuery;
 #[derive(InputObject, Default)]
 pub struct DashboardFilterInput {
     /// From this day (inclusive).
-    pub from: Option<NaiveDate>,
+    pub from: Option<Date>,
     /// To this day (inclusive).
-    pub to: Option<NaiveDate>,
+    pub to: Option<Date>,
     /// In these departments (within your slice).
     pub departments: Option<Vec<String>>,
     /// About this partner (code).
@@ -27,33 +28,55 @@ pub struct DashboardFilterInput {
 /// A key and a count.
 #[derive(SimpleObject)]
 pub struct DashboardCount {
-    /// What is counted.
+    /// What is counted: a month (`2026-03`), a partner's or a department's code, a theme, a
+    /// status, a criterion, a kind of funding.
     pub key: String,
+    /// The key in words: the partner's or the department's name; the key itself otherwise.
+    pub label: String,
     /// How many (euros for funding).
     pub count: i64,
 }
 
+/// Counts whose key speaks for itself.
 fn keyed(counts: Vec<Count>) -> Vec<DashboardCount> {
     counts
         .into_iter()
         .map(|c| DashboardCount {
+            label: c.key.clone(),
             key: c.key,
             count: c.count,
         })
         .collect()
 }
 
-/// Partner ids as codes.
+/// Partner ids as codes, named.
 fn by_code(counts: Vec<Count>, reference: &Snapshot) -> Vec<DashboardCount> {
     counts
         .into_iter()
-        .map(|c| DashboardCount {
-            key: c
+        .map(|c| {
+            let partner = c
                 .key
                 .parse()
                 .ok()
-                .and_then(|id| reference.partner_by_id(id))
-                .map_or(c.key.clone(), |p| p.code.clone()),
+                .and_then(|id| reference.partner_by_id(id));
+            DashboardCount {
+                key: partner.map_or(c.key.clone(), |p| p.code.clone()),
+                label: partner.map_or(c.key.clone(), |p| p.name.clone()),
+                count: c.count,
+            }
+        })
+        .collect()
+}
+
+/// Department codes, named.
+fn by_department(counts: Vec<Count>, reference: &Snapshot) -> Vec<DashboardCount> {
+    counts
+        .into_iter()
+        .map(|c| DashboardCount {
+            label: reference
+                .department(&c.key)
+                .map_or(c.key.clone(), |d| d.name.clone()),
+            key: c.key,
             count: c.count,
         })
         .collect()
@@ -154,8 +177,8 @@ pub struct DelayFigure {
 /// Survey satisfaction of one audience.
 #[derive(SimpleObject)]
 pub struct SatisfactionFigure {
-    /// `USERS` or `AGENTS`.
-    pub audience: String,
+    /// Whom the survey asked.
+    pub audience: SurveyAudience,
     /// Answers.
     pub answers: i64,
     /// Mean satisfaction, 1 to 5.
@@ -223,6 +246,7 @@ impl Dashboard {
     }
 }
 
+/// The figures of the caller's slice.
 #[Object]
 impl Dashboard {
     /// Departments of the slice; null for the whole country.
@@ -258,7 +282,7 @@ impl Dashboard {
             by_month: keyed(figures.by_month),
             by_partner: by_code(figures.by_partner, &reference),
             by_theme: keyed(figures.by_theme),
-            by_department: keyed(figures.by_department),
+            by_department: by_department(figures.by_department, &reference),
         })
     }
 
@@ -340,7 +364,8 @@ impl Dashboard {
         let _turn = ctx.request().figures.take().await;
         let rows =
             dashboard::missing_referents(&ctx.request().db, &self.scope, &self.filter).await?;
-        Ok(keyed(rows))
+        let reference = ctx.request().reference.snapshot().await?;
+        Ok(by_department(rows, &reference))
     }
 
     /// Agents and how many are qualified (not for operators).
@@ -390,12 +415,14 @@ impl Dashboard {
         let rows = dashboard::satisfaction(&r.db, &self.scope, &self.filter, &reference).await?;
         Ok(Some(
             rows.into_iter()
-                .map(|s| SatisfactionFigure {
-                    audience: s.audience,
-                    answers: s.answers,
-                    mean: s.mean,
+                .map(|s| {
+                    Ok(SatisfactionFigure {
+                        audience: crate::graphql::types::stored("survey audience", &s.audience)?,
+                        answers: s.answers,
+                        mean: s.mean,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, crate::error::AppError>>()?,
         ))
     }
 
@@ -480,7 +507,9 @@ impl DashboardQuery {
     async fn dashboard(
         &self,
         ctx: &Context<'_>,
-        filter: Option<DashboardFilterInput>,
+        #[graphql(desc = "Filters; all the given ones must hold.")] filter: Option<
+            DashboardFilterInput,
+        >,
     ) -> Result<Option<Dashboard>> {
         let actor = ctx.actor()?;
         let scope = DashboardScope::of(actor)?;
@@ -503,8 +532,8 @@ impl DashboardQuery {
             None => None,
         };
         let filter = DashboardFilter {
-            from: input.from,
-            to: input.to,
+            from: input.from.map(Into::into),
+            to: input.to.map(Into::into),
             departments: input.departments,
             partner,
         };

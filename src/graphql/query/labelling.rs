@@ -12,6 +12,19 @@ pub struct LabellingQuery;
 
 const AUDITS: &str = "labelAudits";
 
+/// What `labelAudits` adds to a page.
+pub struct LabelAuditConnectionFields {
+    pending: bool,
+}
+
+#[Object]
+impl LabelAuditConnectionFields {
+    /// Number of audits matching (all pages).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(labelling::audits_count(ctx.caller()?, self.pending).await?)
+    }
+}
+
 #[Object]
 impl LabellingQuery {
     /// The framework convention of a department: everyone working there (NOT_FOUND when it
@@ -19,7 +32,7 @@ impl LabellingQuery {
     async fn convention(
         &self,
         ctx: &Context<'_>,
-        department: String,
+        #[graphql(desc = "INSEE code of the department, e.g. `59` or `2A`.")] department: String,
     ) -> Result<Option<Convention>> {
         let record = conventions::of_department(ctx.caller()?, &department).await?;
         Ok(Some(Convention(record)))
@@ -31,14 +44,17 @@ impl LabellingQuery {
     async fn label_audits(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "Page size: 1 to 100, 20 when absent.")] first: Option<i32>,
+        #[graphql(desc = "`pageInfo.endCursor` of the previous page; the first page when absent.")]
         after: Option<String>,
-        #[graphql(default)] pending: bool,
-    ) -> Result<Connection<String, LabelAudit, EmptyFields, EmptyFields>> {
+        #[graphql(default, desc = "Only the audits whose result is not submitted yet.")]
+        pending: bool,
+    ) -> Result<Connection<String, LabelAudit, LabelAuditConnectionFields, EmptyFields>> {
         let page = PageRequest::parse(AUDITS, first, after)?;
         let (rows, has_next) =
             labelling::audits_page(ctx.caller()?, pending, page.after, page.limit).await?;
-        Ok(page.connection(rows, has_next, EmptyFields, |a| a.id, LabelAudit))
+        let fields = LabelAuditConnectionFields { pending };
+        Ok(page.connection(rows, has_next, fields, |a| a.id, LabelAudit))
     }
 
     /// The national funding envelopes and what is left (ANCT and prefectures).

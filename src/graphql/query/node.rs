@@ -19,7 +19,11 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// The object with this global id, if the caller may see it (NOT_FOUND otherwise).
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the object, as `id` fields give it.")] id: ID,
+    ) -> Result<Option<Node>> {
         ctx.actor()?;
         let Some((node_type, key)) = decode(&id) else {
             return Err(AppError::not_found("node", &id).into());

@@ -23,7 +23,9 @@ impl PartnerQuery {
     async fn partners(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PartnerFilterInput>,
+        #[graphql(desc = "Filters; all the given ones must hold.")] filter: Option<
+            PartnerFilterInput,
+        >,
     ) -> Result<Vec<Partner>> {
         ctx.actor()?;
         let filter = filter.unwrap_or_default();
@@ -36,7 +38,11 @@ impl PartnerQuery {
     }
 
     /// The partner with this code ("CAF").
-    async fn partner(&self, ctx: &Context<'_>, code: String) -> Result<Option<Partner>> {
+    async fn partner(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Code of the partner, e.g. `CAF`.")] code: String,
+    ) -> Result<Option<Partner>> {
         let row = partners::by_code(ctx.caller()?, &code).await?;
         Ok(Some(Partner(row)))
     }

@@ -18,7 +18,11 @@ impl ReferenceQuery {
     }
 
     /// The department with this INSEE code ("59", "2A").
-    async fn department(&self, ctx: &Context<'_>, code: String) -> Result<Option<Department>> {
+    async fn department(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "INSEE code of the department, e.g. `59` or `2A`.")] code: String,
+    ) -> Result<Option<Department>> {
         let row = reference::department(ctx.caller()?, &code).await?;
         Ok(Some(Department(row)))
     }

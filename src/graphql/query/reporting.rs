@@ -1,7 +1,7 @@
 //! `reportEntries`, `reportingSuggestions`.
+use crate::graphql::scalars::Date;
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use strum::IntoEnumIterator;
 
 use crate::domain::reporting::{self, HelpKind, LifeSituation, ReportTheme};
@@ -23,9 +23,9 @@ pub struct ReportEntryFilterInput {
     /// Of this structure (matricule).
     pub structure: Option<String>,
     /// Handled on or after.
-    pub from: Option<NaiveDate>,
+    pub from: Option<Date>,
     /// Handled on or before.
-    pub to: Option<NaiveDate>,
+    pub to: Option<Date>,
     /// Include entries replaced by a correction.
     #[graphql(default)]
     pub include_superseded: bool,
@@ -65,9 +65,12 @@ impl ReportingQuery {
     async fn report_entries(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "Page size: 1 to 100, 20 when absent.")] first: Option<i32>,
+        #[graphql(desc = "`pageInfo.endCursor` of the previous page; the first page when absent.")]
         after: Option<String>,
-        filter: Option<ReportEntryFilterInput>,
+        #[graphql(desc = "Filters; all the given ones must hold.")] filter: Option<
+            ReportEntryFilterInput,
+        >,
     ) -> Result<Connection<String, ReportEntry, ReportEntryConnectionFields, EmptyFields>> {
         let r = ctx.request();
         let actor = ctx.actor()?;
@@ -79,8 +82,8 @@ impl ReportingQuery {
         };
         let filter = EntryFilter {
             structure_id,
-            from: input.from,
-            to: input.to,
+            from: input.from.map(Into::into),
+            to: input.to.map(Into::into),
             include_superseded: input.include_superseded,
         };
         let (rows, has_next) =
@@ -93,8 +96,8 @@ impl ReportingQuery {
     async fn reporting_suggestions(
         &self,
         ctx: &Context<'_>,
-        structure: String,
-        partner: Option<String>,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] structure: String,
+        #[graphql(desc = "Code of a partner, to suggest its themes only.")] partner: Option<String>,
     ) -> Result<Option<ReportingSuggestions>> {
         let r = ctx.request();
         let actor = ctx.actor()?;

@@ -96,9 +96,12 @@ impl StructureQuery {
     async fn structures(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "Page size: 1 to 100, 20 when absent.")] first: Option<i32>,
+        #[graphql(desc = "`pageInfo.endCursor` of the previous page; the first page when absent.")]
         after: Option<String>,
-        filter: Option<StructureFilterInput>,
+        #[graphql(desc = "Filters; all the given ones must hold.")] filter: Option<
+            StructureFilterInput,
+        >,
     ) -> Result<Connection<String, Structure, StructureConnectionFields, EmptyFields>> {
         let actor = ctx.actor()?;
         let page = PageRequest::parse(CONNECTION, first, after)?;
@@ -112,7 +115,11 @@ impl StructureQuery {
     }
 
     /// The structure with this matricule, if the caller may see it (NOT_FOUND otherwise).
-    async fn structure(&self, ctx: &Context<'_>, matricule: String) -> Result<Option<Structure>> {
+    async fn structure(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Matricule of the structure, e.g. `DEMO-59-01`.")] matricule: String,
+    ) -> Result<Option<Structure>> {
         let row = structures::by_matricule(ctx.caller()?, &matricule).await?;
         Ok(Some(Structure(row)))
     }

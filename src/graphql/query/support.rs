@@ -34,9 +34,10 @@ impl SupportQuery {
     async fn support_requests(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "Page size: 1 to 100, 20 when absent.")] first: Option<i32>,
+        #[graphql(desc = "`pageInfo.endCursor` of the previous page; the first page when absent.")]
         after: Option<String>,
-        #[graphql(default)] late: bool,
+        #[graphql(default, desc = "Only the requests past their answer deadline.")] late: bool,
     ) -> Result<Connection<String, SupportRequest, SupportConnectionFields, EmptyFields>> {
         let page = PageRequest::parse(CONNECTION, first, after)?;
         let (rows, has_next) = support::page(

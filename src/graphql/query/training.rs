@@ -13,7 +13,10 @@ impl TrainingQuery {
     /// The training modules.
     async fn training_modules(&self, ctx: &Context<'_>) -> Result<Vec<TrainingModule>> {
         let rows = training::modules(ctx.caller()?).await?;
-        Ok(rows.into_iter().map(TrainingModule::from).collect())
+        Ok(rows
+            .into_iter()
+            .map(TrainingModule::try_from)
+            .collect::<Result<_, _>>()?)
     }
 
     /// The sessions of a department and the online ones, by start date: for everyone
@@ -22,6 +25,7 @@ impl TrainingQuery {
     async fn training_sessions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "INSEE code of the department; absent: the online sessions.")]
         department: Option<String>,
     ) -> Result<Option<Vec<TrainingSession>>> {
         let r = ctx.request();

@@ -25,6 +25,7 @@ impl Agent {
     }
 }
 
+/// A polyvalent agent working in one or more structures.
 #[Object]
 impl Agent {
     /// Global id.
@@ -73,6 +74,7 @@ impl Agent {
 /// Where an agent stands in training.
 pub struct Training(pub TrainingSummary);
 
+/// Where an agent stands in training.
 #[Object]
 impl Training {
     /// Days of in-person training completed (common core and partner training).

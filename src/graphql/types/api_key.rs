@@ -1,6 +1,6 @@
 //! `ApiKey`: an integration script's key, as ANCT manages it (never the key itself).
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use crate::domain::enums::Role;
 use crate::service::api_keys::Listed;
@@ -9,6 +9,8 @@ use crate::service::api_keys::Listed;
 /// through the same policy as a person. The key itself is shown once, at creation.
 pub struct ApiKey(pub Listed);
 
+/// An API key of an integration script. It acts as its own user with one role assignment,
+/// through the same policy as a person. The key itself is shown once, at creation.
 #[Object]
 impl ApiKey {
     /// Unique name, e.g. `caf-export`.
@@ -55,23 +57,23 @@ impl ApiKey {
     }
 
     /// Creation.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.row.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.row.created_at.into()
     }
 
     /// Expiry.
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.row.expires_at
+    async fn expires_at(&self) -> DateTime {
+        self.0.row.expires_at.into()
     }
 
     /// Last use (to the minute).
-    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
-        self.0.row.last_used_at
+    async fn last_used_at(&self) -> Option<DateTime> {
+        self.0.row.last_used_at.map(Into::into)
     }
 
     /// Revocation.
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.row.revoked_at
+    async fn revoked_at(&self) -> Option<DateTime> {
+        self.0.row.revoked_at.map(Into::into)
     }
 }
 

@@ -1,6 +1,6 @@
 //! `AuditEntry`: one change in the audit log.
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, Json, Object, Result};
-use chrono::{DateTime, Utc};
 
 use super::Department;
 use crate::error::AppError;
@@ -23,11 +23,12 @@ fn json(
     .transpose()
 }
 
+/// Who changed what, when.
 #[Object]
 impl AuditEntry {
     /// When the change was made.
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTime {
+        self.0.at.into()
     }
 
     /// E-mail of the user who made it.

@@ -9,6 +9,7 @@ use crate::domain::ids::{NodeType, encode};
 #[derive(Clone)]
 pub struct Canton(pub entity::canton::Model);
 
+/// An INSEE canton.
 #[Object]
 impl Canton {
     /// Global id.
@@ -32,7 +33,7 @@ impl Canton {
     }
 
     /// Its department.
-    async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        Ok(Department::by_code(ctx, &self.0.department_code).await?)
+    async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
+        Ok(Department::of(ctx, &self.0.department_code).await?)
     }
 }

@@ -11,6 +11,7 @@ use crate::graphql::context::ContextExt;
 #[derive(Clone)]
 pub struct Commune(pub entity::commune::Model);
 
+/// An INSEE commune, or a municipal arrondissement of Paris, Lyon or Marseille.
 #[Object]
 impl Commune {
     /// Global id.
@@ -55,8 +56,8 @@ impl Commune {
     }
 
     /// Its department.
-    async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        Ok(Department::by_code(ctx, &self.0.department_code).await?)
+    async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
+        Ok(Department::of(ctx, &self.0.department_code).await?)
     }
 
     /// Its canton (none in Martinique and Guyane).

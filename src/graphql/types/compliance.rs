@@ -1,7 +1,7 @@
 //! `CriterionCompliance`: one criterion for one structure, from data, self-assessment and
 //! audit side by side.
+use crate::graphql::scalars::Date;
 use async_graphql::SimpleObject;
-use chrono::NaiveDate;
 
 use super::criteria::Criterion;
 use crate::domain::compliance::ComplianceStatus;
@@ -23,7 +23,7 @@ pub struct CriterionCompliance {
     /// The auditor's remark.
     pub audit_remark: Option<String>,
     /// When that audit was submitted.
-    pub audited_on: Option<NaiveDate>,
+    pub audited_on: Option<Date>,
 }
 
 impl From<compliance::CriterionCompliance> for CriterionCompliance {
@@ -39,7 +39,7 @@ impl From<compliance::CriterionCompliance> for CriterionCompliance {
             self_assessed: c.self_assessed,
             audited,
             audit_remark,
-            audited_on,
+            audited_on: audited_on.map(Into::into),
         }
     }
 }

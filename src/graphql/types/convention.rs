@@ -1,7 +1,7 @@
 //! `Convention`, `ConventionSignatory`, `Annex`, `Amendment`: the departmental framework
 //! convention and what hangs off it.
+use crate::graphql::scalars::{Date, DateTime};
 use async_graphql::{Context, Object, Result};
-use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Carrier, Department, Partner, Structure, stored};
 use crate::domain::enums::{AmendmentKind, ConventionStatus};
@@ -32,11 +32,12 @@ pub(crate) async fn partners(ctx: &Context<'_>, ids: &[i64]) -> Result<Vec<Partn
 /// A department's framework convention ("convention-cadre départementale").
 pub struct Convention(pub ConventionRecord);
 
+/// A department's framework convention ("convention-cadre départementale").
 #[Object]
 impl Convention {
     /// Its department.
-    async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        Ok(Department::by_code(ctx, &self.0.convention.department_code).await?)
+    async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
+        Ok(Department::of(ctx, &self.0.convention.department_code).await?)
     }
 
     /// Title.
@@ -50,8 +51,8 @@ impl Convention {
     }
 
     /// When it became signed.
-    async fn signed_on(&self) -> Option<NaiveDate> {
-        self.0.convention.signed_on
+    async fn signed_on(&self) -> Option<Date> {
+        self.0.convention.signed_on.map(Into::into)
     }
 
     /// The listed partners and their signatures.
@@ -95,6 +96,7 @@ impl Convention {
 /// A partner listed on a convention.
 pub struct ConventionSignatory(pub convention_signatory::Model);
 
+/// A partner listed on a convention.
 #[Object]
 impl ConventionSignatory {
     /// The partner.
@@ -106,8 +108,8 @@ impl ConventionSignatory {
     }
 
     /// When its signature was recorded; null while it has not signed.
-    async fn signed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.signed_at
+    async fn signed_at(&self) -> Option<DateTime> {
+        self.0.signed_at.map(Into::into)
     }
 }
 
@@ -119,6 +121,7 @@ pub struct Annex {
     pub partners: Vec<i64>,
 }
 
+/// A structure's annex to its department's convention.
 #[Object]
 impl Annex {
     /// The structure, when visible to the caller.
@@ -153,14 +156,15 @@ impl Annex {
 
     /// When it took effect (with its convention, or by its amendment); null while the
     /// convention is a draft.
-    async fn signed_on(&self) -> Option<NaiveDate> {
-        self.annex.signed_on
+    async fn signed_on(&self) -> Option<Date> {
+        self.annex.signed_on.map(Into::into)
     }
 }
 
 /// A numbered amendment ("avenant") to a convention.
 pub struct Amendment(pub amendment::Model);
 
+/// A numbered amendment ("avenant") to a convention.
 #[Object]
 impl Amendment {
     /// Number, from 1 within its convention.
@@ -190,8 +194,8 @@ impl Amendment {
     }
 
     /// The new end date of an extended legacy MSAP convention.
-    async fn end_date(&self) -> Option<NaiveDate> {
-        self.0.end_date
+    async fn end_date(&self) -> Option<Date> {
+        self.0.end_date.map(Into::into)
     }
 
     /// What it changes, in words.
@@ -200,7 +204,7 @@ impl Amendment {
     }
 
     /// When it was recorded.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 }

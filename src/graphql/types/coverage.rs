@@ -9,6 +9,9 @@ use crate::service::coverage as service;
 /// commune spread over several).
 pub struct Coverage(pub service::Coverage);
 
+/// Canton coverage of a department. The units are the cantons that communes map to: real
+/// cantons, city-cantons (a city split over several cantons) and fictitious cantons (a new
+/// commune spread over several).
 #[Object]
 impl Coverage {
     /// Number of cantons.

@@ -1,6 +1,6 @@
 //! `CriteriaFramework` and `Criterion`: the label's quality criteria, as data.
+use crate::graphql::scalars::Date;
 use async_graphql::SimpleObject;
-use chrono::NaiveDate;
 
 use crate::service::criteria::Framework;
 
@@ -13,7 +13,7 @@ pub struct CriteriaFramework {
     /// Title and source.
     pub label: String,
     /// First day it applies.
-    pub effective_from: NaiveDate,
+    pub effective_from: Date,
     /// Whether it is the version in force today.
     pub current: bool,
     /// Its criteria, in grid order.
@@ -40,7 +40,7 @@ impl From<Framework> for CriteriaFramework {
         Self {
             version: f.framework.version,
             label: f.framework.label,
-            effective_from: f.framework.effective_from,
+            effective_from: f.framework.effective_from.into(),
             current: f.current,
             criteria: f.criteria.into_iter().map(Criterion::from).collect(),
         }

@@ -12,6 +12,7 @@ use crate::service::referents;
 #[derive(Clone)]
 pub struct Department(pub entity::department::Model);
 
+/// An INSEE department ("département").
 #[Object]
 impl Department {
     /// Global id.
@@ -89,6 +90,16 @@ impl Department {
     pub async fn by_code(ctx: &Context<'_>, code: &str) -> Result<Option<Self>, AppError> {
         let reference = ctx.request().reference.snapshot().await?;
         Ok(reference.department(code).cloned().map(Self))
+    }
+
+    /// The department with `code`, which the database guarantees (a foreign key): its absence
+    /// is an internal error, not a null.
+    pub async fn of(ctx: &Context<'_>, code: &str) -> Result<Self, AppError> {
+        Self::by_code(ctx, code).await?.ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "department '{code}' is referenced but not in the reference data"
+            ))
+        })
     }
 
     fn authorize_referents(&self, ctx: &Context<'_>) -> Result<(), AppError> {

@@ -1,6 +1,6 @@
 //! `FundingGrant` and `FundingEnvelope` (R-40..R-42).
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::stored;
 use crate::domain::enums::FundingKind;
@@ -9,6 +9,7 @@ use entity::{funding_envelope, funding_grant};
 /// A grant of State funding to a structure.
 pub struct FundingGrant(pub funding_grant::Model);
 
+/// A grant of State funding to a structure.
 #[Object]
 impl FundingGrant {
     /// Operating lump sum, investment or mobile-bus grant.
@@ -32,8 +33,8 @@ impl FundingGrant {
     }
 
     /// When it was granted.
-    async fn granted_at(&self) -> DateTime<Utc> {
-        self.0.granted_at
+    async fn granted_at(&self) -> DateTime {
+        self.0.granted_at.into()
     }
 }
 

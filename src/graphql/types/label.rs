@@ -1,7 +1,7 @@
 //! `LabelApplication`, `SelfAssessedCriterion`, `LabelAudit`, `AuditFinding`: the label
 //! workflow's records (R-02..R-04).
+use crate::graphql::scalars::{Date, DateTime};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
 
 use super::criteria::Criterion;
 use super::{Structure, stored};
@@ -25,6 +25,7 @@ pub struct SelfAssessedCriterion {
     pub comment: Option<String>,
 }
 
+/// A proposal of a structure for the label, with its self-assessment.
 #[Object]
 impl LabelApplication {
     /// Criteria framework version in force when proposed.
@@ -38,8 +39,8 @@ impl LabelApplication {
     }
 
     /// When the prefecture proposed it.
-    async fn proposed_at(&self) -> DateTime<Utc> {
-        self.0.application.proposed_at
+    async fn proposed_at(&self) -> DateTime {
+        self.0.application.proposed_at.into()
     }
 
     /// The self-assessment, in grid order.
@@ -76,6 +77,7 @@ pub struct AuditFinding {
     pub remark: Option<String>,
 }
 
+/// An on-site labelling audit by its assigned auditor.
 #[Object]
 impl LabelAudit {
     /// Global id (for `recordAuditResult`, `submitAudit` and `node`).
@@ -99,13 +101,13 @@ impl LabelAudit {
     }
 
     /// Planned visit date.
-    async fn scheduled_on(&self) -> NaiveDate {
-        self.0.scheduled_on
+    async fn scheduled_on(&self) -> Date {
+        self.0.scheduled_on.into()
     }
 
     /// When the auditor submitted it; null while in progress.
-    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.submitted_at
+    async fn submitted_at(&self) -> Option<DateTime> {
+        self.0.submitted_at.map(Into::into)
     }
 
     /// Passed or failed, once submitted.
@@ -119,8 +121,8 @@ impl LabelAudit {
     }
 
     /// When ANCT gave its prior approval.
-    async fn approved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.approved_at
+    async fn approved_at(&self) -> Option<DateTime> {
+        self.0.approved_at.map(Into::into)
     }
 
     /// The criteria recorded so far, in grid order.

@@ -8,6 +8,7 @@ use crate::domain::ids::{NodeType, encode};
 #[derive(Clone)]
 pub struct Partner(pub entity::partner::Model);
 
+/// A partner organisation ("opérateur partenaire").
 #[Object]
 impl Partner {
     /// Global id.

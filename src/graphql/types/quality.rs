@@ -1,9 +1,10 @@
 //! `SurveyCampaign`, `SurveyResults`, `MysteryCampaign`, `MysteryVisit`.
+use crate::graphql::scalars::{Date, DateTime};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Department, Structure};
 use crate::auth::policy::PolarMysteryCampaign;
+use crate::domain::enums::SurveyAudience;
 use crate::domain::ids::{NodeType, encode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
@@ -13,6 +14,7 @@ use entity::{mystery_campaign, mystery_visit, survey_campaign};
 /// A yearly satisfaction survey campaign.
 pub struct SurveyCampaign(pub survey_campaign::Model);
 
+/// A yearly satisfaction survey campaign.
 #[Object]
 impl SurveyCampaign {
     /// Global id.
@@ -26,8 +28,8 @@ impl SurveyCampaign {
     }
 
     /// `USERS` or `AGENTS`.
-    async fn audience(&self) -> &str {
-        &self.0.audience
+    async fn audience(&self) -> Result<SurveyAudience> {
+        Ok(super::stored("survey audience", &self.0.audience)?)
     }
 
     /// Title.
@@ -36,13 +38,13 @@ impl SurveyCampaign {
     }
 
     /// First day answers are taken.
-    async fn opens_on(&self) -> NaiveDate {
-        self.0.opens_on
+    async fn opens_on(&self) -> Date {
+        self.0.opens_on.into()
     }
 
     /// Last day.
-    async fn closes_on(&self) -> NaiveDate {
-        self.0.closes_on
+    async fn closes_on(&self) -> Date {
+        self.0.closes_on.into()
     }
 }
 
@@ -54,6 +56,7 @@ pub struct SurveyResults {
     pub comments_visible: bool,
 }
 
+/// A structure's results for one campaign (aggregated by the database).
 #[Object]
 impl SurveyResults {
     /// The campaign.
@@ -111,6 +114,7 @@ impl MysteryCampaign {
     }
 }
 
+/// A mystery-visit campaign.
 #[Object]
 impl MysteryCampaign {
     /// Global id.
@@ -167,6 +171,7 @@ pub struct MysteryScore {
 /// A mystery visit of one structure.
 pub struct MysteryVisit(pub mystery_visit::Model);
 
+/// A mystery visit of one structure.
 #[Object]
 impl MysteryVisit {
     /// Global id.
@@ -196,8 +201,8 @@ impl MysteryVisit {
     }
 
     /// When the visit took place.
-    async fn visited_on(&self) -> Option<NaiveDate> {
-        self.0.visited_on
+    async fn visited_on(&self) -> Option<Date> {
+        self.0.visited_on.map(Into::into)
     }
 
     /// Scores per item.
@@ -221,7 +226,7 @@ impl MysteryVisit {
     }
 
     /// When it was recorded.
-    async fn recorded_at(&self) -> Option<DateTime<Utc>> {
-        self.0.submitted_at
+    async fn recorded_at(&self) -> Option<DateTime> {
+        self.0.submitted_at.map(Into::into)
     }
 }

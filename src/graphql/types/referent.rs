@@ -11,6 +11,7 @@ use crate::graphql::context::ContextExt;
 #[derive(Clone)]
 pub struct Referent(pub entity::referent::Model);
 
+/// A partner's referent in a department.
 #[Object]
 impl Referent {
     /// Global id.
@@ -28,8 +29,8 @@ impl Referent {
     }
 
     /// The department they cover.
-    async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        Ok(Department::by_code(ctx, &self.0.department_code).await?)
+    async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
+        Ok(Department::of(ctx, &self.0.department_code).await?)
     }
 
     /// Back-office or training.

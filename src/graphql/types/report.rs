@@ -1,6 +1,6 @@
 //! `ReportEntry`: one user request handled, as recorded ("saisie unitaire").
+use crate::graphql::scalars::{Date, DateTime};
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Partner, Structure, stored};
 use crate::domain::ids::{NodeType, encode};
@@ -15,6 +15,7 @@ fn id_of(id: i64) -> ID {
     ID(encode(NodeType::ReportEntry, &id.to_string()))
 }
 
+/// A report entry.
 #[Object]
 impl ReportEntry {
     /// Global id.
@@ -33,8 +34,8 @@ impl ReportEntry {
     }
 
     /// When the request was handled.
-    async fn occurred_on(&self) -> NaiveDate {
-        self.0.occurred_on
+    async fn occurred_on(&self) -> Date {
+        self.0.occurred_on.into()
     }
 
     /// The partner concerned.
@@ -92,7 +93,7 @@ impl ReportEntry {
     }
 
     /// When it was recorded.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 }

@@ -1,6 +1,6 @@
 //! `Structure`: a France Services site.
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 
 use super::convention::{self, Annex};
 use super::hours::{OpeningDay, week};
@@ -67,7 +67,7 @@ impl Structure {
     }
 
     /// The label date of a labelled structure.
-    fn labelled_on(&self) -> Option<NaiveDate> {
+    fn labelled_on(&self) -> Option<chrono::NaiveDate> {
         (self.0.label_status == db_name(LabelStatus::Labelled))
             .then_some(self.0.label_date)
             .flatten()
@@ -83,6 +83,7 @@ impl Structure {
     }
 }
 
+/// A France Services structure.
 #[Object]
 impl Structure {
     /// Global id.
@@ -101,8 +102,8 @@ impl Structure {
     }
 
     /// The department that steers it.
-    async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
-        Ok(Department::by_code(ctx, &self.0.department_code).await?)
+    async fn department(&self, ctx: &Context<'_>) -> Result<Department> {
+        Ok(Department::of(ctx, &self.0.department_code).await?)
     }
 
     /// Its commune or municipal arrondissement.
@@ -254,8 +255,8 @@ impl Structure {
     }
 
     /// Date the label was granted.
-    async fn label_date(&self) -> Option<NaiveDate> {
-        self.0.label_date
+    async fn label_date(&self) -> Option<Date> {
+        self.0.label_date.map(Into::into)
     }
 
     /// The label workflow's version of this structure: every step names the version it saw,
@@ -265,8 +266,10 @@ impl Structure {
     }
 
     /// When a labelled structure is due for its 3-yearly re-audit.
-    async fn reaudit_due_on(&self) -> Option<NaiveDate> {
-        self.labelled_on().map(label_workflow::reaudit_due_on)
+    async fn reaudit_due_on(&self) -> Option<Date> {
+        self.labelled_on()
+            .map(label_workflow::reaudit_due_on)
+            .map(Into::into)
     }
 
     /// Whether its label is older than 3 years and due for re-audit.

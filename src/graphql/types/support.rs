@@ -1,12 +1,13 @@
 //! `SupportRequest`, `SupportMessage`, `SupportAttachment` (Administration+, R-30..R-33).
 //! Metadata and delays are read by whoever reads the request; the content only by the
 //! partner's operators and the structure's agents (null + FORBIDDEN for ANCT and prefects).
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{DateTime, Utc};
 
 use super::{Department, Partner, Referent, Structure};
+use crate::domain::enums::{MessageSide, SupportStatus};
 use crate::domain::ids::{NodeType, encode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
@@ -24,19 +25,20 @@ pub struct SupportRequest {
 /// A message of a request.
 #[derive(SimpleObject)]
 pub struct SupportMessage {
-    /// `STRUCTURE` or `PARTNER`.
-    pub side: String,
+    /// Who wrote it.
+    pub side: MessageSide,
     /// Author's e-mail.
     pub author_email: String,
     /// Text.
     pub body: String,
     /// When written.
-    pub created_at: DateTime<Utc>,
+    pub created_at: DateTime,
 }
 
 /// A file attached to a request, kept intact.
 pub struct SupportAttachment(pub support_attachment::Model);
 
+/// A file attached to a request, kept intact.
 #[Object]
 impl SupportAttachment {
     /// File name.
@@ -79,6 +81,7 @@ impl SupportRequest {
     }
 }
 
+/// A support request from a structure's agent to a partner's referents.
 #[Object]
 impl SupportRequest {
     /// Global id.
@@ -107,24 +110,24 @@ impl SupportRequest {
         Ok(reference.partner(&self.partner).cloned().map(Partner))
     }
 
-    /// `OPEN` (waiting for the partner), `ANSWERED` or `CLOSED`.
-    async fn status(&self) -> &str {
-        &self.row.status
+    /// Where it stands.
+    async fn status(&self) -> Result<SupportStatus> {
+        Ok(super::stored("support request status", &self.row.status)?)
     }
 
     /// When it was sent.
-    async fn sent_at(&self) -> DateTime<Utc> {
-        self.row.sent_at
+    async fn sent_at(&self) -> DateTime {
+        self.row.sent_at.into()
     }
 
     /// When an answer is due: 72 working hours after it was sent.
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.row.due_at
+    async fn due_at(&self) -> DateTime {
+        self.row.due_at.into()
     }
 
     /// The partner's first answer.
-    async fn first_answered_at(&self) -> Option<DateTime<Utc>> {
-        self.row.first_answered_at
+    async fn first_answered_at(&self) -> Option<DateTime> {
+        self.row.first_answered_at.map(Into::into)
     }
 
     /// Hours from sending to the first answer (so far, if unanswered).
@@ -142,8 +145,8 @@ impl SupportRequest {
     }
 
     /// When it was closed.
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.row.closed_at
+    async fn closed_at(&self) -> Option<DateTime> {
+        self.row.closed_at.map(Into::into)
     }
 
     /// Times it was reopened.
@@ -181,13 +184,15 @@ impl SupportRequest {
         let rows = support::messages(&ctx.request().db, self.row.id).await?;
         Ok(Some(
             rows.into_iter()
-                .map(|m| SupportMessage {
-                    side: m.side,
-                    author_email: m.author_email,
-                    body: m.body,
-                    created_at: m.created_at,
+                .map(|m| {
+                    Ok(SupportMessage {
+                        side: super::stored("message side", &m.side)?,
+                        author_email: m.author_email,
+                        body: m.body,
+                        created_at: m.created_at.into(),
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, crate::error::AppError>>()?,
         ))
     }
 

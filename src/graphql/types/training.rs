@@ -1,8 +1,9 @@
 //! `TrainingModule`, `TrainingSession`, `TrainingEnrolment`.
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 
 use super::{Agent, Department, Partner};
+use crate::domain::enums::TrainingKind;
 use crate::domain::ids::{NodeType, encode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
@@ -16,8 +17,8 @@ pub struct TrainingModule {
     pub code: String,
     /// Label.
     pub label: String,
-    /// `IN_PERSON` or `WEBINAR`.
-    pub kind: String,
+    /// In person or online.
+    pub kind: TrainingKind,
     /// Half-days in person it requires.
     pub half_days: i32,
     /// Required for the qualification.
@@ -26,16 +27,18 @@ pub struct TrainingModule {
     pub provider: String,
 }
 
-impl From<training_module::Model> for TrainingModule {
-    fn from(m: training_module::Model) -> Self {
-        Self {
+impl TryFrom<training_module::Model> for TrainingModule {
+    type Error = crate::error::AppError;
+
+    fn try_from(m: training_module::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
             code: m.code,
+            kind: super::stored("training module kind", &m.kind)?,
             label: m.label,
-            kind: m.kind,
             half_days: m.half_days,
             mandatory: m.mandatory,
             provider: m.provider,
-        }
+        })
     }
 }
 
@@ -48,6 +51,7 @@ pub struct TrainingEnrolment {
     attended: Option<bool>,
 }
 
+/// An agent enrolled in a session.
 #[Object]
 impl TrainingEnrolment {
     /// The agent.
@@ -61,6 +65,7 @@ impl TrainingEnrolment {
     }
 }
 
+/// A training session.
 #[Object]
 impl TrainingSession {
     /// Global id.
@@ -87,13 +92,13 @@ impl TrainingSession {
     }
 
     /// First day.
-    async fn starts_on(&self) -> NaiveDate {
-        self.0.starts_on
+    async fn starts_on(&self) -> Date {
+        self.0.starts_on.into()
     }
 
     /// Last day.
-    async fn ends_on(&self) -> NaiveDate {
-        self.0.ends_on
+    async fn ends_on(&self) -> Date {
+        self.0.ends_on.into()
     }
 
     /// Half-days in person it counts for.

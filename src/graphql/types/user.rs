@@ -9,6 +9,7 @@ use crate::graphql::context::ContextExt;
 /// A signed-in user.
 pub struct User(pub Actor);
 
+/// A signed-in user.
 #[Object]
 impl User {
     /// Internal id.
@@ -35,6 +36,7 @@ impl User {
 /// A role with its scope.
 pub struct RoleAssignment(Assignment);
 
+/// A role with its scope.
 #[Object]
 impl RoleAssignment {
     /// The role.
