@@ -178,7 +178,8 @@ fn parse_role(text: &str) -> Result<Role, String> {
 /// Parses the command line and runs the command.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    crate::telemetry::init(cli.config.log_format);
+    // Kept to the end of the command: dropping it flushes the traces still buffered.
+    let _telemetry = crate::telemetry::init(cli.config.log_format);
     let config = cli.config;
     let clock = Clock::system();
     match cli.command {

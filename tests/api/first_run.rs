@@ -187,3 +187,102 @@ fn command_line_errors_name_their_cause_and_create_nothing() {
         "the password is never printed: {stderr}"
     );
 }
+
+/// A stand-in OpenTelemetry collector: every OTLP/HTTP request it receives is sent back as
+/// (path, body).
+fn collector() -> (String, mpsc::Receiver<(String, Vec<u8>)>) {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream);
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let path = request_line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            let mut length = 0;
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let mut stream = reader.into_inner();
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+            let _ = tx.send((path, body));
+        }
+    });
+    (address, rx)
+}
+
+#[tokio::test]
+async fn traces_are_exported_over_otlp_when_a_collector_is_configured() {
+    let (endpoint, received) = collector();
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = maillage(dir.path())
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start maillage");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(log) = serde_json::from_str::<Value>(&line)
+                && let Some(address) = log["fields"]["address"].as_str()
+            {
+                let _ = tx.send(address.to_owned());
+            }
+        }
+    });
+    let address = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server logs its address");
+    let answer: Value = reqwest::Client::new()
+        .post(format!("http://{address}/graphql"))
+        .json(&json!({ "query": "query OtlpProbe { __typename }" }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(answer["data"]["__typename"], "Query");
+    // The operation's span reaches the collector, named, from the `maillage` service.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut exported = false;
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        let Ok((path, body)) = received.recv_timeout(left) else {
+            break;
+        };
+        assert_eq!(path, "/v1/traces");
+        let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+        if has(b"OtlpProbe") && has(b"maillage") {
+            exported = true;
+            break;
+        }
+    }
+    assert!(exported, "no span of the operation reached the collector");
+    assert!(stop(&mut child).success());
+}
