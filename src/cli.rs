@@ -97,6 +97,13 @@ struct AssignmentArgs {
     /// ANCT, PREFECT, AUDITOR, OPERATOR or AGENT.
     #[arg(value_parser = parse_role)]
     role: Role,
+    #[command(flatten)]
+    scope: ScopeFlags,
+}
+
+/// The scope of a role, as flags.
+#[derive(clap::Args, Debug)]
+struct ScopeFlags {
     /// Department INSEE code (PREFECT: required; OPERATOR: optional, national if absent).
     #[arg(long)]
     department: Option<String>,
@@ -110,6 +117,12 @@ struct AssignmentArgs {
 
 impl AssignmentArgs {
     fn scope(&self) -> ScopeArgs {
+        self.scope.args()
+    }
+}
+
+impl ScopeFlags {
+    fn args(&self) -> ScopeArgs {
         ScopeArgs {
             department: self.department.clone(),
             partner: self.partner.clone(),
@@ -148,15 +161,8 @@ enum ApiKeyCommand {
         /// ANCT, PREFECT, AUDITOR, OPERATOR or AGENT.
         #[arg(long, value_parser = parse_role)]
         role: Role,
-        /// Department INSEE code (PREFECT: required; OPERATOR: optional).
-        #[arg(long)]
-        department: Option<String>,
-        /// Partner code (OPERATOR: required).
-        #[arg(long)]
-        partner: Option<String>,
-        /// Structure matricule (AGENT: required).
-        #[arg(long)]
-        structure: Option<String>,
+        #[command(flatten)]
+        scope: ScopeFlags,
         /// Lifetime, e.g. `90d` (at most 366 days).
         #[arg(long, default_value = "90d", value_parser = humantime::parse_duration)]
         expires: Duration,
@@ -339,16 +345,10 @@ async fn api_key(config: &Config, command: ApiKeyCommand, clock: &Clock) -> anyh
         ApiKeyCommand::Create {
             name,
             role,
-            department,
-            partner,
-            structure,
+            scope,
             expires,
         } => {
-            let scope = ScopeArgs {
-                department,
-                partner,
-                structure,
-            };
+            let scope = scope.args();
             let ttl = chrono::Duration::from_std(expires).context("--expires is too long")?;
             let created = api_keys::create(&db, &name, role, &scope, ttl, None, clock).await?;
             emit(&format!(

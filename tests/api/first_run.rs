@@ -22,7 +22,13 @@ fn maillage(dir: &std::path::Path) -> Command {
 
 /// Starts the server; returns it and the address it logged (stdout is left to the caller).
 fn start(dir: &std::path::Path) -> (Child, String) {
+    start_with(dir, &[])
+}
+
+/// [`start`] with more environment variables.
+fn start_with(dir: &std::path::Path, environment: &[(&str, &str)]) -> (Child, String) {
     let mut child = maillage(dir)
+        .envs(environment.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -238,27 +244,13 @@ fn collector() -> (String, mpsc::Receiver<(String, Vec<u8>)>) {
 async fn traces_are_exported_over_otlp_when_a_collector_is_configured() {
     let (endpoint, received) = collector();
     let dir = tempfile::tempdir().expect("dir");
-    let mut child = maillage(dir.path())
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
-        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start maillage");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(log) = serde_json::from_str::<Value>(&line)
-                && let Some(address) = log["fields"]["address"].as_str()
-            {
-                let _ = tx.send(address.to_owned());
-            }
-        }
-    });
-    let address = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server logs its address");
+    let (mut child, address) = start_with(
+        dir.path(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    );
     let answer: Value = reqwest::Client::new()
         .post(format!("http://{address}/graphql"))
         .json(&json!({ "query": "query OtlpProbe { __typename }" }))

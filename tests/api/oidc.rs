@@ -495,7 +495,7 @@ async fn a_sign_in_the_provider_did_not_vouch_for_is_refused() {
     refused(
         &browser.callback(&callback).await,
         StatusCode::UNAUTHORIZED,
-        "xpired",
+        "Expired",
         &browser,
     );
 
