@@ -292,7 +292,7 @@ async fn a_failed_audit_keeps_the_structure_unlabelled_and_the_re_proposal_is_a_
     let pending = app
         .query_as(
             AUDITOR_T,
-            "{ labelAudits(pending: true) { edges { node { id priority structure { matricule } } } } }",
+            "{ labelAudits(pending: true) { totalCount edges { node { id priority structure { matricule } } } } }",
             json!({}),
         )
         .await;
@@ -300,6 +300,7 @@ async fn a_failed_audit_keeps_the_structure_unlabelled_and_the_re_proposal_is_a_
         data(&pending)["labelAudits"]["edges"],
         json!([{ "node": { "id": second, "priority": true, "structure": { "matricule": m } } }])
     );
+    assert_eq!(data(&pending)["labelAudits"]["totalCount"], 1);
     // The audit is a node for those who may read it.
     let node = "query($id: ID!) { node(id: $id) { ... on LabelAudit { priority } } }";
     let read = app.query_as(AUDITOR_T, node, json!({ "id": second })).await;
@@ -314,11 +315,12 @@ async fn a_failed_audit_keeps_the_structure_unlabelled_and_the_re_proposal_is_a_
         let none = app
             .query_as(
                 email,
-                "{ labelAudits { edges { node { id } } } }",
+                "{ labelAudits { totalCount edges { node { id } } } }",
                 json!({}),
             )
             .await;
         assert_eq!(data(&none)["labelAudits"]["edges"], json!([]), "{email}");
+        assert_eq!(data(&none)["labelAudits"]["totalCount"], 0, "{email}");
     }
     let all = app
         .query_as(
