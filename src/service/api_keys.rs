@@ -130,11 +130,7 @@ pub async fn create(
             "expiresAt": row.expires_at,
         })),
     };
-    match by {
-        Some(actor) => audit::record(&txn, actor, clock, change).await,
-        None => audit::record_without_account(&txn, clock, "command line", change).await,
-    }
-    .map_err(|e| anyhow::anyhow!("Failed to write the audit log: {}", e.message()))?;
+    audit_by(&txn, by, clock, change).await?;
     txn.commit().await?;
     Ok(Created { key, row })
 }
@@ -177,13 +173,23 @@ pub async fn revoke(
         before: None,
         after: Some(serde_json::json!({ "name": name, "revokedAt": row.revoked_at })),
     };
-    match by {
-        Some(actor) => audit::record(&txn, actor, clock, change).await,
-        None => audit::record_without_account(&txn, clock, "command line", change).await,
-    }
-    .map_err(|e| anyhow::anyhow!("Failed to write the audit log: {}", e.message()))?;
+    audit_by(&txn, by, clock, change).await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// Records `change` by `by`, or by the command line.
+async fn audit_by(
+    txn: &impl ConnectionTrait,
+    by: Option<&Actor>,
+    clock: &Clock,
+    change: Change<'_>,
+) -> anyhow::Result<()> {
+    match by {
+        Some(actor) => audit::record(txn, actor, clock, change).await,
+        None => audit::record_without_account(txn, clock, "command line", change).await,
+    }
+    .map_err(|e| anyhow::anyhow!("Failed to write the audit log: {}", e.message()))
 }
 
 /// Every key, newest first.

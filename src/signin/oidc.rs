@@ -265,17 +265,7 @@ impl Provider {
             let verifier = client.id_token_verifier().set_time_fn(move || now);
             token.claims(&verifier, &nonce).cloned()
         };
-        let (claims, discovered) = match verify(&discovered.client) {
-            // A key the cached JWKS does not hold: the provider rotated its keys.
-            Err(ClaimsVerificationError::SignatureVerification(
-                SignatureVerificationError::NoMatchingKey,
-            )) => {
-                let fresh = self.discovered(true).await?;
-                (verify(&fresh.client), fresh)
-            }
-            other => (other, discovered),
-        };
-        let claims = claims.map_err(|e| Failure::InvalidToken(e.to_string()))?;
+        let (claims, discovered) = self.verified(discovered, verify).await?;
         let mut identity = Identity {
             subject: claims.subject().to_string(),
             email: claims.email().map(|e| e.to_string()),
@@ -332,13 +322,7 @@ impl Provider {
             let any_nonce = |_: Option<&Nonce>| Ok(());
             parsed.claims(&verifier, any_nonce).cloned()
         };
-        let claims = match verify(&discovered.client) {
-            Err(ClaimsVerificationError::SignatureVerification(
-                SignatureVerificationError::NoMatchingKey,
-            )) => verify(&self.discovered(true).await?.client),
-            other => other,
-        }
-        .map_err(|e| Failure::InvalidToken(e.to_string()))?;
+        let (claims, _) = self.verified(discovered, verify).await?;
         Ok(Identity {
             subject: claims.subject().to_string(),
             email: claims.email().map(|e| e.to_string()),
@@ -346,6 +330,29 @@ impl Provider {
             extra: Default::default(),
             id_token: String::new(),
         })
+    }
+
+    /// The claims `verify` checks with the discovered client, checked again with freshly
+    /// discovered keys when the token names a key the cached JWKS does not hold (the provider
+    /// rotated its keys); and the client that checked them.
+    async fn verified<T>(
+        &self,
+        discovered: Arc<Discovered>,
+        verify: impl Fn(&Rp) -> Result<T, ClaimsVerificationError>,
+    ) -> Result<(T, Arc<Discovered>), Failure> {
+        let (claims, discovered) = match verify(&discovered.client) {
+            Err(ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            )) => {
+                let fresh = self.discovered(true).await?;
+                (verify(&fresh.client), fresh)
+            }
+            other => (other, discovered),
+        };
+        Ok((
+            claims.map_err(|e| Failure::InvalidToken(e.to_string()))?,
+            discovered,
+        ))
     }
 
     /// The provider's logout URL for a session signed in with `id_token`, if the provider

@@ -51,17 +51,9 @@ impl ApiKeyMutation {
             &ctx.request().clock,
         )
         .await?;
-        let listed = api_keys::listed(ctx.caller()?).await?;
-        let described = listed
-            .into_iter()
-            .find(|k| k.row.id == created.row.id)
-            .unwrap_or(Listed {
-                row: created.row,
-                assignment: None,
-            });
         Ok(CreatedApiKey {
             key: created.key,
-            api_key: ApiKey(described),
+            api_key: describe(ctx, created.row).await?,
         })
     }
 
@@ -72,15 +64,20 @@ impl ApiKeyMutation {
         #[graphql(desc = "Name of the key.")] name: String,
     ) -> Result<ApiKey> {
         let row = api_keys::revoke_as(ctx.caller()?, &name, &ctx.request().clock).await?;
-        let listed = api_keys::listed(ctx.caller()?).await?;
-        Ok(ApiKey(
-            listed
-                .into_iter()
-                .find(|k| k.row.id == row.id)
-                .unwrap_or(Listed {
-                    row,
-                    assignment: None,
-                }),
-        ))
+        describe(ctx, row).await
     }
+}
+
+/// `row` with its assignment, as `apiKeys` lists it.
+async fn describe(ctx: &Context<'_>, row: entity::api_key::Model) -> Result<ApiKey> {
+    let listed = api_keys::listed(ctx.caller()?).await?;
+    Ok(ApiKey(
+        listed
+            .into_iter()
+            .find(|k| k.row.id == row.id)
+            .unwrap_or(Listed {
+                row,
+                assignment: None,
+            }),
+    ))
 }
