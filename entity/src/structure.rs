@@ -83,6 +83,10 @@ pub struct Model {
     pub legacy_msap: bool,
     /// Why ANCT withdrew the label.
     pub label_withdrawal_reason: Option<String>,
+    /// Sort key of the name (lower-case ASCII; byte order on both databases).
+    pub name_key: String,
+    /// Sort key of the commune name (empty without a commune).
+    pub commune_key: String,
 }
 
 /// No navigable relation: joins are written in the service layer.

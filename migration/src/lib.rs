@@ -25,6 +25,7 @@ mod m20261129_000019_add_user_token_epoch;
 mod m20261129_000020_create_idempotency_key;
 mod m20261129_000021_single_use_survey_codes;
 mod m20261129_000022_create_sign_in;
+mod m20261130_000023_structure_sort_keys;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000020_create_idempotency_key::Migration),
             Box::new(m20261129_000021_single_use_survey_codes::Migration),
             Box::new(m20261129_000022_create_sign_in::Migration),
+            Box::new(m20261130_000023_structure_sort_keys::Migration),
         ]
     }
 }

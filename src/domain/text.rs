@@ -6,6 +6,13 @@ pub fn search_key(text: &str) -> String {
     deunicode::deunicode(text).to_lowercase()
 }
 
+/// The sort key of `text`: its [`search_key`], trimmed. Stored beside the text and compared
+/// byte by byte (SQLite's BINARY, PostgreSQL's "C"), so that lists sort alike on both
+/// databases and "Écouen" sorts among the "e".
+pub fn sort_key(text: &str) -> String {
+    search_key(text.trim())
+}
+
 /// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` escaped (use with
 /// `ESCAPE '\'`).
 pub fn contains_pattern(needle: &str) -> String {

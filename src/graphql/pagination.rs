@@ -5,16 +5,35 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use crate::error::AppError;
 
+/// What a cursor of a connection holds: a row id for the connections ordered by id, the
+/// sort values and id of the row for an ordered list.
+pub trait CursorKey: Sized {
+    /// The key as cursor text (before base64).
+    fn to_text(&self) -> String;
+    /// The key of a cursor text, or `None` if it is not one.
+    fn from_text(text: &str) -> Option<Self>;
+}
+
+impl CursorKey for i64 {
+    fn to_text(&self) -> String {
+        self.to_string()
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
 /// A checked `first` / `after` pair of the connection named `name`.
-pub struct PageRequest {
+pub struct PageRequest<K = i64> {
     name: &'static str,
     /// Rows wanted.
     pub limit: u64,
-    /// Row id the page starts after.
-    pub after: Option<i64>,
+    /// Key of the row the page starts after.
+    pub after: Option<K>,
 }
 
-impl PageRequest {
+impl<K: CursorKey> PageRequest<K> {
     /// Checks `first` (0 to [`MAX_PAGE_SIZE`]) and decodes `after`.
     pub fn parse(
         name: &'static str,
@@ -37,7 +56,7 @@ impl PageRequest {
         rows: Vec<R>,
         has_next: bool,
         fields: F,
-        id: impl Fn(&R) -> i64,
+        key: impl Fn(&R) -> K,
         node: impl Fn(R) -> N,
     ) -> Connection<String, N, F, EmptyFields>
     where
@@ -47,7 +66,7 @@ impl PageRequest {
         let mut connection =
             Connection::with_additional_fields(self.after.is_some(), has_next, fields);
         connection.edges.extend(rows.into_iter().map(|row| {
-            let cursor = encode_cursor(self.name, id(&row));
+            let cursor = encode_cursor(self.name, &key(&row));
             Edge::new(cursor, node(row))
         }));
         connection
@@ -72,23 +91,18 @@ fn page_size(first: Option<i32>) -> Result<u64, AppError> {
         })
 }
 
-/// The cursor of row `id` in the connection named `connection`.
-fn encode_cursor(connection: &str, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{connection}:{id}"))
+/// The cursor of the row with `key` in the connection named `connection`.
+fn encode_cursor<K: CursorKey>(connection: &str, key: &K) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{connection}:{}", key.to_text()))
 }
 
-/// The row id of an `after` cursor of `connection`, else `BAD_USER_INPUT`.
-fn decode_cursor(connection: &str, cursor: &str) -> Result<i64, AppError> {
+/// The row key of an `after` cursor of `connection`, else `BAD_USER_INPUT`.
+fn decode_cursor<K: CursorKey>(connection: &str, cursor: &str) -> Result<K, AppError> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| {
-            text.strip_prefix(connection)?
-                .strip_prefix(':')?
-                .parse()
-                .ok()
-        })
+        .and_then(|text| K::from_text(text.strip_prefix(connection)?.strip_prefix(':')?))
         .ok_or_else(|| AppError::bad_input("after", "not a cursor of this connection"))
 }
 
@@ -98,9 +112,9 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_do_not_cross_connections() {
-        let cursor = encode_cursor("structure", 42);
-        assert_eq!(decode_cursor("structure", &cursor).ok(), Some(42));
-        assert!(decode_cursor("audit", &cursor).is_err());
+        let cursor = encode_cursor("structure", &42_i64);
+        assert_eq!(decode_cursor::<i64>("structure", &cursor).ok(), Some(42));
+        assert!(decode_cursor::<i64>("audit", &cursor).is_err());
         assert_eq!(page_size(None).ok(), Some(20));
         assert!(page_size(Some(101)).is_err());
         assert!(page_size(Some(-1)).is_err());

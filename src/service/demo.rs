@@ -15,7 +15,7 @@ use crate::domain::enums::{
     Carrier, ConventionStatus, LabelStatus, Role, SiteType, StructureFormat, db_name,
 };
 use crate::domain::hours::{Weekday, WeeklyHours};
-use crate::domain::text::search_key;
+use crate::domain::text::{search_key, sort_key};
 use entity::{
     agent, agent_structure, annex, canton, commune, convention, convention_signatory, partner,
     structure,
@@ -439,6 +439,8 @@ fn site_model(
         .into()),
         label_date: Set(label_date),
         search_text: Set(search_key(&format!("{} {}", site.name, site.commune_name))),
+        name_key: Set(sort_key(site.name)),
+        commune_key: Set(sort_key(site.commune_name)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -24,7 +24,7 @@ use crate::clock::Clock;
 use crate::domain::enums::{LabelStatus, SiteType, StructureFormat, db_name};
 use crate::domain::hours::{Weekday, WeeklyHours};
 use crate::domain::label::parse_label_statement;
-use crate::domain::text::search_key;
+use crate::domain::text::{search_key, sort_key};
 use entity::{commune, department, structure};
 
 const COLUMNS: [&str; 24] = [
@@ -142,6 +142,8 @@ struct SiteFields {
     label_status: &'static str,
     label_date: Option<NaiveDate>,
     search_text: String,
+    name_key: String,
+    commune_key: String,
 }
 
 impl SiteFields {
@@ -169,6 +171,8 @@ impl SiteFields {
             label_status: static_name::<LabelStatus>(&row.label_status),
             label_date: row.label_date,
             search_text: row.search_text.clone(),
+            name_key: row.name_key.clone(),
+            commune_key: row.commune_key.clone(),
         }
     }
 
@@ -207,6 +211,8 @@ impl SiteFields {
         model.label_status = Set(self.label_status.to_owned());
         model.label_date = Set(self.label_date);
         model.search_text = Set(self.search_text);
+        model.name_key = Set(self.name_key);
+        model.commune_key = Set(self.commune_key);
         model.updated_at = Set(clock.now());
     }
 }
@@ -531,6 +537,8 @@ fn parse_row(
         name: name.to_owned(),
         department_code: department_code.to_owned(),
         search_text: search_key(&format!("{name} {commune_name}")),
+        name_key: sort_key(name),
+        commune_key: sort_key(commune_name),
         commune_code,
         address: opt("adresse"),
         address_complement: opt("complement_adresse"),

@@ -5,14 +5,14 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use sea_orm::sea_query::{Expr, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, Order, QueryFilter,
+    QueryOrder, QuerySelect, Select, Value,
 };
 
 use super::conventions;
-use super::paging::{self, Direction};
+use super::paging;
 use crate::auth::policy::PolarStructure;
 use crate::auth::{Actor, Caller, StructureScope};
 use crate::domain::enums::{LOCATABLE_COMMUNE_KINDS, LabelStatus, StructureFormat, db_name};
@@ -77,6 +77,127 @@ impl StructureFilter {
     }
 }
 
+/// What a list of structures is sorted by. Ties are broken by name, then by id, ascending.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortField {
+    /// Creation order (the id).
+    #[default]
+    Created,
+    /// Name (case and accents ignored).
+    Name,
+    /// Commune name (case and accents ignored).
+    Commune,
+    /// Department code (`01` … `19`, `21` … `29`, `2A`, `2B`, `30` … `976`).
+    Department,
+    /// Label date; structures without one come last in both directions.
+    LabelDate,
+}
+
+/// The order of a list of structures: a field and a direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StructureOrder {
+    /// The field sorted on.
+    pub field: SortField,
+    /// Largest first.
+    pub descending: bool,
+}
+
+impl StructureOrder {
+    /// The sorted columns before the id, each with whether it is descending.
+    fn columns(self) -> Vec<(structure::Column, bool)> {
+        use structure::Column::{CommuneKey, DepartmentCode, LabelDate, NameKey};
+        let first = match self.field {
+            SortField::Created => return Vec::new(),
+            SortField::Name => return vec![(NameKey, self.descending)],
+            SortField::Commune => CommuneKey,
+            SortField::Department => DepartmentCode,
+            SortField::LabelDate => LabelDate,
+        };
+        vec![(first, self.descending), (NameKey, false)]
+    }
+
+    /// Whether the id (the last tie-breaker) is descending: only in creation order.
+    fn id_descending(self) -> bool {
+        self.field == SortField::Created && self.descending
+    }
+
+    /// Where `row` stands in this order.
+    pub fn position(self, row: &structure::Model) -> SortPosition {
+        let keys = self
+            .columns()
+            .into_iter()
+            .map(|(column, _)| match column {
+                structure::Column::NameKey => Some(row.name_key.clone()),
+                structure::Column::CommuneKey => Some(row.commune_key.clone()),
+                structure::Column::DepartmentCode => Some(row.department_code.clone()),
+                _ => row.label_date.map(|date| date.to_string()),
+            })
+            .collect();
+        SortPosition {
+            order: self,
+            keys,
+            id: row.id,
+        }
+    }
+}
+
+/// Where a row stands in an order: the values of the order's columns (`None` for a missing
+/// label date), then its id. A page starts after a position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SortPosition {
+    /// The order the position belongs to.
+    pub order: StructureOrder,
+    /// Values of [`StructureOrder::columns`], as text.
+    pub keys: Vec<Option<String>>,
+    /// Id of the row.
+    pub id: i64,
+}
+
+impl SortPosition {
+    /// The rows after this position, or `None` if its values do not fit its order.
+    fn after(&self) -> Option<Condition> {
+        let columns = self.order.columns();
+        if columns.len() != self.keys.len() {
+            return None;
+        }
+        let mut later = Condition::any();
+        let mut equal = Condition::all();
+        for ((column, descending), key) in columns.into_iter().zip(&self.keys) {
+            let nullable = matches!(column, structure::Column::LabelDate);
+            let value: Option<Value> = match key {
+                None if nullable => None,
+                None => return None,
+                Some(text) if nullable => Some(text.parse::<NaiveDate>().ok()?.into()),
+                Some(text) => Some(text.clone().into()),
+            };
+            match value {
+                // A missing value sorts last: only equal (missing) values follow it.
+                None => equal = equal.add(column.is_null()),
+                Some(value) => {
+                    let beyond = if descending {
+                        column.lt(value.clone())
+                    } else {
+                        column.gt(value.clone())
+                    };
+                    let beyond = if nullable {
+                        Condition::any().add(beyond).add(column.is_null())
+                    } else {
+                        Condition::all().add(beyond)
+                    };
+                    later = later.add(equal.clone().add(beyond));
+                    equal = equal.add(column.eq(value));
+                }
+            }
+        }
+        let id = structure::Column::Id;
+        Some(later.add(equal.add(if self.order.id_descending() {
+            id.lt(self.id)
+        } else {
+            id.gt(self.id)
+        })))
+    }
+}
+
 /// The actor's structures matching `filter`, or `None` when nothing can be in scope.
 fn scoped(actor: &Actor, filter: &StructureFilter) -> Option<Select<structure::Entity>> {
     let scope = actor.views().scope.clone();
@@ -90,25 +211,44 @@ fn scoped(actor: &Actor, filter: &StructureFilter) -> Option<Select<structure::E
     Some(select)
 }
 
-/// One page of the actor's structures, by ascending id after `after`: at most `limit` rows,
-/// plus whether more follow.
+/// One page of the actor's structures in `order`, after the position `after`: at most
+/// `limit` rows, plus whether more follow. A position of another order is `BAD_USER_INPUT`.
 pub async fn page(
     caller: Caller<'_, impl ConnectionTrait>,
     filter: &StructureFilter,
-    after: Option<i64>,
+    order: StructureOrder,
+    after: Option<&SortPosition>,
     limit: u64,
 ) -> AppResult<(Vec<structure::Model>, bool)> {
     let Caller { db, actor, .. } = caller;
-    let select = scoped(actor, filter);
-    paging::keyset_page(
-        db,
-        select,
-        structure::Column::Id,
-        Direction::Ascending,
-        after,
-        limit,
-    )
-    .await
+    let Some(mut select) = scoped(actor, filter) else {
+        return Ok((Vec::new(), false));
+    };
+    if let Some(after) = after {
+        let condition = (after.order == order)
+            .then(|| after.after())
+            .flatten()
+            .ok_or_else(|| {
+                AppError::bad_input("after", "the cursor belongs to another order of the list")
+            })?;
+        select = select.filter(condition);
+    }
+    let as_order = |descending| if descending { Order::Desc } else { Order::Asc };
+    for (column, descending) in order.columns() {
+        select = if matches!(column, structure::Column::LabelDate) {
+            select.order_by_with_nulls(column, as_order(descending), NullOrdering::Last)
+        } else {
+            select.order_by(column, as_order(descending))
+        };
+    }
+    let mut rows = select
+        .order_by(structure::Column::Id, as_order(order.id_descending()))
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, has_next))
 }
 
 /// How many of the actor's structures match `filter`.

@@ -398,3 +398,66 @@ async fn coverage_of_the_real_sites_matches_the_open_data() {
     let anonymous = app.post(None, query, Value::Null).await;
     assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
 }
+
+/// Every structure in `order_by`, as (matricule, name, label date), 100 at a time.
+async fn every_structure_in(app: &TestApp, order_by: Value) -> Vec<(String, String, Value)> {
+    let query = "query($after: String, $order: StructureOrder) {
+        structures(first: 100, after: $after, orderBy: $order) {
+            pageInfo { hasNextPage endCursor }
+            edges { node { matricule name labelDate } }
+        }
+    }";
+    let mut after = Value::Null;
+    let mut all = Vec::new();
+    loop {
+        let variables = json!({ "after": after, "order": order_by });
+        let response = app.query_as_new_anct(query, variables).await;
+        let connection = data(&response)["structures"].clone();
+        for edge in connection["edges"].as_array().expect("edges") {
+            let node = &edge["node"];
+            all.push((
+                node["matricule"].as_str().expect("m").to_owned(),
+                node["name"].as_str().expect("name").to_owned(),
+                node["labelDate"].clone(),
+            ));
+        }
+        if connection["pageInfo"]["hasNextPage"] == false {
+            return all;
+        }
+        after = connection["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn the_real_network_sorts_by_name_with_accents_folded_and_by_label_date() {
+    let (app, report) = app_with_real_sites().await;
+    let imported = report.imported;
+
+    let by_name = every_structure_in(&app, json!({ "field": "NAME" })).await;
+    assert_eq!(by_name.len(), imported);
+    let folded: Vec<String> = by_name
+        .iter()
+        .map(|(_, name, _)| deunicode::deunicode(name.trim()).to_lowercase())
+        .collect();
+    assert!(folded.is_sorted(), "names out of order");
+    // Accents and case matter in the real names: sorting them as raw text would differ.
+    let raw: Vec<&str> = by_name.iter().map(|(_, name, _)| name.as_str()).collect();
+    assert!(!raw.is_sorted());
+    let unique: HashSet<&str> = by_name.iter().map(|(m, _, _)| m.as_str()).collect();
+    assert_eq!(unique.len(), imported);
+
+    let by_date =
+        every_structure_in(&app, json!({ "field": "LABEL_DATE", "direction": "DESC" })).await;
+    assert_eq!(by_date.len(), imported);
+    let dates: Vec<Option<&str>> = by_date.iter().map(|(_, _, d)| d.as_str()).collect();
+    let labelled = dates.iter().take_while(|d| d.is_some()).count();
+    assert!(labelled > 2_000, "{labelled}");
+    assert!(
+        dates[labelled..].iter().all(Option::is_none),
+        "undated structures come last"
+    );
+    assert!(
+        dates[..labelled].is_sorted_by(|a, b| a >= b),
+        "dates descending"
+    );
+}

@@ -380,3 +380,193 @@ async fn a_structure_exposes_its_facts_and_relations() {
         .await;
     assert_eq!(data(&node)["node"]["name"], "France services Felletin");
 }
+
+/// Matricules of the whole list in `order_by` for `email`, `first` at a time, following the
+/// cursors; checks `totalCount` on every page.
+async fn ordered(app: &TestApp, email: &str, order_by: Value, first: i32) -> Vec<String> {
+    let query = "query($first: Int, $after: String, $order: StructureOrder) {
+        structures(first: $first, after: $after, orderBy: $order) {
+            totalCount
+            pageInfo { hasNextPage endCursor }
+            edges { node { matricule } }
+        }
+    }";
+    let mut after = Value::Null;
+    let mut seen = Vec::new();
+    loop {
+        let variables = json!({ "first": first, "after": after, "order": order_by });
+        let response = app.query_as(email, query, variables).await;
+        let connection = data(&response)["structures"].clone();
+        for edge in connection["edges"].as_array().expect("edges") {
+            seen.push(edge["node"]["matricule"].as_str().expect("m").to_owned());
+        }
+        let total = connection["totalCount"].as_u64().expect("totalCount");
+        if connection["pageInfo"]["hasNextPage"] == false {
+            assert_eq!(seen.len() as u64, total, "{order_by}");
+            return seen;
+        }
+        after = connection["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn structures_sort_by_name_commune_department_and_label_date_in_both_directions() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            json!(null),
+            vec![
+                "59-01", "59-02", "59-03", "59-04", "23-01", "23-02", "2A-01",
+            ],
+        ),
+        (
+            json!({ "field": "CREATED", "direction": "DESC" }),
+            vec![
+                "2A-01", "23-02", "23-01", "59-04", "59-03", "59-02", "59-01",
+            ],
+        ),
+        (
+            // Bus …, … Ajaccio, … du Hainaut, … du Hainaut - antenne …, Felletin, Guéret, Lille.
+            json!({ "field": "NAME" }),
+            vec![
+                "59-04", "2A-01", "59-02", "59-03", "23-02", "23-01", "59-01",
+            ],
+        ),
+        (
+            json!({ "field": "NAME", "direction": "DESC" }),
+            vec![
+                "59-01", "23-01", "23-02", "59-03", "59-02", "2A-01", "59-04",
+            ],
+        ),
+        (
+            // Ajaccio, Felletin, Guéret, Lille (two: by name), Maubeuge, Valenciennes.
+            json!({ "field": "COMMUNE" }),
+            vec![
+                "2A-01", "23-02", "23-01", "59-04", "59-01", "59-03", "59-02",
+            ],
+        ),
+        (
+            json!({ "field": "COMMUNE", "direction": "DESC" }),
+            vec![
+                "59-02", "59-03", "59-04", "59-01", "23-01", "23-02", "2A-01",
+            ],
+        ),
+        (
+            // 23 < 2A < 59 in code order; by name within a department.
+            json!({ "field": "DEPARTMENT" }),
+            vec![
+                "23-02", "23-01", "2A-01", "59-04", "59-02", "59-03", "59-01",
+            ],
+        ),
+        (
+            json!({ "field": "DEPARTMENT", "direction": "DESC" }),
+            vec![
+                "59-04", "59-02", "59-03", "59-01", "2A-01", "23-02", "23-01",
+            ],
+        ),
+        (
+            // 2020-01-01 (three, by name), 2020-06-15, 2021-03-01, 2022-09-01; the
+            // candidate without a label date last.
+            json!({ "field": "LABEL_DATE" }),
+            vec![
+                "2A-01", "23-01", "59-01", "59-02", "59-03", "23-02", "59-04",
+            ],
+        ),
+        (
+            json!({ "field": "LABEL_DATE", "direction": "DESC" }),
+            vec![
+                "23-02", "59-03", "59-02", "2A-01", "23-01", "59-01", "59-04",
+            ],
+        ),
+    ];
+    for (order_by, expected) in cases {
+        let expected: Vec<String> = expected.iter().map(|m| format!("DEMO-{m}")).collect();
+        // One page, then pages of one and of two rows (cursors inside ties and across the
+        // null label date) give the same order.
+        for first in [100, 1, 2] {
+            assert_eq!(
+                ordered(&app, ANCT, order_by.clone(), first).await,
+                expected,
+                "{order_by} by {first}"
+            );
+        }
+    }
+    // The order stays inside the caller's slice.
+    assert_eq!(
+        ordered(&app, PREFECT_59, json!({ "field": "NAME" }), 2).await,
+        ["DEMO-59-04", "DEMO-59-02", "DEMO-59-03", "DEMO-59-01"]
+    );
+}
+
+#[tokio::test]
+async fn a_cursor_is_refused_with_another_order_and_an_anonymous_caller_gets_no_list() {
+    let app = spawn_app().await;
+    let query = "query($after: String, $order: StructureOrder) {
+        structures(first: 2, after: $after, orderBy: $order) {
+            pageInfo { endCursor } edges { node { matricule } }
+        }
+    }";
+    let by_name = json!({ "field": "NAME" });
+    let first = app.query_as(ANCT, query, json!({ "order": by_name })).await;
+    let cursor = data(&first)["structures"]["pageInfo"]["endCursor"].clone();
+    for other in [
+        json!(null),
+        json!({ "field": "NAME", "direction": "DESC" }),
+        json!({ "field": "COMMUNE" }),
+    ] {
+        let response = app
+            .query_as(ANCT, query, json!({ "after": cursor, "order": other }))
+            .await;
+        assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{other}");
+        assert_eq!(response["errors"][0]["extensions"]["field"], "after");
+    }
+    // A cursor of the creation order (the only one before `orderBy`) still works without it.
+    let created = app.query_as(ANCT, query, json!({})).await;
+    let cursor = data(&created)["structures"]["pageInfo"]["endCursor"].clone();
+    let next = app.query_as(ANCT, query, json!({ "after": cursor })).await;
+    assert_eq!(
+        data(&next)["structures"]["edges"][0]["node"]["matricule"],
+        "DEMO-59-03"
+    );
+    let anonymous = app.post(None, query, json!({ "order": by_name })).await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+}
+
+#[tokio::test]
+async fn the_sort_key_migration_fills_the_keys_of_existing_structures() {
+    use maillage::domain::text::sort_key;
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::EntityTrait;
+
+    let app = spawn_app().await;
+    // Undo the sort-key migration (the last one at the time) and apply it again over the
+    // demo's structures, as an upgrade of an existing database does.
+    Migrator::down(&app.db, Some(1)).await.expect("down");
+    Migrator::up(&app.db, None).await.expect("up");
+    let rows = entity::structure::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("structures");
+    assert_eq!(rows.len(), 7);
+    let gueret = rows
+        .iter()
+        .find(|r| r.matricule == "DEMO-23-01")
+        .expect("23-01");
+    assert_eq!(gueret.name_key, "france services gueret");
+    assert_eq!(gueret.commune_key, "gueret");
+    for row in &rows {
+        assert_eq!(row.name_key, sort_key(&row.name), "{}", row.matricule);
+    }
+    assert_eq!(
+        ordered(&app, ANCT, json!({ "field": "COMMUNE" }), 3).await,
+        [
+            "DEMO-2A-01",
+            "DEMO-23-02",
+            "DEMO-23-01",
+            "DEMO-59-04",
+            "DEMO-59-01",
+            "DEMO-59-03",
+            "DEMO-59-02"
+        ]
+    );
+}

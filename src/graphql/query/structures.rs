@@ -1,6 +1,6 @@
 //! `structures` (a Relay connection) and `structure(matricule:)`.
 use async_graphql::connection::{Connection, EmptyFields};
-use async_graphql::{Context, InputObject, Object, Result};
+use async_graphql::{Context, Enum, InputObject, Object, Result};
 
 use chrono::NaiveDate;
 
@@ -8,9 +8,9 @@ use crate::domain::enums::{LabelStatus, StructureFormat};
 use crate::domain::label_workflow;
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::pagination::PageRequest;
+use crate::graphql::pagination::{CursorKey, PageRequest};
 use crate::graphql::types::Structure;
-use crate::service::structures::{self, StructureFilter};
+use crate::service::structures::{self, SortField, SortPosition, StructureFilter};
 
 /// Name of this connection in its cursors.
 const CONNECTION: &str = "structure";
@@ -75,6 +75,120 @@ impl StructureFilterInput {
     }
 }
 
+/// What `structures` can be sorted by.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(name = "StructureOrderField")]
+pub enum OrderField {
+    /// Creation order (the default).
+    Created,
+    /// Name, case and accents ignored.
+    Name,
+    /// Commune name, case and accents ignored; then name.
+    Commune,
+    /// Department code, in code order (`01` … `19`, `21` … `29`, `2A`, `2B`, `30` … `976`); then
+    /// name.
+    Department,
+    /// Label date; structures never labelled come last in both directions; then name.
+    LabelDate,
+}
+
+/// A sort direction.
+#[derive(Enum, Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum OrderDirection {
+    /// Smallest (or earliest, or A) first.
+    #[default]
+    Asc,
+    /// Largest (or latest, or Z) first.
+    Desc,
+}
+
+/// The order of `structures`. Ties are broken by name, then by creation.
+#[derive(InputObject)]
+pub struct StructureOrder {
+    /// The field sorted on.
+    pub field: OrderField,
+    /// The direction; ascending when absent.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl StructureOrder {
+    fn resolve(order: Option<Self>) -> structures::StructureOrder {
+        let Some(order) = order else {
+            return structures::StructureOrder::default();
+        };
+        structures::StructureOrder {
+            field: match order.field {
+                OrderField::Created => SortField::Created,
+                OrderField::Name => SortField::Name,
+                OrderField::Commune => SortField::Commune,
+                OrderField::Department => SortField::Department,
+                OrderField::LabelDate => SortField::LabelDate,
+            },
+            descending: order.direction == OrderDirection::Desc,
+        }
+    }
+}
+
+/// Cursor text of each order; creation order keeps the bare id of earlier cursors.
+const ORDER_TAGS: [(SortField, &str); 5] = [
+    (SortField::Created, "created"),
+    (SortField::Name, "name"),
+    (SortField::Commune, "commune"),
+    (SortField::Department, "department"),
+    (SortField::LabelDate, "label-date"),
+];
+
+impl CursorKey for SortPosition {
+    fn to_text(&self) -> String {
+        let order = self.order;
+        if order == structures::StructureOrder::default() {
+            return self.id.to_string();
+        }
+        let tag = ORDER_TAGS
+            .iter()
+            .find(|(field, _)| *field == order.field)
+            .map_or("created", |(_, tag)| tag);
+        let direction = if order.descending { "desc" } else { "asc" };
+        let mut values: Vec<serde_json::Value> =
+            self.keys.iter().map(|k| k.clone().into()).collect();
+        values.push(self.id.into());
+        format!("{tag}.{direction}:{}", serde_json::Value::from(values))
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        let Some((order, values)) = text.split_once(':') else {
+            return Some(SortPosition {
+                order: structures::StructureOrder::default(),
+                keys: Vec::new(),
+                id: text.parse().ok()?,
+            });
+        };
+        let (tag, direction) = order.split_once('.')?;
+        let field = ORDER_TAGS.iter().find(|(_, t)| *t == tag)?.0;
+        let descending = match direction {
+            "asc" => false,
+            "desc" => true,
+            _ => return None,
+        };
+        let mut values: Vec<serde_json::Value> = serde_json::from_str(values).ok()?;
+        let id = values.pop()?.as_i64()?;
+        let keys = values
+            .into_iter()
+            .map(|value| match value {
+                serde_json::Value::Null => Some(None),
+                serde_json::Value::String(text) => Some(Some(text)),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        Some(SortPosition {
+            order: structures::StructureOrder { field, descending },
+            keys,
+            id,
+        })
+    }
+}
+
 /// Extra fields of the structures connection.
 pub struct StructureConnectionFields {
     filter: StructureFilter,
@@ -90,8 +204,9 @@ impl StructureConnectionFields {
 
 #[Object]
 impl StructureQuery {
-    /// The structures the caller may see, by ascending creation, `first` at a time (at most
-    /// 100) after the cursor `after`.
+    /// The structures the caller may see, in `orderBy` (creation when absent), `first` at a
+    /// time (at most 100) after the cursor `after`. A cursor holds its order: pass the same
+    /// `orderBy` with it.
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, child_complexity)")]
     async fn structures(
         &self,
@@ -102,16 +217,21 @@ impl StructureQuery {
         #[graphql(desc = "Filters; all the given ones must hold.")] filter: Option<
             StructureFilterInput,
         >,
+        #[graphql(desc = "Sort order; creation order when absent.")] order_by: Option<
+            StructureOrder,
+        >,
     ) -> Result<Connection<String, Structure, StructureConnectionFields, EmptyFields>> {
         let actor = ctx.actor()?;
-        let page = PageRequest::parse(CONNECTION, first, after)?;
+        let page = PageRequest::<SortPosition>::parse(CONNECTION, first, after)?;
         let filter = filter
             .unwrap_or_default()
             .into_filter(ctx.request().clock.today())?;
+        let order = StructureOrder::resolve(order_by);
+        let caller = ctx.request().caller(actor);
         let (rows, has_next) =
-            structures::page(ctx.request().caller(actor), &filter, page.after, page.limit).await?;
+            structures::page(caller, &filter, order, page.after.as_ref(), page.limit).await?;
         let fields = StructureConnectionFields { filter };
-        Ok(page.connection(rows, has_next, fields, |row| row.id, Structure))
+        Ok(page.connection(rows, has_next, fields, |row| order.position(row), Structure))
     }
 
     /// The structure with this matricule, if the caller may see it (NOT_FOUND otherwise).
