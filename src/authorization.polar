@@ -168,6 +168,13 @@ allow(user: User, "read_internal", structure: Structure) if
 allow(user: User, "read_funding", structure: Structure) if
     steers(user, structure.department);
 
+# --- A structure's life (issue 15) -------------------------------------------------------------
+# ANCT and the department's prefects create candidates, change a structure's facts (address,
+# hours, premises, equipment…), close and reopen it, and set the stops of a mobile service.
+# Creation asks about the structure to be (id 0) in its department.
+allow(user: User, "manage", structure: Structure) if
+    steers(user, structure.department);
+
 # --- Label workflow (R-01..R-06) --------------------------------------------------------------
 # The prefect proposes and labels; ANCT schedules audits, approves and withdraws; the
 # assigned auditor records and submits (see `LabelAudit`). The state machine is in

@@ -37,6 +37,7 @@ pub mod report_monthly;
 pub mod role_assignment;
 pub mod self_assessment;
 pub mod structure;
+pub mod structure_stop;
 pub mod support_attachment;
 pub mod support_message;
 pub mod support_request;

@@ -87,6 +87,13 @@ pub struct Model {
     pub name_key: String,
     /// Sort key of the commune name (empty without a commune).
     pub commune_key: String,
+    /// Bumped by every change of the facts through the API (not by the label workflow,
+    /// which has `label_version`). Above 0, the API owns the facts: an import leaves them.
+    pub facts_version: i32,
+    /// The day the structure closed, if it did.
+    pub closed_on: Option<Date>,
+    /// Why it closed.
+    pub closure_reason: Option<String>,
 }
 
 /// No navigable relation: joins are written in the service layer.

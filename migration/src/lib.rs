@@ -26,6 +26,7 @@ mod m20261129_000020_create_idempotency_key;
 mod m20261129_000021_single_use_survey_codes;
 mod m20261129_000022_create_sign_in;
 mod m20261130_000023_structure_sort_keys;
+mod m20261130_000024_structure_lifecycle;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000021_single_use_survey_codes::Migration),
             Box::new(m20261129_000022_create_sign_in::Migration),
             Box::new(m20261130_000023_structure_sort_keys::Migration),
+            Box::new(m20261130_000024_structure_lifecycle::Migration),
         ]
     }
 }

@@ -80,6 +80,23 @@ pub enum HoursError {
         /// The offending text.
         text: String,
     },
+    /// Two ranges of a day overlap (only the open data's text is merged).
+    #[error("{day:?}: '{text}' overlaps another range of the day")]
+    Overlap {
+        /// The day.
+        day: Weekday,
+        /// The offending text.
+        text: String,
+    },
+}
+
+/// Parses `HH:MM` (00:00 to 23:59, or 24:00 for the end of the day).
+pub fn parse_time(text: &str) -> Option<NaiveTime> {
+    match text.trim() {
+        "24:00" => NaiveTime::from_hms_opt(23, 59, 59),
+        text if text.len() == 5 => NaiveTime::parse_from_str(text, "%H:%M").ok(),
+        _ => None,
+    }
 }
 
 impl WeeklyHours {
@@ -93,6 +110,37 @@ impl WeeklyHours {
         }
         ranges.sort_by_key(|range| (range.day, range.opens));
         Ok(Self(ranges))
+    }
+
+    /// Builds the week from explicit ranges (the API's input, as `HH:MM` times): each must
+    /// open before it closes, and the ranges of a day must not overlap.
+    pub fn from_ranges<'a>(
+        ranges: impl IntoIterator<Item = (Weekday, &'a str, &'a str)>,
+    ) -> Result<Self, HoursError> {
+        let mut parsed = Vec::new();
+        for (day, opens, closes) in ranges {
+            let text = format!("{} - {}", opens.trim(), closes.trim());
+            let (Some(opens), Some(closes)) = (parse_time(opens), parse_time(closes)) else {
+                return Err(HoursError::Malformed { day, text });
+            };
+            if closes <= opens {
+                return Err(HoursError::Reversed { day, text });
+            }
+            parsed.push((OpeningRange { day, opens, closes }, text));
+        }
+        parsed.sort_by_key(|(range, _)| (range.day, range.opens));
+        for pair in parsed.windows(2) {
+            let [(before, _), (after, text)] = pair else {
+                continue;
+            };
+            if before.day == after.day && after.opens < before.closes {
+                return Err(HoursError::Overlap {
+                    day: after.day,
+                    text: text.clone(),
+                });
+            }
+        }
+        Ok(Self(parsed.into_iter().map(|(range, _)| range).collect()))
     }
 
     /// All ranges, sorted.
@@ -180,6 +228,39 @@ mod tests {
         // 3h30 + 6h30 + 6h30 + 5h30
         assert_eq!(hours.weekly_minutes(), 22 * 60);
         assert_eq!(hours.day(Weekday::Tuesday).count(), 2);
+    }
+
+    #[test]
+    fn explicit_ranges_are_checked_not_merged() {
+        let ok = WeeklyHours::from_ranges([
+            (Weekday::Monday, "13:30", "17:00"),
+            (Weekday::Monday, "09:00", "12:00"),
+            (Weekday::Saturday, "09:00", "24:00"),
+        ])
+        .expect("valid");
+        assert_eq!(ok.days_open(), 2);
+        assert_eq!(
+            ok.ranges()[0].opens,
+            NaiveTime::from_hms_opt(9, 0, 0).expect("t")
+        );
+        assert!(matches!(
+            WeeklyHours::from_ranges([(Weekday::Monday, "9:00", "12:00")]),
+            Err(HoursError::Malformed { .. })
+        ));
+        assert!(matches!(
+            WeeklyHours::from_ranges([(Weekday::Monday, "12:00", "12:00")]),
+            Err(HoursError::Reversed { .. })
+        ));
+        assert!(matches!(
+            WeeklyHours::from_ranges([
+                (Weekday::Friday, "09:00", "12:00"),
+                (Weekday::Friday, "11:00", "14:00"),
+            ]),
+            Err(HoursError::Overlap {
+                day: Weekday::Friday,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -15,8 +15,10 @@ use crate::service::agents::{self, AgentRecord};
 use crate::service::compliance::{self, CriterionCompliance};
 use crate::service::coverage::{self, Coverage};
 use crate::service::labelling::{self, ApplicationRecord};
-use crate::service::{conventions, funding, referents, structures, training};
-use entity::{annex, audit_result, criterion, funding_grant, partner, referent, structure};
+use crate::service::{conventions, funding, referents, structure_life, structures, training};
+use entity::{
+    annex, audit_result, criterion, funding_grant, partner, referent, structure, structure_stop,
+};
 
 /// All loaders of one request.
 pub struct Loaders {
@@ -46,6 +48,8 @@ pub struct Loaders {
     pub agents: DataLoader<AgentLoader>,
     /// Training summaries, by agent id.
     pub training: DataLoader<TrainingLoader>,
+    /// Stops of mobile structures, by structure id.
+    pub stops: DataLoader<StopLoader>,
 }
 
 impl Loaders {
@@ -77,6 +81,7 @@ impl Loaders {
             funding: DataLoader::new(FundingLoader(db.clone()), tokio::spawn),
             agents: DataLoader::new(AgentLoader(db.clone()), tokio::spawn),
             training: DataLoader::new(TrainingLoader(db.clone()), tokio::spawn),
+            stops: DataLoader::new(StopLoader(db.clone()), tokio::spawn),
         }
     }
 }
@@ -200,6 +205,16 @@ impl Loader<i64> for FundingLoader {
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
         Ok(funding::grants_of(&self.0, keys).await?)
+    }
+}
+
+/// Loads the stops of mobile structures.
+pub struct StopLoader(DatabaseConnection);
+impl Loader<i64> for StopLoader {
+    type Value = Vec<structure_stop::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[i64]) -> LoadResult<i64, Self::Value> {
+        Ok(structure_life::stops_of(&self.0, keys).await?)
     }
 }
 

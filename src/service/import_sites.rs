@@ -176,11 +176,21 @@ impl SiteFields {
         }
     }
 
-    /// These fields, but with the stored label status and date once the label workflow has
-    /// acted on the structure (`label_version > 0`): from then on the workflow, not the
-    /// open data, owns the label (a withdrawn label is never restored by a re-import).
-    fn keeping_workflow_label(&self, row: &structure::Model) -> Self {
-        let mut fields = self.clone();
+    /// These fields, but keeping what the open data no longer owns: the stored facts once
+    /// they were changed through the API (`facts_version > 0`, see
+    /// `service::structure_life`), and the stored label status and date once the label
+    /// workflow has acted on the structure (`label_version > 0`; a withdrawn label is never
+    /// restored by a re-import).
+    fn keeping_owned(&self, row: &structure::Model) -> Self {
+        let mut fields = if row.facts_version > 0 {
+            Self {
+                label_status: self.label_status,
+                label_date: self.label_date,
+                ..Self::of(row)
+            }
+        } else {
+            self.clone()
+        };
         if row.label_version > 0 {
             fields.label_status = static_name::<LabelStatus>(&row.label_status);
             fields.label_date = row.label_date;
@@ -377,9 +387,9 @@ async fn upsert(
                 fields.clone().apply(&mut model, clock);
                 inserts.push(model);
             }
-            Some(row) if SiteFields::of(row) != fields.keeping_workflow_label(row) => {
+            Some(row) if SiteFields::of(row) != fields.keeping_owned(row) => {
                 let mut model: structure::ActiveModel = row.clone().into();
-                fields.keeping_workflow_label(row).apply(&mut model, clock);
+                fields.keeping_owned(row).apply(&mut model, clock);
                 model
                     .update(txn)
                     .await
@@ -416,7 +426,11 @@ async fn link_antennas(
     let principals = principal_of_groups(accepted, &rows);
     let mut changed = HashSet::new();
     for fields in accepted {
-        let Some(row) = rows.get(&fields.matricule) else {
+        let Some(row) = rows
+            .get(&fields.matricule)
+            .filter(|row| row.facts_version == 0)
+        else {
+            // Not stored, or its facts (the principal link among them) belong to the API.
             continue;
         };
         let wanted = match (&fields.site_group, fields.site_type) {

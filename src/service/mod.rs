@@ -26,6 +26,7 @@ pub mod referents;
 pub mod reporting;
 pub mod sessions;
 pub mod sql;
+pub mod structure_life;
 pub mod structures;
 pub mod support;
 pub mod surveys;

@@ -54,7 +54,12 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
     }
 }
 
-const MUTATIONS: [&str; 39] = [
+const MUTATIONS: [&str; 44] = [
+    "mutation { createStructure(department: \"59\", input: { name: \"France services X\", commune: \"59350\", format: FIXED }) { matricule } }",
+    "mutation { updateStructure(structure: \"DEMO-59-01\", expectedVersion: 0, input: { pmrAccess: true }) { matricule } }",
+    "mutation { closeStructure(structure: \"DEMO-59-01\", expectedVersion: 0, on: \"2026-01-01\", reason: \"Fusion\") { matricule } }",
+    "mutation { reopenStructure(structure: \"DEMO-59-01\", expectedVersion: 0) { matricule } }",
+    "mutation { setStructureStops(structure: \"DEMO-59-04\", expectedVersion: 0, stops: []) { matricule } }",
     "mutation { createLocalPartner(input: { code: \"CD23\", name: \"CD\", department: \"23\" }) { code } }",
     "mutation { loadCriteriaFramework(input: { version: \"2025\", label: \"R\", effectiveFrom: \"2025-06-16\", criteria: [] }) { version } }",
     "mutation { createReferent(input: { partner: \"CAF\", department: \"23\", kind: BACK_OFFICE, name: \"N\", email: \"n@caf.fr\" }) { id } }",

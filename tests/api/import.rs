@@ -461,3 +461,44 @@ async fn the_real_network_sorts_by_name_with_accents_folded_and_by_label_date() 
         "dates descending"
     );
 }
+
+#[tokio::test]
+async fn facts_changed_through_the_api_survive_a_new_import_and_untouched_ones_follow_it() {
+    let (app, first) = app_with_real_sites().await;
+    let path = shared_data_dir().join("france-services-2024-08-01.csv");
+    let update = "mutation($s: String!, $input: StructureFactsInput!) {
+        updateStructure(structure: $s, expectedVersion: 0, input: $input) { factsVersion } }";
+    let response = app
+        .query_as_new_anct(
+            update,
+            json!({ "s": "2", "input": { "name": "France services renommée", "pmrAccess": true } }),
+        )
+        .await;
+    assert_eq!(data(&response)["updateStructure"]["factsVersion"], 1);
+
+    // The file renames both structure 1 (untouched here) and structure 2 (changed here).
+    let text = std::fs::read_to_string(&path).expect("read");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    for line in lines.iter_mut().skip(1).take(2) {
+        let mut fields: Vec<String> = line.split("\",\"").map(str::to_owned).collect();
+        fields[2] = format!("{} (Zyxwv)", fields[2]);
+        *line = fields.join("\",\"");
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let edited = dir.path().join("edited.csv");
+    std::fs::write(&edited, lines.join("\n") + "\n").expect("write");
+    let again = import_sites::import(&app.db, &edited, &app.clock())
+        .await
+        .expect("import the edit");
+    assert_eq!((again.imported, again.updated), (0, 1));
+    assert_eq!(again.unchanged, first.imported - 1);
+
+    let read = "{ a: structure(matricule: \"1\") { name factsVersion }
+                  b: structure(matricule: \"2\") { name factsVersion premises { pmrAccess } } }";
+    let response = app.query_as_new_anct(read, Value::Null).await;
+    let found = data(&response);
+    assert!(found["a"]["name"].as_str().expect("a").ends_with("(Zyxwv)"));
+    assert_eq!(found["a"]["factsVersion"], 0);
+    assert_eq!(found["b"]["name"], "France services renommée");
+    assert_eq!(found["b"]["premises"]["pmrAccess"], true);
+}

@@ -18,6 +18,7 @@ mod idempotency;
 mod import;
 mod introspection;
 mod labelling;
+mod lifecycle;
 mod oidc;
 mod partners;
 mod policy;

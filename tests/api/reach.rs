@@ -1162,6 +1162,36 @@ pub fn scenario(app: &TestApp) -> Vec<Step> {
             |s, _| json!({ "c": at(s, "mystery", "/createMysteryCampaign/id") }),
         ),
         step(
+            "newsite",
+            PREFECT_59,
+            "mutation { createStructure(department: \"59\", input: { name: \"France services de Roubaix\", commune: \"59350\", format: BUS }) { matricule } }",
+            |_, _| json!({}),
+        ),
+        step(
+            "facts",
+            PREFECT_59,
+            "mutation($s: String!) { updateStructure(structure: $s, expectedVersion: 1, input: { pmrAccess: true, email: \"roubaix@fs.fr\" }) { matricule } }",
+            |s, _| json!({ "s": at(s, "newsite", "/createStructure/matricule") }),
+        ),
+        step(
+            "stops",
+            ANCT,
+            "mutation($s: String!) { setStructureStops(structure: $s, expectedVersion: 2, stops: [{ commune: \"59392\", day: MONDAY, opens: \"09:00\", closes: \"12:00\" }]) { matricule } }",
+            |s, _| json!({ "s": at(s, "newsite", "/createStructure/matricule") }),
+        ),
+        step(
+            "close",
+            PREFECT_2A,
+            "mutation($on: Date!) { closeStructure(structure: \"DEMO-2A-01\", expectedVersion: 0, on: $on, reason: \"Travaux\") { matricule } }",
+            move |_, _| json!({ "on": today.to_string() }),
+        ),
+        step(
+            "reopen",
+            ANCT,
+            "mutation { reopenStructure(structure: \"DEMO-2A-01\", expectedVersion: 1) { matricule } }",
+            |_, _| json!({}),
+        ),
+        step(
             "apikey",
             ANCT,
             "mutation { createApiKey(input: { name: \"reach-script\", role: OPERATOR, partner: \"CAF\", expiresInDays: 30 }) { apiKey { name role } } }",

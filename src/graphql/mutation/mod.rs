@@ -10,6 +10,7 @@ mod partners;
 mod quality;
 mod referents;
 mod reporting;
+mod structures;
 mod support;
 
 use async_graphql::MergedObject;
@@ -29,6 +30,7 @@ pub struct MutationRoot(
     reporting::ReportingMutation,
     quality::QualityMutation,
     api_keys::ApiKeyMutation,
+    structures::StructureMutation,
 );
 
 /// The idempotency claim of the current mutation field, if it was sent with a key; the

@@ -10,12 +10,12 @@ use super::{
 };
 use crate::auth::StructureView;
 use crate::domain::enums::{Carrier, LabelStatus, SiteType, StructureFormat, db_name};
-use crate::domain::hours::WeeklyHours;
+use crate::domain::hours::{Weekday, WeeklyHours};
 use crate::domain::ids::{NodeType, encode};
 use crate::domain::label_workflow;
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
-use crate::service::surveys;
+use crate::service::{structure_life, surveys};
 
 /// A France Services structure.
 #[derive(Clone)]
@@ -28,6 +28,44 @@ pub struct GeoPoint {
     pub latitude: f64,
     /// Longitude in degrees.
     pub longitude: f64,
+}
+
+/// A weekly stop of a bus or itinerant service.
+#[derive(Clone)]
+pub struct Stop(pub entity::structure_stop::Model);
+
+/// A weekly stop of a bus or itinerant service.
+#[Object]
+impl Stop {
+    /// The commune stopped in.
+    async fn commune(&self, ctx: &Context<'_>) -> Result<Commune> {
+        let reference = ctx.request().reference.snapshot().await?;
+        reference
+            .commune(&self.0.commune_code)
+            .cloned()
+            .map(Commune)
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("unknown commune {}", self.0.commune_code))
+                    .into()
+            })
+    }
+
+    /// Day of the week.
+    async fn day(&self) -> Result<Weekday> {
+        structure_life::weekday_of(&self.0.day).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("stored weekday '{}'", self.0.day)).into()
+        })
+    }
+
+    /// Arrival, "HH:MM".
+    async fn opens(&self) -> &str {
+        &self.0.opens
+    }
+
+    /// Departure, "HH:MM".
+    async fn closes(&self) -> &str {
+        &self.0.closes
+    }
 }
 
 /// Premises facts; null when not recorded.
@@ -367,6 +405,36 @@ impl Structure {
         Ok(Some(
             agents.unwrap_or_default().into_iter().map(Agent).collect(),
         ))
+    }
+
+    /// Version of its facts, bumped by every change through the API; give it back as
+    /// `expectedVersion` to `updateStructure`, `closeStructure`, `reopenStructure` and
+    /// `setStructureStops`. Above 0, a new import of the ANCT open data leaves its facts.
+    async fn facts_version(&self) -> i32 {
+        self.0.facts_version
+    }
+
+    /// The day it closed (or closes), if it did.
+    async fn closed_on(&self) -> Option<Date> {
+        self.0.closed_on.map(Date)
+    }
+
+    /// Why it closed.
+    async fn closure_reason(&self) -> Option<&str> {
+        self.0.closure_reason.as_deref()
+    }
+
+    /// The weekly stops of a BUS or ITINERANT service (empty for the other formats), by day
+    /// and time.
+    async fn stops(&self, ctx: &Context<'_>) -> Result<Vec<Stop>> {
+        if !matches!(
+            self.0.format.parse::<StructureFormat>(),
+            Ok(StructureFormat::Bus | StructureFormat::Itinerant)
+        ) {
+            return Ok(Vec::new());
+        }
+        let stops = ctx.loaders().stops.load_one(self.0.id).await?;
+        Ok(stops.unwrap_or_default().into_iter().map(Stop).collect())
     }
 
     /// State funding granted to it (R-42: ANCT and the department's prefecture only).
