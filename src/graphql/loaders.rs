@@ -16,9 +16,7 @@ use crate::service::compliance::{self, CriterionCompliance};
 use crate::service::coverage::{self, Coverage};
 use crate::service::labelling::{self, ApplicationRecord};
 use crate::service::{conventions, funding, referents, structure_life, structures, training};
-use entity::{
-    annex, audit_result, criterion, funding_grant, partner, referent, structure, structure_stop,
-};
+use entity::{annex, audit_result, criterion, funding_grant, referent, structure, structure_stop};
 
 /// All loaders of one request.
 pub struct Loaders {
@@ -30,7 +28,7 @@ pub struct Loaders {
     pub coverage: DataLoader<CoverageLoader>,
     /// Referents by department code.
     pub referents: DataLoader<ReferentLoader>,
-    /// Core partners lacking a back-office referent, by department code.
+    /// Core partners short of back-office referents, by department code.
     pub missing_referents: DataLoader<MissingReferentLoader>,
     /// Effective partner ids by structure `(id, department)`.
     pub effective_partners: DataLoader<EffectivePartnerLoader>,
@@ -139,7 +137,7 @@ impl Loader<String> for ReferentLoader {
 /// Loads the core partners lacking a back-office referent in departments.
 pub struct MissingReferentLoader(DatabaseConnection);
 impl Loader<String> for MissingReferentLoader {
-    type Value = Vec<partner::Model>;
+    type Value = Vec<referents::Shortfall>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[String]) -> LoadResult<String, Self::Value> {
         Ok(referents::missing_core(&self.0, keys).await?)

@@ -91,7 +91,10 @@ pub async fn of_structures(
                 .get(&row.department_code)
                 .into_iter()
                 .flatten()
-                .map(|p| p.code.clone())
+                // C10 asks for one referent; the second that Administration+ expects is
+                // reported by `Department.referentShortfalls`.
+                .filter(|short| short.back_office == 0)
+                .map(|short| short.partner.code.clone())
                 .collect(),
             annex: annexes.get(&row.id).map(|(a, _)| a.signed_on),
             agents: agent_facts(

@@ -16,9 +16,9 @@ use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::domain::label_workflow;
 use crate::error::{AppError, AppResult};
-use crate::service::coverage;
 use crate::service::reference_cache::Snapshot;
 use crate::service::reporting::Grain;
+use crate::service::{coverage, referents};
 
 /// The filters a dashboard takes; all given filters must hold.
 #[derive(Clone, Debug, Default)]
@@ -813,7 +813,8 @@ fn period(w: &mut Where, column: &str, filter: &DashboardFilter) {
     }
 }
 
-/// Core partners without a back-office referent, counted per department of the slice (R-10).
+/// Core partners with fewer than the two back-office referents Administration+ expects,
+/// counted per department of the slice (R-10).
 pub async fn missing_referents(
     db: &impl ConnectionTrait,
     scope: &DashboardScope,
@@ -847,9 +848,9 @@ pub async fn missing_referents(
         w.push("p.id = ?", [id.into()]);
     }
     w.push(
-        "NOT EXISTS (SELECT 1 FROM referent r WHERE r.department_code = d.code \
-         AND r.partner_id = p.id AND r.kind = 'BACK_OFFICE')",
-        [],
+        "(SELECT COUNT(*) FROM referent r WHERE r.department_code = d.code \
+         AND r.partner_id = p.id AND r.kind = 'BACK_OFFICE') < ?",
+        [(referents::REFERENTS_EXPECTED as i64).into()],
     );
     counts(db, "d.code", "department d CROSS JOIN partner p", &w).await
 }

@@ -68,33 +68,53 @@ pub async fn of_departments(
     Ok(by_department)
 }
 
-/// The core partners with no back-office referent, for each department in `codes`.
+/// Back-office referents Administration+ expects of each core partner in a department (R-10:
+/// "deux référents identifiés localement"; the label's C10 asks for one).
+pub const REFERENTS_EXPECTED: u64 = 2;
+
+/// A core partner with fewer back-office referents in a department than expected.
+#[derive(Clone, Debug)]
+pub struct Shortfall {
+    /// The partner.
+    pub partner: partner::Model,
+    /// Its back-office referents in the department.
+    pub back_office: u64,
+}
+
+/// The core partners with fewer than [`REFERENTS_EXPECTED`] back-office referents, with
+/// how many they have, for each department in `codes`, by partner code.
 pub async fn missing_core(
     db: &impl ConnectionTrait,
     codes: &[String],
-) -> AppResult<HashMap<String, Vec<partner::Model>>> {
+) -> AppResult<HashMap<String, Vec<Shortfall>>> {
     let core = partner::Entity::find()
         .filter(partner::Column::Core.eq(true))
         .order_by_asc(partner::Column::Code)
         .all(db)
         .await?;
-    let back_office: Vec<(String, i64)> = referent::Entity::find()
+    let mut back_office: HashMap<(String, i64), u64> = HashMap::new();
+    for referent in referent::Entity::find()
         .filter(referent::Column::DepartmentCode.is_in(codes.to_vec()))
         .filter(referent::Column::Kind.eq(db_name(ReferentKind::BackOffice)))
         .all(db)
         .await?
-        .into_iter()
-        .map(|r| (r.department_code, r.partner_id))
-        .collect();
+    {
+        *back_office
+            .entry((referent.department_code, referent.partner_id))
+            .or_default() += 1;
+    }
     Ok(codes
         .iter()
         .map(|code| {
-            let missing = core
+            let short = core
                 .iter()
-                .filter(|p| !back_office.iter().any(|(d, id)| d == code && *id == p.id))
-                .cloned()
+                .map(|p| Shortfall {
+                    partner: p.clone(),
+                    back_office: back_office.get(&(code.clone(), p.id)).copied().unwrap_or(0),
+                })
+                .filter(|s| s.back_office < REFERENTS_EXPECTED)
                 .collect();
-            (code.clone(), missing)
+            (code.clone(), short)
         })
         .collect())
 }

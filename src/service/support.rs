@@ -347,7 +347,7 @@ pub async fn send(
         citizen_details: Set(citizen_details),
         status: Set(status::OPEN.to_owned()),
         sent_at: Set(sent_at),
-        due_at: Set(working_time::due_at(sent_at)),
+        due_at: Set(working_time::Calendar::of(&structure.department_code).due_at(sent_at)),
         first_answered_at: Set(None),
         answer_seconds: Set(None),
         closed_at: Set(None),

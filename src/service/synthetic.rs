@@ -672,7 +672,7 @@ async fn support_requests(
                 .and_hms_opt(rng.random_range(8..18), rng.random_range(0..60), 0)
                 .unwrap_or_default()
                 .and_utc();
-            let due = working_time::due_at(sent);
+            let due = working_time::Calendar::of(&s.department_code).due_at(sent);
             // Nine in ten answered, most within the delay, a tail beyond it.
             let answered = rng
                 .random_bool(0.9)

@@ -272,10 +272,25 @@ async fn assessment_gap_referents_training_delays_and_satisfaction_come_from_the
         );
     }
     data(&app.query_as(AUDITOR, SUBMIT, json!({ "a": audit })).await);
-    // Referents: CAF in 59 only.
-    let referent = "mutation { createReferent(input: { partner: \"CAF\", department: \"59\",
-        kind: BACK_OFFICE, name: \"Paul Martin\", email: \"paul@caf.fr\" }) { id } }";
-    data(&app.query_as(PREFECT_59, referent, json!({})).await);
+    // Referents: CAF in 59 only, with the two Administration+ expects (one is still short).
+    let referent =
+        "mutation($n: String!) { createReferent(input: { partner: \"CAF\", department: \"59\",
+        kind: BACK_OFFICE, name: $n, email: \"paul@caf.fr\" }) { id } }";
+    let short =
+        "{ dashboard(filter: { departments: [\"59\"] }) { missingReferents { key count } } }";
+    data(
+        &app.query_as(PREFECT_59, referent, json!({ "n": "Paul Martin" }))
+            .await,
+    );
+    let one = app.query_as(PREFECT_59, short, json!({})).await;
+    assert_eq!(
+        data(&one)["dashboard"]["missingReferents"],
+        json!([{ "key": "59", "count": 9 }])
+    );
+    data(
+        &app.query_as(PREFECT_59, referent, json!({ "n": "Anne Martin" }))
+            .await,
+    );
     // Three answered requests: 2, 10 and 30 hours.
     let send = "mutation { sendSupportRequest(input: { structure: \"DEMO-59-01\", partner: \"CAF\",
         subject: \"S\", description: \"D\", citizenName: \"C\" }) { id } }";

@@ -104,56 +104,85 @@ async fn everyone_working_in_the_department_reads_its_referents() {
 }
 
 #[tokio::test]
-async fn a_department_shows_the_core_partners_without_a_back_office_referent() {
+async fn a_department_shows_the_core_partners_short_of_two_back_office_referents() {
     let app = spawn_app().await;
-    let missing = |response: &Value| -> Vec<String> {
-        data(response)["department"]["missingReferents"]
+    let query = "query($d: String!) { department(code: $d) {
+        missingReferents { code }
+        referentShortfalls { partner { code } backOfficeReferents expected } } }";
+    let read = async |email: &str| -> (Vec<String>, Vec<(String, u64)>) {
+        let response = app.query_as(email, query, json!({ "d": "23" })).await;
+        let department = data(&response)["department"].clone();
+        let missing = department["missingReferents"]
             .as_array()
             .expect("list")
             .iter()
             .map(|p| p["code"].as_str().expect("code").to_owned())
-            .collect()
+            .collect();
+        let short = department["referentShortfalls"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|s| {
+                assert_eq!(s["expected"], 2);
+                (
+                    s["partner"]["code"].as_str().expect("code").to_owned(),
+                    s["backOfficeReferents"].as_u64().expect("count"),
+                )
+            })
+            .collect();
+        (missing, short)
     };
-    let before = app
-        .query_as(PREFECT_23, OF_DEPARTMENT, json!({ "d": "23" }))
-        .await;
-    assert_eq!(missing(&before).len(), 9);
-    data(
-        &app.query_as(
-            PREFECT_23,
-            CREATE,
-            referent("CAF", "23", "BACK_OFFICE", "A"),
-        )
-        .await,
-    );
-    data(
-        &app.query_as(PREFECT_23, CREATE, referent("DGFIP", "23", "TRAINING", "B"))
-            .await,
-    );
+    let (missing, short) = read(PREFECT_23).await;
+    assert_eq!(missing.len(), 9);
+    assert!(short.iter().all(|(_, n)| *n == 0));
+    for (partner, kind, name) in [
+        ("CAF", "BACK_OFFICE", "A"),
+        ("DGFIP", "TRAINING", "B"),
+        ("MSA", "BACK_OFFICE", "C"),
+        ("MSA", "BACK_OFFICE", "D"),
+    ] {
+        data(
+            &app.query_as(PREFECT_23, CREATE, referent(partner, "23", kind, name))
+                .await,
+        );
+    }
+    // Another department's referents count there only.
     data(
         &app.query_as(
             PREFECT_59,
             CREATE,
-            referent("MSA", "59", "BACK_OFFICE", "C"),
+            referent("CAF", "59", "BACK_OFFICE", "E"),
         )
         .await,
     );
-    let after = app
-        .query_as(PREFECT_23, OF_DEPARTMENT, json!({ "d": "23" }))
-        .await;
+    let (missing, short) = read(PREFECT_23).await;
+    // MSA has its two; CAF one of two; a training referent does not count (DGFIP).
     assert_eq!(
-        missing(&after),
+        missing,
         [
             "ASSURANCE_MALADIE",
             "ASSURANCE_RETRAITE",
+            "CAF",
             "DGFIP",
             "FRANCE_TRAVAIL",
             "INTERIEUR",
             "JUSTICE",
             "LA_POSTE",
-            "MSA"
         ]
     );
+    assert_eq!(short[2], ("CAF".to_owned(), 1));
+    assert_eq!(short[3], ("DGFIP".to_owned(), 0));
+    // Read by those working in the department (an operator of CAF nationally), not by the
+    // prefect of another department nor anonymously.
+    assert_eq!(read(OPERATOR_CAF).await.0, missing);
+    let other = app.query_as(PREFECT_59, query, json!({ "d": "23" })).await;
+    assert_eq!(
+        other["data"]["department"]["referentShortfalls"],
+        Value::Null
+    );
+    assert!(error_codes(&other).iter().all(|c| c == "FORBIDDEN"));
+    let anonymous = app.post(None, query, json!({ "d": "23" })).await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
 }
 
 #[tokio::test]

@@ -114,7 +114,7 @@ async fn a_request_goes_from_an_agent_to_the_partner_and_back_and_its_content_st
         .expect("dueAt")
         .parse()
         .expect("date");
-    assert_eq!(due_at, working_time::due_at(sent_at));
+    assert_eq!(due_at, working_time::Calendar::of("59").due_at(sent_at));
     assert!(due_at - sent_at >= chrono::TimeDelta::hours(72));
 
     // Who sends: the structure's agents only.
@@ -321,7 +321,7 @@ async fn late_requests_are_flagged_and_listed_to_those_who_see_them() {
     let sent = app.now() - chrono::TimeDelta::days(7);
     let mut old: entity::support_request::ActiveModel = row.into();
     old.sent_at = Set(sent);
-    old.due_at = Set(working_time::due_at(sent));
+    old.due_at = Set(working_time::Calendar::of("59").due_at(sent));
     old.update(&app.db).await.expect("update");
 
     let lists = "{ all: supportRequests { totalCount } late: supportRequests(late: true) {
@@ -472,4 +472,130 @@ async fn the_audit_log_shows_its_readers_no_attachment_of_a_request() {
         1
     );
     assert!(!response.to_string().contains("avis.pdf"));
+}
+
+/// Public holidays of 2026 and 2027 by territory, written out by hand from the official
+/// calendars (not computed): the national ones, then Alsace-Moselle's Good Friday and
+/// 26 December, then Réunion's 20 December.
+fn holidays_by_hand(department: &str) -> Vec<chrono::NaiveDate> {
+    let mut days = vec![
+        "2026-01-01",
+        "2026-04-06",
+        "2026-05-01",
+        "2026-05-08",
+        "2026-05-14",
+        "2026-05-25",
+        "2026-07-14",
+        "2026-08-15",
+        "2026-11-01",
+        "2026-11-11",
+        "2026-12-25",
+        "2027-01-01",
+        "2027-03-29",
+        "2027-05-01",
+        "2027-05-06",
+        "2027-05-08",
+        "2027-05-17",
+        "2027-07-14",
+        "2027-08-15",
+        "2027-11-01",
+        "2027-11-11",
+        "2027-12-25",
+    ];
+    match department {
+        "57" | "67" | "68" => days.extend(["2026-04-03", "2026-12-26", "2027-03-26", "2027-12-26"]),
+        "974" => days.extend(["2026-12-20", "2027-12-20"]),
+        _ => {}
+    }
+    days.iter().map(|d| d.parse().expect("date")).collect()
+}
+
+/// When a request sent at local time `sent` (a whole hour) is due, counting working hours
+/// one by one in local time, with the hand-written holidays.
+fn due_by_hand(department: &str, sent: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    use chrono::Datelike;
+    let holidays = holidays_by_hand(department);
+    let mut at = sent;
+    let mut counted = 0;
+    while counted < 72 {
+        let day = at.date();
+        let weekend = day.weekday().number_from_monday() > 5;
+        if !weekend && !holidays.contains(&day) {
+            counted += 1;
+        }
+        at += chrono::TimeDelta::hours(1);
+    }
+    at
+}
+
+#[tokio::test]
+async fn the_deadline_follows_the_calendar_of_the_structures_territory() {
+    let (app, _) = crate::import::app_with_real_sites().await;
+    // (department, local send time, its UTC offset then): Thursday before Good Friday 2026
+    // (Paris summer time) in Nord and in the three departments of Alsace-Moselle; Friday
+    // before Monday 20 December 2027 in Réunion (UTC+4) and in mainland France (winter).
+    let cases = [
+        ("59", "2026-04-02T10:00:00", 2),
+        ("57", "2026-04-02T10:00:00", 2),
+        ("67", "2026-04-02T10:00:00", 2),
+        ("68", "2026-04-02T10:00:00", 2),
+        ("974", "2027-12-17T10:00:00", 4),
+        ("59", "2027-12-17T10:00:00", 1),
+    ];
+    let find = "query($d: String!) { structures(first: 1, filter: { department: $d }) {
+        edges { node { matricule } } } }";
+    let mut dues = Vec::new();
+    for (i, (department, local, offset)) in cases.into_iter().enumerate() {
+        let found = app
+            .query_as_new_anct(find, json!({ "d": department }))
+            .await;
+        let matricule = data(&found)["structures"]["edges"][0]["node"]["matricule"]
+            .as_str()
+            .expect("a structure in the department")
+            .to_owned();
+        let referent = "mutation($d: String!) { createReferent(input: { partner: \"CAF\",
+            department: $d, kind: BACK_OFFICE, name: \"Référent\", email: \"ref@caf.fr\" }) { id } }";
+        if i != 5 {
+            let prefect = format!("prefet{i}@t.fr");
+            let scope = ScopeArgs {
+                department: Some(department.to_owned()),
+                ..Default::default()
+            };
+            grant(&app, &prefect, Role::Prefect, scope).await;
+            data(
+                &app.query_as(&prefect, referent, json!({ "d": department }))
+                    .await,
+            );
+        }
+        let agent = format!("agent{i}@t.fr");
+        let scope = ScopeArgs {
+            structure: Some(matricule.clone()),
+            ..Default::default()
+        };
+        grant(&app, &agent, Role::Agent, scope).await;
+        let local: chrono::NaiveDateTime = local.parse().expect("local time");
+        let sent_utc = (local - chrono::TimeDelta::hours(offset)).and_utc();
+        app.time.set(sent_utc);
+        let mut variables = request(vec![]);
+        variables["input"]["structure"] = json!(matricule);
+        let sent = app.query_as(&agent, SEND, variables).await;
+        let due: DateTime<Utc> = data(&sent)["sendSupportRequest"]["dueAt"]
+            .as_str()
+            .expect("dueAt")
+            .parse()
+            .expect("date");
+        // Both offsets hold over the whole delay (no clock change in these weeks).
+        let expected = due_by_hand(department, local) - chrono::TimeDelta::hours(offset);
+        assert_eq!(due.naive_utc(), expected, "{department} {local}");
+        dues.push(due);
+    }
+    // Good Friday costs Alsace-Moselle one working day more than Nord; 20 December one more
+    // in Réunion than in mainland France (within the different offsets).
+    assert_eq!(dues[1] - dues[0], chrono::TimeDelta::days(1));
+    assert_eq!(dues[1], dues[2]);
+    assert_eq!(dues[2], dues[3]);
+    assert_eq!(
+        dues[4] - dues[5] + chrono::TimeDelta::hours(3),
+        chrono::TimeDelta::days(1)
+    );
 }

@@ -357,7 +357,8 @@ impl Dashboard {
         ))
     }
 
-    /// Core partners lacking a back-office referent, counted per department.
+    /// Core partners with fewer than the two back-office referents Administration+ expects,
+    /// counted per department.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn missing_referents(&self, ctx: &Context<'_>) -> Result<Vec<DashboardCount>> {
         // One figure group of a request at a time, paced (see `RequestData::figures`).

@@ -70,18 +70,28 @@ impl Department {
         ))
     }
 
-    /// The core partners with no back-office referent in the department, by code.
-    /// Visible to everyone working in the department.
+    /// The core partners with fewer than the two back-office referents Administration+
+    /// expects in the department, by code; `referentShortfalls` says how many each
+    /// has. Visible to everyone working in the department.
     async fn missing_referents(&self, ctx: &Context<'_>) -> Result<Option<Vec<Partner>>> {
-        self.authorize_referents(ctx)?;
-        let rows = ctx
-            .loaders()
-            .missing_referents
-            .load_one(self.0.code.clone())
-            .await?;
-        Ok(Some(
-            rows.unwrap_or_default().into_iter().map(Partner).collect(),
-        ))
+        Ok(self.shortfalls(ctx).await?.map(|list| {
+            list.into_iter()
+                .map(|short| Partner(short.partner))
+                .collect()
+        }))
+    }
+
+    /// Each core partner with fewer than the two back-office referents Administration+
+    /// expects in the department, with how many it has, by partner code. Visible to
+    /// everyone working in the department.
+    async fn referent_shortfalls(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<Vec<ReferentShortfall>>> {
+        Ok(self
+            .shortfalls(ctx)
+            .await?
+            .map(|list| list.into_iter().map(ReferentShortfall).collect()))
     }
 }
 
@@ -102,6 +112,17 @@ impl Department {
         })
     }
 
+    async fn shortfalls(&self, ctx: &Context<'_>) -> Result<Option<Vec<referents::Shortfall>>> {
+        self.authorize_referents(ctx)?;
+        Ok(Some(
+            ctx.loaders()
+                .missing_referents
+                .load_one(self.0.code.clone())
+                .await?
+                .unwrap_or_default(),
+        ))
+    }
+
     fn authorize_referents(&self, ctx: &Context<'_>) -> Result<(), AppError> {
         if referents::can_read(&ctx.request().policy, ctx.actor()?, &self.0.code)? {
             Ok(())
@@ -110,5 +131,27 @@ impl Department {
                 "referents are visible to those working in the department".into(),
             ))
         }
+    }
+}
+
+/// A core partner short of the back-office referents Administration+ expects.
+pub struct ReferentShortfall(referents::Shortfall);
+
+/// A core partner short of the back-office referents Administration+ expects.
+#[Object]
+impl ReferentShortfall {
+    /// The partner.
+    async fn partner(&self) -> Partner {
+        Partner(self.0.partner.clone())
+    }
+
+    /// Its back-office referents in the department.
+    async fn back_office_referents(&self) -> u64 {
+        self.0.back_office
+    }
+
+    /// How many Administration+ expects (two).
+    async fn expected(&self) -> u64 {
+        referents::REFERENTS_EXPECTED
     }
 }
