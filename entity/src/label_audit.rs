@@ -26,6 +26,8 @@ pub struct Model {
     pub outcome: Option<String>,
     /// When ANCT gave its prior approval.
     pub approved_at: Option<DateTimeUtc>,
+    /// A re-audit of a labelled structure, not the audit of a candidate.
+    pub reaudit: bool,
 }
 
 /// No navigable relation: joins are written in the service layer.

@@ -94,6 +94,14 @@ pub struct Model {
     pub closed_on: Option<Date>,
     /// Why it closed.
     pub closure_reason: Option<String>,
+    /// The day ANCT withdrew the label; the label stood from `label_date` to then.
+    pub label_withdrawn_on: Option<Date>,
+    /// The day of the last passed re-audit: the 3-year clock runs from it.
+    pub reaudited_on: Option<Date>,
+    /// After a failed re-audit, the day the remarks must be addressed by.
+    pub remarks_due_on: Option<Date>,
+    /// Stage of the re-audit (`maillage::domain::label_workflow::ReauditStage`).
+    pub reaudit_stage: String,
 }
 
 /// No navigable relation: joins are written in the service layer.

@@ -44,6 +44,30 @@ pub struct StructureFacts {
     pub annex: Option<Option<NaiveDate>>,
     /// Its registered agents and how many completed each part of their training.
     pub agents: AgentFacts,
+    /// Its reporting over the last complete month (C24).
+    pub reporting: ReportingFacts,
+    /// The users' satisfaction survey of the current campaign (C25).
+    pub survey: Option<SurveyFacts>,
+}
+
+/// A structure's unit reporting over the last complete calendar month (C24).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReportingFacts {
+    /// First day of the month.
+    pub month: Option<NaiveDate>,
+    /// Current (not superseded) entries recorded for days of that month.
+    pub entries: u64,
+}
+
+/// The current users' survey campaign, as one structure took part in it (C25).
+#[derive(Clone, Copy, Debug)]
+pub struct SurveyFacts {
+    /// The campaign's last day.
+    pub closes_on: NaiveDate,
+    /// Whether it has closed (before today).
+    pub closed: bool,
+    /// Answers given with the structure's codes.
+    pub answers: u64,
 }
 
 /// A structure's agents and their training.
@@ -101,12 +125,6 @@ fn at_least(met: bool) -> ComplianceStatus {
 /// Evaluates criterion `code` on `facts`; `None` when the code has no rule from data.
 pub fn evaluate(code: &str, facts: &StructureFacts) -> Option<Evaluation> {
     let no_hours = facts.weekly_minutes == 0;
-    let later = |what: &str| {
-        eval(
-            ComplianceStatus::Unknown,
-            format!("{what} are not recorded in maillage yet"),
-        )
-    };
     match code {
         "C01" if no_hours => eval(ComplianceStatus::Unknown, "no opening hours recorded"),
         "C01" => eval(
@@ -189,8 +207,53 @@ pub fn evaluate(code: &str, facts: &StructureFacts) -> Option<Evaluation> {
         },
         "C19" => fact(facts.free_access_workstation, "free-access workstation"),
         "C20" => fact(facts.webcam_computer, "computer with a webcam"),
-        "C24" => later("reporting entries"),
-        "C25" => later("survey answers"),
+        "C24" => {
+            let month = facts
+                .reporting
+                .month
+                .map_or_else(String::new, |m| m.format("%Y-%m").to_string());
+            match facts.reporting.entries {
+                0 if facts.agents.count == 0 => eval(
+                    ComplianceStatus::Unknown,
+                    "no agent registered on the platform yet: nobody can report here",
+                ),
+                0 => eval(
+                    ComplianceStatus::NotMet,
+                    format!("no request reported for {month}"),
+                ),
+                n => eval(
+                    ComplianceStatus::Met,
+                    format!("{n} requests reported for {month}"),
+                ),
+            }
+        }
+        "C25" => match facts.survey {
+            None => eval(
+                ComplianceStatus::Unknown,
+                "no users' satisfaction survey campaign has opened yet",
+            ),
+            Some(survey) if survey.answers > 0 => eval(
+                ComplianceStatus::Met,
+                format!(
+                    "{} answers to the users' survey closing on {}",
+                    survey.answers, survey.closes_on
+                ),
+            ),
+            Some(survey) if survey.closed => eval(
+                ComplianceStatus::NotMet,
+                format!(
+                    "no answer to the users' survey that closed on {}",
+                    survey.closes_on
+                ),
+            ),
+            Some(survey) => eval(
+                ComplianceStatus::Unknown,
+                format!(
+                    "no answer yet to the users' survey open until {}",
+                    survey.closes_on
+                ),
+            ),
+        },
         "C26" => match facts.annex {
             Some(Some(date)) => eval(ComplianceStatus::Met, format!("annex signed on {date}")),
             Some(None) => eval(

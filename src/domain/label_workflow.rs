@@ -105,6 +105,141 @@ pub fn due_for_reaudit_if_labelled_by(today: NaiveDate) -> NaiveDate {
         .unwrap_or(NaiveDate::MIN)
 }
 
+/// Where a labelled structure stands with its 3-yearly re-audit.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ReauditState {
+    /// Not labelled, or labelled less than 3 years ago (or re-audited since).
+    NotDue,
+    /// Due (3 years since the label or the last passed re-audit) and not scheduled.
+    Due,
+    /// A re-audit is scheduled and not submitted yet.
+    Scheduled,
+    /// A re-audit failed: the remarks are to be addressed by `remarksDueOn`, then ANCT
+    /// schedules a priority re-audit.
+    Remarks,
+    /// The remarks' deadline has passed and no priority re-audit is scheduled.
+    Overdue,
+    /// The priority re-audit failed too: ANCT is to withdraw the label.
+    WithdrawalDue,
+}
+
+/// Months a prefecture has to address the remarks of a failed re-audit.
+pub const REMARKS_MONTHS: u32 = 3;
+
+/// The stored stage of a labelled structure's re-audit.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReauditStage {
+    /// No re-audit under way.
+    None,
+    /// A re-audit is scheduled.
+    Scheduled,
+    /// A re-audit failed; the remarks are being addressed.
+    Remarks,
+    /// The priority re-audit after remarks is scheduled.
+    PriorityScheduled,
+    /// The priority re-audit failed.
+    WithdrawalDue,
+}
+
+impl ReauditStage {
+    /// The stage after ANCT schedules a re-audit, with whether it is a priority one; `None`
+    /// when one is under way already or the label is to be withdrawn.
+    pub fn schedule(self) -> Option<(ReauditStage, bool)> {
+        match self {
+            Self::None => Some((Self::Scheduled, false)),
+            Self::Remarks => Some((Self::PriorityScheduled, true)),
+            _ => None,
+        }
+    }
+
+    /// The stage after the scheduled re-audit is submitted with `outcome`.
+    pub fn submitted(self, outcome: AuditOutcome) -> Option<ReauditStage> {
+        match (self, outcome) {
+            (Self::Scheduled | Self::PriorityScheduled, AuditOutcome::Passed) => Some(Self::None),
+            (Self::Scheduled, AuditOutcome::Failed) => Some(Self::Remarks),
+            (Self::PriorityScheduled, AuditOutcome::Failed) => Some(Self::WithdrawalDue),
+            _ => None,
+        }
+    }
+}
+
+/// What a structure's re-audit state is computed from.
+#[derive(Clone, Copy, Debug)]
+pub struct ReauditFacts {
+    /// Label status.
+    pub status: LabelStatus,
+    /// Date the label was granted.
+    pub label_date: Option<NaiveDate>,
+    /// Last passed re-audit.
+    pub reaudited_on: Option<NaiveDate>,
+    /// Remarks deadline after a failed re-audit.
+    pub remarks_due_on: Option<NaiveDate>,
+    /// The stored stage.
+    pub stage: ReauditStage,
+}
+
+impl ReauditFacts {
+    /// The day the 3-year clock runs from: the last passed re-audit, else the label date.
+    pub fn clock_from(&self) -> Option<NaiveDate> {
+        self.reaudited_on.or(self.label_date)
+    }
+
+    /// The day the next re-audit falls due, for a labelled structure.
+    pub fn due_on(&self) -> Option<NaiveDate> {
+        (self.status == LabelStatus::Labelled)
+            .then(|| self.clock_from().map(reaudit_due_on))
+            .flatten()
+    }
+
+    /// The state on `today`.
+    pub fn state(&self, today: NaiveDate) -> ReauditState {
+        if self.status != LabelStatus::Labelled {
+            return ReauditState::NotDue;
+        }
+        match self.stage {
+            ReauditStage::Scheduled | ReauditStage::PriorityScheduled => ReauditState::Scheduled,
+            ReauditStage::WithdrawalDue => ReauditState::WithdrawalDue,
+            ReauditStage::Remarks if self.remarks_due_on.is_some_and(|due| due < today) => {
+                ReauditState::Overdue
+            }
+            ReauditStage::Remarks => ReauditState::Remarks,
+            ReauditStage::None if self.due_on().is_some_and(|due| due <= today) => {
+                ReauditState::Due
+            }
+            ReauditStage::None => ReauditState::NotDue,
+        }
+    }
+}
+
+/// The remarks deadline of a re-audit failed on `failed_on`.
+pub fn remarks_due(failed_on: NaiveDate) -> NaiveDate {
+    failed_on
+        .checked_add_months(Months::new(REMARKS_MONTHS))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// Whether a structure with this label history held the label at some time in `year`
+/// granted on or before 31 December of `year`, and still standing or withdrawn
+/// during or after `year`.
+pub fn labelled_during(
+    status: LabelStatus,
+    label_date: Option<NaiveDate>,
+    withdrawn_on: Option<NaiveDate>,
+    year: i32,
+) -> bool {
+    let Some(granted) = label_date else {
+        return false;
+    };
+    if granted.year() > year {
+        return false;
+    }
+    match withdrawn_on {
+        Some(withdrawn) => withdrawn.year() >= year,
+        None => status == LabelStatus::Labelled,
+    }
+}
+
 /// Last day a legacy MSAP could be labelled and keep State funding.
 pub fn legacy_msap_deadline() -> NaiveDate {
     NaiveDate::from_ymd_opt(2021, 12, 31).unwrap_or(NaiveDate::MIN)
@@ -125,6 +260,85 @@ pub fn msap_loses_funding(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_counts_for_the_years_it_stood() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd);
+        // Labelled in 2026: not in 2020.
+        assert!(!labelled_during(S::Labelled, d(2026, 3, 1), None, 2020));
+        assert!(labelled_during(S::Labelled, d(2026, 3, 1), None, 2026));
+        // Labelled in 2020, withdrawn in 2026: every year from 2020 to 2026, not 2027.
+        for year in 2020..=2026 {
+            assert!(labelled_during(
+                S::Withdrawn,
+                d(2020, 1, 1),
+                d(2026, 5, 1),
+                year
+            ));
+        }
+        assert!(!labelled_during(
+            S::Withdrawn,
+            d(2020, 1, 1),
+            d(2026, 5, 1),
+            2027
+        ));
+        // A candidate never labelled.
+        assert!(!labelled_during(S::Candidate, None, None, 2026));
+    }
+
+    #[test]
+    fn the_reaudit_state_follows_the_clock_and_the_outcomes() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).expect("date");
+        let today = d(2026, 11, 30);
+        let base = ReauditFacts {
+            status: S::Labelled,
+            label_date: Some(d(2023, 11, 30)),
+            reaudited_on: None,
+            remarks_due_on: None,
+            stage: ReauditStage::None,
+        };
+        assert_eq!(base.state(today), ReauditState::Due);
+        let later = ReauditFacts {
+            reaudited_on: Some(d(2025, 1, 1)),
+            ..base
+        };
+        assert_eq!(later.state(today), ReauditState::NotDue);
+        assert_eq!(later.due_on(), Some(d(2028, 1, 1)));
+        let open = ReauditFacts {
+            stage: ReauditStage::Scheduled,
+            ..base
+        };
+        assert_eq!(open.state(today), ReauditState::Scheduled);
+        let remarks = ReauditFacts {
+            stage: ReauditStage::Remarks,
+            remarks_due_on: Some(d(2026, 12, 1)),
+            ..base
+        };
+        assert_eq!(remarks.state(today), ReauditState::Remarks);
+        assert_eq!(remarks.state(d(2026, 12, 2)), ReauditState::Overdue);
+        let failed = ReauditFacts {
+            stage: ReauditStage::WithdrawalDue,
+            ..base
+        };
+        assert_eq!(failed.state(today), ReauditState::WithdrawalDue);
+        // Scheduling and submitting move the stage; one re-audit at a time.
+        use AuditOutcome::{Failed, Passed};
+        let (stage, priority) = ReauditStage::None.schedule().expect("schedule");
+        assert_eq!((stage, priority), (ReauditStage::Scheduled, false));
+        assert_eq!(stage.schedule(), None);
+        assert_eq!(stage.submitted(Failed), Some(ReauditStage::Remarks));
+        let (again, priority) = ReauditStage::Remarks.schedule().expect("priority");
+        assert!(priority);
+        assert_eq!(again.submitted(Passed), Some(ReauditStage::None));
+        assert_eq!(again.submitted(Failed), Some(ReauditStage::WithdrawalDue));
+        assert_eq!(ReauditStage::WithdrawalDue.schedule(), None);
+        assert_eq!(ReauditStage::None.submitted(Passed), None);
+        let withdrawn = ReauditFacts {
+            status: S::Withdrawn,
+            ..base
+        };
+        assert_eq!(withdrawn.state(today), ReauditState::NotDue);
+    }
     use LabelStatus as S;
 
     const ALL: [LabelStatus; 8] = [

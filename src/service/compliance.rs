@@ -5,16 +5,22 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use chrono::{Datelike, Months, NaiveDate};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::agents::AgentRecord;
 use super::{agents, conventions, criteria, labelling, referents, training};
 use crate::clock::{Clock, paris_date};
-use crate::domain::compliance::{self, AgentFacts, Evaluation, StructureFacts};
+use crate::domain::compliance::{
+    self, AgentFacts, Evaluation, ReportingFacts, StructureFacts, SurveyFacts,
+};
+use crate::domain::enums::{SurveyAudience, db_name};
 use crate::domain::training::TrainingSummary;
 use crate::error::{AppError, AppResult};
-use entity::{criterion, partner, structure};
+use entity::{criterion, partner, report_entry, structure, survey_answer, survey_campaign};
 
 /// One criterion for one structure.
 #[derive(Clone, Debug)]
@@ -66,6 +72,8 @@ pub async fn of_structures(
         .collect();
     let results = labelling::results_of(db, &audit_ids).await?;
     let agents = agents::of_structures(db, &ids).await?;
+    let (month, reported) = reported_last_month(db, &ids, clock.today()).await?;
+    let survey = users_survey(db, &ids, clock.today()).await?;
     let agent_ids: Vec<i64> = agents.values().flatten().map(|a| a.agent.id).collect();
     let training = training::summaries(db, &agent_ids).await?;
     let mut by_structure = HashMap::new();
@@ -101,6 +109,17 @@ pub async fn of_structures(
                 agents.get(&row.id).map(Vec::as_slice).unwrap_or_default(),
                 &training,
             ),
+            reporting: ReportingFacts {
+                month: Some(month),
+                entries: reported.get(&row.id).copied().unwrap_or(0),
+            },
+            survey: survey
+                .as_ref()
+                .map(|(closes_on, closed, answers)| SurveyFacts {
+                    closes_on: *closes_on,
+                    closed: *closed,
+                    answers: answers.get(&row.id).copied().unwrap_or(0),
+                }),
         };
         let history = applications.get(&row.id);
         let declared: HashMap<&str, bool> = history
@@ -144,6 +163,75 @@ pub async fn of_structures(
         by_structure.insert(row.id, list);
     }
     Ok(by_structure)
+}
+
+/// The first day of the last complete month before `today`, and the current (not
+/// superseded) report entries of each structure in `ids` for days of that month (C24).
+async fn reported_last_month(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    today: NaiveDate,
+) -> AppResult<(NaiveDate, HashMap<i64, u64>)> {
+    let this_month = today.with_day(1).unwrap_or(today);
+    let month = this_month
+        .checked_sub_months(Months::new(1))
+        .unwrap_or(this_month);
+    let counts: Vec<(i64, i64)> = report_entry::Entity::find()
+        .select_only()
+        .column(report_entry::Column::StructureId)
+        .column_as(Expr::col(report_entry::Column::Id).count(), "n")
+        .filter(report_entry::Column::StructureId.is_in(ids.to_vec()))
+        .filter(report_entry::Column::OccurredOn.gte(month))
+        .filter(report_entry::Column::OccurredOn.lt(this_month))
+        .filter(report_entry::Column::SupersededById.is_null())
+        .group_by(report_entry::Column::StructureId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok((
+        month,
+        counts
+            .into_iter()
+            .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+            .collect(),
+    ))
+}
+
+/// The current users' survey campaign (the latest opened by `today`): its last day, whether
+/// it has closed, and the answers given with each structure's codes (C25).
+async fn users_survey(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    today: NaiveDate,
+) -> AppResult<Option<(NaiveDate, bool, HashMap<i64, u64>)>> {
+    let Some(campaign) = survey_campaign::Entity::find()
+        .filter(survey_campaign::Column::Audience.eq(db_name(SurveyAudience::Users)))
+        .filter(survey_campaign::Column::OpensOn.lte(today))
+        .order_by_desc(survey_campaign::Column::OpensOn)
+        .order_by_desc(survey_campaign::Column::Id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let counts: Vec<(i64, i64)> = survey_answer::Entity::find()
+        .select_only()
+        .column(survey_answer::Column::StructureId)
+        .column_as(Expr::col(survey_answer::Column::Id).count(), "n")
+        .filter(survey_answer::Column::CampaignId.eq(campaign.id))
+        .filter(survey_answer::Column::StructureId.is_in(ids.to_vec()))
+        .group_by(survey_answer::Column::StructureId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(Some((
+        campaign.closes_on,
+        campaign.closes_on < today,
+        counts
+            .into_iter()
+            .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+            .collect(),
+    )))
 }
 
 fn agent_facts(agents: &[AgentRecord], training: &HashMap<i64, TrainingSummary>) -> AgentFacts {

@@ -500,8 +500,14 @@ pub struct Pipeline {
     pub audits_failed: i64,
     /// Criteria most often unmet in failed audits (code, count), most frequent first.
     pub failed_criteria: Vec<Count>,
-    /// Labels due for their 3-yearly re-audit today.
+    /// Labels due for their 3-yearly re-audit today, none scheduled.
     pub reaudits_due: i64,
+    /// Re-audits scheduled and not submitted.
+    pub reaudits_scheduled: i64,
+    /// Failed re-audits whose remarks' deadline has passed with no priority re-audit.
+    pub reaudits_overdue: i64,
+    /// Labels whose priority re-audit failed, for ANCT to withdraw.
+    pub withdrawals_due: i64,
     /// Legacy MSAPs not labelled by 31 December 2021 (R-06).
     pub msaps_losing_funding: i64,
 }
@@ -567,17 +573,40 @@ pub async fn pipeline(
     .await?;
     failed_criteria.truncate(10);
     let today = clock.today();
-    let mut due = structures.and();
-    due.push(
-        "s.label_status = 'LABELLED' AND s.label_date <= ?",
-        [label_workflow::due_for_reaudit_if_labelled_by(today).into()],
-    );
-    let reaudits_due = one(
-        db,
-        &format!("SELECT COUNT(*) AS n FROM structure s WHERE {}", due.sql()),
-        due.values,
-    )
+    let labelled = |condition: &str, values: Vec<Value>| {
+        let mut w = structures.and();
+        w.push(
+            &format!("s.label_status = 'LABELLED' AND {condition}"),
+            values,
+        );
+        w
+    };
+    let count_of = async |w: Where| {
+        one(
+            db,
+            &format!("SELECT COUNT(*) AS n FROM structure s WHERE {}", w.sql()),
+            w.values,
+        )
+        .await
+    };
+    let threshold = label_workflow::due_for_reaudit_if_labelled_by(today);
+    let reaudits_due = count_of(labelled(
+        "s.reaudit_stage = 'NONE' AND ((s.reaudited_on IS NULL AND s.label_date <= ?) \
+         OR s.reaudited_on <= ?)",
+        vec![threshold.into(), threshold.into()],
+    ))
     .await?;
+    let reaudits_scheduled = count_of(labelled(
+        "s.reaudit_stage IN ('SCHEDULED', 'PRIORITY_SCHEDULED')",
+        vec![],
+    ))
+    .await?;
+    let reaudits_overdue = count_of(labelled(
+        "s.reaudit_stage = 'REMARKS' AND s.remarks_due_on < ?",
+        vec![today.into()],
+    ))
+    .await?;
+    let withdrawals_due = count_of(labelled("s.reaudit_stage = 'WITHDRAWAL_DUE'", vec![])).await?;
     let mut msaps = structures.and();
     msaps.push(
         "s.legacy_msap = ? AND NOT (s.label_status = 'LABELLED' AND s.label_date <= ?)",
@@ -598,6 +627,9 @@ pub async fn pipeline(
         audits_failed: outcome("FAILED"),
         failed_criteria,
         reaudits_due,
+        reaudits_scheduled,
+        reaudits_overdue,
+        withdrawals_due,
         msaps_losing_funding,
     })
 }

@@ -21,6 +21,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{PolarFundingEnvelope, PolarStructure};
 use crate::clock::Clock;
 use crate::domain::enums::{FundingKind, LabelStatus, StructureFormat, db_name};
+use crate::domain::label_workflow;
 use crate::error::{AppError, AppResult};
 use entity::{funding_envelope, funding_grant, structure};
 
@@ -206,20 +207,35 @@ pub async fn grant(
 
 /// R-40: a labelled structure; or, until 2021, a legacy MSAP being upgraded.
 fn operating_eligible(row: &structure::Model, year: i32) -> AppResult<()> {
-    let labelled = row.label_status == db_name(LabelStatus::Labelled);
+    let status: LabelStatus = row.label_status.parse().map_err(|_| {
+        AppError::Internal(anyhow::anyhow!(
+            "structure {} has label status '{}'",
+            row.matricule,
+            row.label_status
+        ))
+    })?;
+    let labelled =
+        label_workflow::labelled_during(status, row.label_date, row.label_withdrawn_on, year);
     let upgrading_msap = row.legacy_msap && year <= 2021;
     if labelled || upgrading_msap {
-        Ok(())
-    } else {
-        Err(AppError::bad_input(
-            "input.structure",
-            format!(
-                "structure {} is {}: the operating lump sum goes to labelled structures \
-                 (and legacy MSAPs being upgraded, until 2021)",
-                row.matricule, row.label_status
-            ),
-        ))
+        return Ok(());
     }
+    let held = match (row.label_date, row.label_withdrawn_on) {
+        (Some(from), Some(until)) => format!("its label stood from {from} to {until}"),
+        (Some(from), None) if status == LabelStatus::Labelled => {
+            format!("it is labelled since {from}")
+        }
+        _ => format!("it is {} and was never labelled", row.label_status),
+    };
+    Err(AppError::bad_input(
+        "input.structure",
+        format!(
+            "structure {} was not labelled during {year} ({held}): the operating lump sum of a \
+             year goes to structures labelled during that year (and legacy MSAPs being \
+             upgraded, until 2021)",
+            row.matricule
+        ),
+    ))
 }
 
 fn fixed_amount(given: Option<i64>, fixed: i64) -> AppResult<()> {

@@ -21,12 +21,12 @@ use super::{audit, conventions, criteria, structures, users};
 use crate::auth::policy::{PolarLabelAudit, PolarStructure};
 use crate::auth::{Actor, Caller};
 use crate::clock::{Clock, paris_date};
-use crate::domain::enums::{LabelStatus, Role};
-use crate::domain::label_workflow::{self, Finding, LabelStep};
+use crate::domain::enums::{AuditOutcome, LabelStatus, Role};
+use crate::domain::label_workflow::{self, Finding, LabelStep, ReauditStage};
 use crate::error::{AppError, AppResult};
 use entity::{
-    amendment, audit_result, criterion, label_application, label_audit, onboarding_invitation,
-    self_assessment, structure,
+    amendment, app_user, audit_result, criterion, label_application, label_audit,
+    onboarding_invitation, self_assessment, structure,
 };
 
 /// A self-assessed criterion as entered.
@@ -302,6 +302,18 @@ pub async fn schedule_audit(
     clock: &Clock,
 ) -> AppResult<structure::Model> {
     let Caller { db, actor, .. } = caller;
+    let current = structures::by_matricule(caller, matricule).await?;
+    if status_of(&current)? == LabelStatus::Labelled {
+        return schedule_reaudit(
+            caller,
+            current,
+            expected_version,
+            auditor_email,
+            scheduled_on,
+            clock,
+        )
+        .await;
+    }
     let (row, next) = for_step(
         caller,
         matricule,
@@ -310,22 +322,7 @@ pub async fn schedule_audit(
         expected_version,
     )
     .await?;
-    let not_auditor = || {
-        AppError::bad_input(
-            "auditor",
-            format!("'{auditor_email}' is not an enabled user with the AUDITOR role"),
-        )
-    };
-    let auditor = users::find_by_email(db, auditor_email)
-        .await?
-        .filter(|u| !u.disabled)
-        .ok_or_else(not_auditor)?;
-    if !users::load_actor(db, users::bearer_of(&auditor))
-        .await?
-        .has_role(Role::Auditor)
-    {
-        return Err(not_auditor());
-    }
+    let auditor = auditor_named(db, auditor_email).await?;
     let application = latest_application(db, row.id).await?;
     let txn = db.begin().await?;
     advance(&txn, &row, next, None, None, clock).await?;
@@ -348,6 +345,126 @@ pub async fn schedule_audit(
         &row,
         "label.schedule_audit",
         next,
+        details,
+        clock,
+    )
+    .await?;
+    txn.commit().await?;
+    reload(db, row.id).await
+}
+
+/// The enabled user `email` if they hold the AUDITOR role; `BAD_USER_INPUT` otherwise.
+async fn auditor_named(db: &impl ConnectionTrait, email: &str) -> AppResult<app_user::Model> {
+    let not_auditor = || {
+        AppError::bad_input(
+            "auditor",
+            format!("'{email}' is not an enabled user with the AUDITOR role"),
+        )
+    };
+    let auditor = users::find_by_email(db, email)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(not_auditor)?;
+    if !users::load_actor(db, users::bearer_of(&auditor))
+        .await?
+        .has_role(Role::Auditor)
+    {
+        return Err(not_auditor());
+    }
+    Ok(auditor)
+}
+
+/// The stored re-audit stage of `row`.
+fn stage_of(row: &structure::Model) -> AppResult<ReauditStage> {
+    row.reaudit_stage.parse().map_err(|_| {
+        AppError::Internal(anyhow::anyhow!(
+            "structure {} has re-audit stage '{}'",
+            row.matricule,
+            row.reaudit_stage
+        ))
+    })
+}
+
+/// ANCT schedules the re-audit of a labelled structure while its label stands: a
+/// priority one after the remarks of a failed re-audit. It is audited against the
+/// criteria in force, with no new self-assessment.
+async fn schedule_reaudit(
+    caller: Caller<'_>,
+    row: structure::Model,
+    expected_version: i32,
+    auditor_email: &str,
+    scheduled_on: NaiveDate,
+    clock: &Clock,
+) -> AppResult<structure::Model> {
+    let Caller { db, policy, actor } = caller;
+    policy.authorize(
+        actor,
+        "schedule_audit",
+        PolarStructure::bare(&row),
+        "your role may not schedule an audit here",
+    )?;
+    if row.label_version != expected_version {
+        return Err(stale(&row.matricule, expected_version, row.label_version));
+    }
+    let stage = stage_of(&row)?;
+    let (next_stage, priority) = stage.schedule().ok_or_else(|| {
+        AppError::Conflict(match stage {
+            ReauditStage::WithdrawalDue => format!(
+                "the priority re-audit of structure {} failed: ANCT withdraws the label",
+                row.matricule
+            ),
+            _ => format!(
+                "a re-audit of structure {} is already scheduled",
+                row.matricule
+            ),
+        })
+    })?;
+    let auditor = auditor_named(db, auditor_email).await?;
+    let framework = criteria::frameworks(db, clock.today())
+        .await?
+        .into_iter()
+        .find(|f| f.current)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no criteria framework loaded")))?;
+    let txn = db.begin().await?;
+    advance(&txn, &row, LabelStatus::Labelled, None, None, clock).await?;
+    structure::Entity::update_many()
+        .col_expr(
+            structure::Column::ReauditStage,
+            <&str>::from(next_stage).into(),
+        )
+        .filter(structure::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
+    let application = label_application::ActiveModel {
+        structure_id: Set(row.id),
+        framework_version: Set(framework.framework.version.clone()),
+        priority: Set(priority),
+        proposed_by: Set(actor.user_id),
+        proposed_at: Set(clock.now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let audit = label_audit::ActiveModel {
+        application_id: Set(application.id),
+        structure_id: Set(row.id),
+        auditor_id: Set(auditor.id),
+        priority: Set(priority),
+        scheduled_on: Set(scheduled_on),
+        scheduled_at: Set(clock.now()),
+        reaudit: Set(true),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let details = json!({ "audit": audit.id, "auditor": auditor.email, "reaudit": true,
+        "scheduledOn": scheduled_on, "priority": priority });
+    record(
+        &txn,
+        actor,
+        &row,
+        "label.schedule_reaudit",
+        LabelStatus::Labelled,
         details,
         clock,
     )
@@ -595,6 +712,14 @@ pub async fn submit(
         .collect();
     let (outcome, reasons) = label_workflow::audit_outcome(&findings);
     let status = status_of(&row)?;
+    if audit.reaudit {
+        submit_reaudit(&txn, actor, &row, &audit, outcome, &reasons, clock).await?;
+        txn.commit().await?;
+        return Ok(label_audit::Entity::find_by_id(audit.id)
+            .one(db)
+            .await?
+            .unwrap_or(audit));
+    }
     let next = label_workflow::next(status, LabelStep::SubmitAudit(outcome)).ok_or_else(|| {
         AppError::Conflict(format!(
             "cannot submit the audit of structure {}: it is {}",
@@ -624,6 +749,68 @@ pub async fn submit(
         .one(db)
         .await?
         .unwrap_or(audit))
+}
+
+/// Ends a re-audit with `outcome`: passed, the 3-year clock restarts today; failed, the
+/// prefecture has [`label_workflow::REMARKS_MONTHS`] months to address the remarks, and a
+/// failed priority re-audit leaves the label for ANCT to withdraw. The label stands until
+/// then.
+async fn submit_reaudit(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    row: &structure::Model,
+    audit: &label_audit::Model,
+    outcome: AuditOutcome,
+    reasons: &[String],
+    clock: &Clock,
+) -> AppResult<()> {
+    let conflict = || {
+        AppError::Conflict(format!(
+            "cannot submit the re-audit of structure {}: it is {} (re-audit stage {})",
+            row.matricule, row.label_status, row.reaudit_stage
+        ))
+    };
+    if status_of(row)? != LabelStatus::Labelled {
+        return Err(conflict());
+    }
+    let next_stage = stage_of(row)?.submitted(outcome).ok_or_else(conflict)?;
+    let today = clock.today();
+    label_audit::Entity::update_many()
+        .col_expr(label_audit::Column::Outcome, <&str>::from(outcome).into())
+        .filter(label_audit::Column::Id.eq(audit.id))
+        .exec(txn)
+        .await?;
+    advance(txn, row, LabelStatus::Labelled, None, None, clock).await?;
+    let mut update = structure::Entity::update_many()
+        .col_expr(
+            structure::Column::ReauditStage,
+            <&str>::from(next_stage).into(),
+        )
+        .col_expr(
+            structure::Column::RemarksDueOn,
+            (next_stage == ReauditStage::Remarks)
+                .then(|| label_workflow::remarks_due(today))
+                .into(),
+        );
+    if outcome == AuditOutcome::Passed {
+        update = update.col_expr(structure::Column::ReauditedOn, Some(today).into());
+    }
+    update
+        .filter(structure::Column::Id.eq(row.id))
+        .exec(txn)
+        .await?;
+    let details = json!({ "audit": audit.id, "outcome": <&str>::from(outcome),
+        "reasons": reasons, "reauditStage": <&str>::from(next_stage) });
+    record(
+        txn,
+        actor,
+        row,
+        "label.submit_reaudit",
+        LabelStatus::Labelled,
+        details,
+        clock,
+    )
+    .await
 }
 
 /// The latest audit of a structure, if any.
@@ -744,6 +931,27 @@ pub async fn label(
     let code = onboarding_code();
     let txn = db.begin().await?;
     advance(&txn, &row, next, Some(Some(label_date)), Some(None), clock).await?;
+    // A new label: its own 3-year clock and no re-audit under way.
+    structure::Entity::update_many()
+        .col_expr(
+            structure::Column::LabelWithdrawnOn,
+            Option::<NaiveDate>::None.into(),
+        )
+        .col_expr(
+            structure::Column::ReauditedOn,
+            Option::<NaiveDate>::None.into(),
+        )
+        .col_expr(
+            structure::Column::RemarksDueOn,
+            Option::<NaiveDate>::None.into(),
+        )
+        .col_expr(
+            structure::Column::ReauditStage,
+            <&str>::from(ReauditStage::None).into(),
+        )
+        .filter(structure::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
     onboarding_invitation::ActiveModel {
         structure_id: Set(row.id),
         code_hash: Set(code_hash(&code)),
@@ -808,6 +1016,24 @@ pub async fn withdraw(
     .await?;
     let txn = db.begin().await?;
     advance(&txn, &row, next, None, Some(Some(reason.to_owned())), clock).await?;
+    // The label stood until today (the lump sums of the years before stay due, R-40); a
+    // re-audit under way ends with it.
+    structure::Entity::update_many()
+        .col_expr(
+            structure::Column::LabelWithdrawnOn,
+            Some(clock.today()).into(),
+        )
+        .col_expr(
+            structure::Column::RemarksDueOn,
+            Option::<NaiveDate>::None.into(),
+        )
+        .col_expr(
+            structure::Column::ReauditStage,
+            <&str>::from(ReauditStage::None).into(),
+        )
+        .filter(structure::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
     record(
         &txn,
         actor,

@@ -16,6 +16,7 @@ use super::paging;
 use crate::auth::policy::PolarStructure;
 use crate::auth::{Actor, Caller, StructureScope};
 use crate::domain::enums::{LOCATABLE_COMMUNE_KINDS, LabelStatus, StructureFormat, db_name};
+use crate::domain::label_workflow::ReauditStage;
 use crate::domain::text::contains_pattern;
 use crate::error::{AppError, AppResult};
 use entity::{commune, label_audit, mystery_visit, partner, structure};
@@ -33,8 +34,8 @@ pub struct StructureFilter {
     pub canton: Option<String>,
     /// Whose name or commune name contains this text (case and accents ignored).
     pub text: Option<String>,
-    /// Labelled on or before this date: with today minus 3 years, the labels due for
-    /// re-audit.
+    /// Labelled (or last re-audited) on or before this date with no re-audit under way:
+    /// with today minus 3 years, the labels due for re-audit.
     pub labelled_on_or_before: Option<NaiveDate>,
 }
 
@@ -48,9 +49,20 @@ impl StructureFilter {
             all = all.add(structure::Column::Format.eq(db_name(format)));
         }
         if let Some(date) = self.labelled_on_or_before {
+            // Due: the 3-year clock (from the last passed re-audit, else the label) has run
+            // out, and no re-audit is under way.
             all = all
                 .add(structure::Column::LabelStatus.eq(db_name(LabelStatus::Labelled)))
-                .add(structure::Column::LabelDate.lte(date));
+                .add(structure::Column::ReauditStage.eq(<&str>::from(ReauditStage::None)))
+                .add(
+                    Condition::any()
+                        .add(
+                            Condition::all()
+                                .add(structure::Column::ReauditedOn.is_null())
+                                .add(structure::Column::LabelDate.lte(date)),
+                        )
+                        .add(structure::Column::ReauditedOn.lte(date)),
+                );
         }
         if let Some(status) = self.label_status {
             all = all.add(structure::Column::LabelStatus.eq(db_name(status)));

@@ -178,15 +178,57 @@ async fn reporting_figures_follow_each_roles_slice() {
         .await;
     let (total, _, _) = expected(&made, |m| m.0 == "59" && m.1 == "DGFIP" && m.3 <= 30);
     assert_eq!(data(&filtered)["dashboard"]["reporting"]["total"], total);
-    // A prefect cannot widen their slice with a filter.
-    let widened = app
+    // A filter outside one's slice is refused, not answered with zeros: another department
+    // for a prefect or an agent, another partner for an operator; an unknown department is
+    // bad input.
+    for (email, filter) in [
+        (PREFECT_23, json!({ "departments": ["59"] })),
+        (PREFECT_23, json!({ "departments": ["23", "59"] })),
+        (AGENT_LILLE, json!({ "departments": ["23"] })),
+        (OPERATOR_CAF, json!({ "partner": "DGFIP" })),
+    ] {
+        let widened = app.query_as(email, DASHBOARD, json!({ "f": filter })).await;
+        refused(&widened, "FORBIDDEN");
+        assert_eq!(
+            widened["data"]["dashboard"],
+            Value::Null,
+            "{email} {filter}"
+        );
+        let message = widened["errors"][0]["message"].as_str().expect("message");
+        assert!(message.contains("outside your slice"), "{message}");
+    }
+    let own = app
         .query_as(
             PREFECT_23,
             DASHBOARD,
-            json!({ "f": { "departments": ["59"] } }),
+            json!({ "f": { "departments": ["23"] } }),
         )
         .await;
-    assert_eq!(data(&widened)["dashboard"]["reporting"]["total"], 0);
+    assert!(own["errors"].is_null(), "{own}");
+    refused(
+        &app.query_as(ANCT, DASHBOARD, json!({ "f": { "departments": ["99"] } }))
+            .await,
+        "BAD_USER_INPUT",
+    );
+    // Any period reads correctly: years 1 to 9999 cover everything, as 1900 to 2999 do.
+    let widest = app
+        .query_as(
+            ANCT,
+            DASHBOARD,
+            json!({ "f": { "from": "0001-01-01", "to": "9999-12-31" } }),
+        )
+        .await;
+    let wide = app
+        .query_as(
+            ANCT,
+            DASHBOARD,
+            json!({ "f": { "from": "1900-01-01", "to": "2999-12-31" } }),
+        )
+        .await;
+    let everything = app.query_as(ANCT, DASHBOARD, json!({ "f": null })).await;
+    assert_eq!(data(&widest)["dashboard"], data(&everything)["dashboard"]);
+    assert_eq!(data(&wide)["dashboard"], data(&everything)["dashboard"]);
+    assert!(data(&everything)["dashboard"]["reporting"]["total"].as_u64() > Some(0));
     let bad = app
         .query_as(ANCT, DASHBOARD, json!({ "f": { "partner": "NOPE" } }))
         .await;

@@ -83,7 +83,9 @@ impl LabelMutation {
         Ok(Structure(row))
     }
 
-    /// ANCT schedules the audit of a PROPOSED structure and assigns an auditor (by e-mail).
+    /// ANCT schedules the audit of a PROPOSED structure and assigns an auditor (by e-mail);
+    /// on a LABELLED structure, its re-audit, a priority one after the remarks of a
+    /// failed re-audit. The label stands meanwhile.
     async fn schedule_label_audit(
         &self,
         ctx: &Context<'_>,

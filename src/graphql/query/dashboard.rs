@@ -2,6 +2,9 @@
 use crate::graphql::scalars::Date;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 
+use chrono::NaiveDate;
+
+use crate::auth::Actor;
 use crate::domain::enums::SurveyAudience;
 use crate::domain::mystery;
 use crate::error::AppError;
@@ -131,8 +134,16 @@ pub struct PipelineFigures {
     pub audits_failed: i64,
     /// Criteria most often unmet in failed audits (code), most first, at most 10.
     pub failed_criteria: Vec<DashboardCount>,
-    /// Labels due for their 3-yearly re-audit.
+    /// Labels due for their 3-yearly re-audit (from the label or the last passed re-audit),
+    /// none scheduled.
     pub reaudits_due: i64,
+    /// Re-audits scheduled and not submitted yet.
+    pub reaudits_scheduled: i64,
+    /// Failed re-audits whose remarks' deadline has passed with no priority re-audit
+    /// scheduled.
+    pub reaudits_overdue: i64,
+    /// Labels whose priority re-audit failed: ANCT is to withdraw them.
+    pub withdrawals_due: i64,
     /// Legacy MSAPs not labelled by 31 December 2021.
     pub msaps_losing_funding: i64,
 }
@@ -331,6 +342,9 @@ impl Dashboard {
             audits_failed: p.audits_failed,
             failed_criteria: keyed(p.failed_criteria),
             reaudits_due: p.reaudits_due,
+            reaudits_scheduled: p.reaudits_scheduled,
+            reaudits_overdue: p.reaudits_overdue,
+            withdrawals_due: p.withdrawals_due,
             msaps_losing_funding: p.msaps_losing_funding,
         }))
     }
@@ -501,6 +515,29 @@ impl Dashboard {
     }
 }
 
+/// Earliest day a dashboard period reads (clamped).
+const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
+/// Latest day a dashboard period reads (clamped).
+const LATEST: NaiveDate = NaiveDate::from_ymd_opt(2999, 12, 31).expect("a date");
+
+/// The departments the caller's figures may cover, `None` for all (ANCT): a prefect's or an
+/// operator's departments, an agent's structures' departments.
+fn scope_departments(actor: &Actor, scope: &DashboardScope) -> Option<Vec<String>> {
+    if let Some(departments) = &scope.departments {
+        return Some(departments.clone());
+    }
+    scope.structures.as_ref().map(|_| {
+        let mut own: Vec<String> = actor
+            .assignments
+            .iter()
+            .filter_map(|a| a.structure_department_code.clone())
+            .collect();
+        own.sort();
+        own.dedup();
+        own
+    })
+}
+
 #[Object]
 impl DashboardQuery {
     /// The figures of the caller's slice: ANCT the country, a prefecture its departments,
@@ -522,19 +559,52 @@ impl DashboardQuery {
                 AppError::bad_input("filter.to", "the period ends on or after it starts").into(),
             );
         }
+        let reference = ctx.request().reference.snapshot().await?;
         let partner = match &input.partner {
             Some(code) => {
-                let reference = ctx.request().reference.snapshot().await?;
-                let found = reference.partner(&code.trim().to_uppercase()).map(|p| p.id);
-                Some(found.ok_or_else(|| {
+                let code = code.trim().to_uppercase();
+                let found = reference.partner(&code).map(|p| p.id).ok_or_else(|| {
                     AppError::bad_input("filter.partner", format!("unknown partner '{code}'"))
-                })?)
+                })?;
+                if let Some(own) = scope.partner.as_ref().filter(|own| **own != code) {
+                    return Err(AppError::Forbidden(format!(
+                        "your figures are about {own} only: partner {code} is outside your slice"
+                    ))
+                    .into());
+                }
+                Some(found)
             }
             None => None,
         };
+        if let Some(wanted) = &input.departments {
+            if let Some(unknown) = wanted.iter().find(|d| reference.department(d).is_none()) {
+                return Err(AppError::bad_input(
+                    "filter.departments",
+                    format!("unknown department '{unknown}'"),
+                )
+                .into());
+            }
+            let slice = scope_departments(actor, &scope);
+            let outside: Vec<&str> = wanted
+                .iter()
+                .filter(|d| slice.as_ref().is_some_and(|slice| !slice.contains(d)))
+                .map(String::as_str)
+                .collect();
+            if !outside.is_empty() {
+                return Err(AppError::Forbidden(format!(
+                    "department {} is outside your slice ({})",
+                    outside.join(", "),
+                    slice.unwrap_or_default().join(", ")
+                ))
+                .into());
+            }
+        }
+        // No figure lies outside these years; clamped, any period reads correctly (a year
+        // 10000 would not even compare as a date).
+        let clamp = |date: Date| NaiveDate::from(date).clamp(EARLIEST, LATEST);
         let filter = DashboardFilter {
-            from: input.from.map(Into::into),
-            to: input.to.map(Into::into),
+            from: input.from.map(clamp),
+            to: input.to.map(clamp),
             departments: input.departments,
             partner,
         };

@@ -95,9 +95,14 @@ impl LabelAudit {
         Ok(row.map(Structure))
     }
 
-    /// A priority audit (re-proposal after a failure, R-03).
+    /// A priority audit (re-proposal after a failure, or re-audit after remarks, R-03).
     async fn priority(&self) -> bool {
         self.0.priority
+    }
+
+    /// A re-audit of a labelled structure, not the audit of a candidate.
+    async fn reaudit(&self) -> bool {
+        self.0.reaudit
     }
 
     /// Planned visit date.

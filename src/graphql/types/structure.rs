@@ -12,7 +12,7 @@ use crate::auth::StructureView;
 use crate::domain::enums::{Carrier, LabelStatus, SiteType, StructureFormat, db_name};
 use crate::domain::hours::{Weekday, WeeklyHours};
 use crate::domain::ids::{NodeType, encode};
-use crate::domain::label_workflow;
+use crate::domain::label_workflow::{self, ReauditState};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::service::{structure_life, surveys};
@@ -104,11 +104,37 @@ impl Structure {
         }
     }
 
-    /// The label date of a labelled structure.
-    fn labelled_on(&self) -> Option<chrono::NaiveDate> {
+    /// `date` if the structure is labelled (re-audit dates mean nothing otherwise).
+    fn while_labelled(&self, date: Option<chrono::NaiveDate>) -> Option<Date> {
         (self.0.label_status == db_name(LabelStatus::Labelled))
-            .then_some(self.0.label_date)
+            .then_some(date)
             .flatten()
+            .map(Into::into)
+    }
+
+    /// What its re-audit state is computed from.
+    fn reaudit(&self) -> Result<label_workflow::ReauditFacts, AppError> {
+        let internal = |what: &str, value: &str| {
+            AppError::Internal(anyhow::anyhow!(
+                "structure {} has {what} '{value}'",
+                self.0.matricule
+            ))
+        };
+        Ok(label_workflow::ReauditFacts {
+            status: self
+                .0
+                .label_status
+                .parse()
+                .map_err(|_| internal("label status", &self.0.label_status))?,
+            label_date: self.0.label_date,
+            reaudited_on: self.0.reaudited_on,
+            remarks_due_on: self.0.remarks_due_on,
+            stage: self
+                .0
+                .reaudit_stage
+                .parse()
+                .map_err(|_| internal("re-audit stage", &self.0.reaudit_stage))?,
+        })
     }
 
     fn hours(&self) -> Result<WeeklyHours, AppError> {
@@ -303,17 +329,32 @@ impl Structure {
         self.0.label_version
     }
 
-    /// When a labelled structure is due for its 3-yearly re-audit.
-    async fn reaudit_due_on(&self) -> Option<Date> {
-        self.labelled_on()
-            .map(label_workflow::reaudit_due_on)
-            .map(Into::into)
+    /// When a labelled structure is due for its 3-yearly re-audit: 3 years after its
+    /// last passed re-audit, else after its label date.
+    async fn reaudit_due_on(&self) -> Result<Option<Date>> {
+        Ok(self.reaudit()?.due_on().map(Into::into))
     }
 
-    /// Whether its label is older than 3 years and due for re-audit.
-    async fn reaudit_due(&self, ctx: &Context<'_>) -> bool {
-        self.labelled_on()
-            .is_some_and(|d| label_workflow::reaudit_due_on(d) <= ctx.request().clock.today())
+    /// Whether it is due for re-audit with none scheduled: `reauditState` is DUE.
+    async fn reaudit_due(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.reaudit()?.state(ctx.request().clock.today()) == ReauditState::Due)
+    }
+
+    /// Where a labelled structure stands with its re-audit: ANCT schedules it
+    /// with `scheduleLabelAudit` while the label stands.
+    async fn reaudit_state(&self, ctx: &Context<'_>) -> Result<ReauditState> {
+        Ok(self.reaudit()?.state(ctx.request().clock.today()))
+    }
+
+    /// The day of its last passed re-audit, from which the 3-year clock runs.
+    async fn reaudited_on(&self) -> Option<Date> {
+        self.while_labelled(self.0.reaudited_on)
+    }
+
+    /// After a failed re-audit, the day the remarks must be addressed by; then ANCT
+    /// schedules a priority re-audit.
+    async fn remarks_due_on(&self) -> Option<Date> {
+        self.while_labelled(self.0.remarks_due_on)
     }
 
     /// Its effective partners: signatories of its department's signed convention and
