@@ -175,6 +175,11 @@ allow(user: User, "read_funding", structure: Structure) if
 allow(user: User, "manage", structure: Structure) if
     steers(user, structure.department);
 
+# The national list in the ANCT open-data format (`GET /export/sites.csv`): ANCT, which
+# publishes it (also `maillage export sites` on the server).
+allow(user: User, "read", _export: SitesExport) if
+    is_anct(user);
+
 # --- Label workflow (R-01..R-06) --------------------------------------------------------------
 # The prefect proposes and labels; ANCT schedules audits, approves and withdraws; the
 # assigned auditor records and submits (see `LabelAudit`). The state machine is in

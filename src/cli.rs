@@ -36,6 +36,9 @@ enum Command {
     /// Import open data.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Export data.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Manage users and their role assignments.
     #[command(subcommand)]
     User(UserCommand),
@@ -66,6 +69,15 @@ enum ImportCommand {
     /// France Services sites from the ANCT open-data CSV (upsert by matricule).
     Sites {
         /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// The open structures as the ANCT open-data CSV (`import sites` reads it back).
+    Sites {
+        /// The CSV file to write.
         file: PathBuf,
     },
 }
@@ -201,6 +213,19 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Import(command)) => import(&config, command, &clock).await,
+        Some(Command::Export(ExportCommand::Sites { file })) => {
+            let db = crate::db::connect_existing(&config.database_url, 1).await?;
+            let out = std::fs::File::create(&file)
+                .with_context(|| format!("Failed to create {}", file.display()))?;
+            let rows =
+                crate::service::export_sites::write(&db, &clock, std::io::BufWriter::new(out))
+                    .await
+                    .map_err(|err| anyhow::anyhow!(err.message()))?;
+            emit(&format!(
+                "{rows} structures written to {}\n",
+                file.display()
+            ))
+        }
         Some(Command::User(command)) => user(&config, command, &clock).await,
         Some(Command::ApiKey(command)) => api_key(&config, command, &clock).await,
         Some(Command::Seed(SeedCommand::Synthetic { seed, scale, until })) => {

@@ -188,6 +188,7 @@ impl Application {
             )
             .route("/graphiql/{name}", get(graphql::graphiql::asset))
             .route("/metrics", get(crate::metrics::endpoint))
+            .route("/export/sites.csv", get(export_sites))
             .route("/health", get(health))
             .route("/ready", get(ready))
             .merge(crate::signin::routes())
@@ -226,6 +227,60 @@ impl Application {
 }
 
 /// `GET /health`: the process is up.
+/// `GET /export/sites.csv`: the national list in the ANCT open-data format, for ANCT (policy
+/// `read` on `SitesExport`), signed in by bearer token, API key or session.
+async fn export_sites(
+    State(state): State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let refused = |err: crate::error::AppError| {
+        let status = match err.code() {
+            "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+            "FORBIDDEN" => StatusCode::FORBIDDEN,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let body = serde_json::json!({ "errors": [{ "message": err.message(),
+            "extensions": { "code": err.code() } }] });
+        (status, axum::Json(body)).into_response()
+    };
+    let actor = match graphql::http::authenticate_read(&state, &headers).await {
+        Ok(Some(actor)) => actor,
+        Ok(None) => {
+            return refused(crate::error::AppError::Unauthenticated(
+                "sign in (a bearer token, an API key or a session) to download the list".into(),
+            ));
+        }
+        Err(err) => return refused(err),
+    };
+    if let Err(err) = state.policy.authorize(
+        &actor,
+        "read",
+        crate::auth::policy::PolarSitesExport {},
+        "the national list is exported by ANCT",
+    ) {
+        return refused(err);
+    }
+    let mut body = Vec::new();
+    match crate::service::export_sites::write(&state.db, &state.clock, &mut body).await {
+        Ok(rows) => {
+            tracing::info!(rows, user = %actor.email, "national list exported");
+            (
+                [
+                    (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"france-services.csv\"",
+                    ),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(err) => refused(err),
+    }
+}
+
 async fn health() -> &'static str {
     "ok"
 }

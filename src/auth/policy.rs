@@ -158,6 +158,11 @@ pub struct PolarTrainingCatalogue {}
 #[polar(class_name = "ApiKeys")]
 pub struct PolarApiKeys {}
 
+/// The national list of structures in the ANCT open-data format (one resource).
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "SitesExport")]
+pub struct PolarSitesExport {}
+
 /// A mystery visit as the policy sees it.
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "MysteryVisit")]
@@ -324,6 +329,7 @@ impl Policy {
         oso.register_class(PolarMysteryCampaign::get_polar_class())?;
         oso.register_class(PolarTrainingCatalogue::get_polar_class())?;
         oso.register_class(PolarApiKeys::get_polar_class())?;
+        oso.register_class(PolarSitesExport::get_polar_class())?;
         oso.register_class(PolarFigures::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;

@@ -5,6 +5,21 @@
 pub const COMMON_CORE_HALF_DAYS: i32 = 5;
 /// Half-days of partner training required (3 days).
 pub const PARTNER_HALF_DAYS: i32 = 6;
+/// Half-days of partner training one trainer partner counts for at most (a day): the 3 days
+/// are the partners' offers, so they take three partners at least, and attending the same
+/// partner's training again teaches nothing new.
+pub const PARTNER_HALF_DAYS_EACH: i32 = 2;
+
+/// One attended session.
+#[derive(Clone, Copy, Debug)]
+pub struct Attended<'a> {
+    /// Module code.
+    pub module: &'a str,
+    /// Half-days it counts for.
+    pub half_days: i32,
+    /// The partner who gave it, if any (sessions without one count together).
+    pub trainer: Option<i64>,
+}
 
 /// Module codes (as seeded by the migration).
 pub mod module {
@@ -32,18 +47,26 @@ pub struct TrainingSummary {
 }
 
 impl TrainingSummary {
-    /// Sums the attended sessions, each `(module code, half-days)`.
-    pub fn of<'a>(attended: impl IntoIterator<Item = (&'a str, i32)>) -> Self {
+    /// Sums the attended sessions; partner training counts at most
+    /// [`PARTNER_HALF_DAYS_EACH`] per trainer partner.
+    pub fn of<'a>(attended: impl IntoIterator<Item = Attended<'a>>) -> Self {
         let mut summary = Self::default();
-        for (code, half_days) in attended {
-            match code {
-                module::COMMON_CORE => summary.common_core_half_days += half_days,
-                module::PARTNER_TRAINING => summary.partner_half_days += half_days,
+        let mut by_partner: std::collections::HashMap<Option<i64>, i32> = Default::default();
+        for session in attended {
+            match session.module {
+                module::COMMON_CORE => summary.common_core_half_days += session.half_days,
+                module::PARTNER_TRAINING => {
+                    *by_partner.entry(session.trainer).or_default() += session.half_days;
+                }
                 module::MANDATORY_WEBINARS => summary.mandatory_webinars = true,
                 module::TOOLS_WEBINAR => summary.tools_webinar = true,
                 _ => {}
             }
         }
+        summary.partner_half_days = by_partner
+            .values()
+            .map(|h| (*h).min(PARTNER_HALF_DAYS_EACH))
+            .sum();
         summary
     }
 
@@ -72,22 +95,41 @@ impl TrainingSummary {
 mod tests {
     use super::*;
 
+    fn session(module: &str, half_days: i32, trainer: Option<i64>) -> Attended<'_> {
+        Attended {
+            module,
+            half_days,
+            trainer,
+        }
+    }
+
     #[test]
-    fn five_and_a_half_days_and_the_webinars_qualify() {
+    fn five_and_a_half_days_from_three_partners_and_the_webinars_qualify() {
         let mut attended = vec![
-            (module::COMMON_CORE, 5),
-            (module::PARTNER_TRAINING, 2),
-            (module::PARTNER_TRAINING, 4),
+            session(module::COMMON_CORE, 5, None),
+            session(module::PARTNER_TRAINING, 2, Some(1)),
+            session(module::PARTNER_TRAINING, 2, Some(2)),
+            session(module::PARTNER_TRAINING, 2, Some(3)),
         ];
         let summary = TrainingSummary::of(attended.iter().copied());
         assert_eq!(summary.days_in_person(), 5.5);
         assert!(!summary.qualified(), "webinars missing");
-        attended.push((module::MANDATORY_WEBINARS, 0));
+        attended.push(session(module::MANDATORY_WEBINARS, 0, None));
         assert!(TrainingSummary::of(attended.iter().copied()).qualified());
         attended.remove(1);
         assert!(
-            !TrainingSummary::of(attended).qualified(),
+            !TrainingSummary::of(attended.iter().copied()).qualified(),
             "partner days short"
         );
+        // Three days from one partner (or the same day twice) count as one day.
+        let one_partner = [
+            session(module::COMMON_CORE, 5, None),
+            session(module::PARTNER_TRAINING, 6, Some(1)),
+            session(module::PARTNER_TRAINING, 2, Some(1)),
+            session(module::MANDATORY_WEBINARS, 0, None),
+        ];
+        let summary = TrainingSummary::of(one_partner);
+        assert_eq!(summary.partner_half_days, 2);
+        assert!(!summary.qualified());
     }
 }

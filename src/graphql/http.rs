@@ -521,8 +521,26 @@ async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<Arc<Actor>>, AppError> {
+    authenticate_as(state, headers, false).await
+}
+
+/// [`authenticate`] for a read that changes nothing (a download): the session cookie counts
+/// without an `Origin` (a link followed from a page sends none; another site cannot read
+/// the answer).
+pub async fn authenticate_read(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Arc<Actor>>, AppError> {
+    authenticate_as(state, headers, true).await
+}
+
+async fn authenticate_as(
+    state: &AppState,
+    headers: &HeaderMap,
+    safe_read: bool,
+) -> Result<Option<Arc<Actor>>, AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return session_actor(state, headers).await;
+        return session_actor(state, headers, safe_read).await;
     };
     let token = value
         .to_str()
@@ -560,11 +578,12 @@ async fn authenticate(
 async fn session_actor(
     state: &AppState,
     headers: &HeaderMap,
+    safe_read: bool,
 ) -> Result<Option<Arc<Actor>>, AppError> {
     let Some(value) = crate::signin::cookie(headers, sessions::COOKIE) else {
         return Ok(None);
     };
-    if !crate::signin::same_origin(headers, &state.cors_origins) {
+    if !safe_read && !crate::signin::same_origin(headers, &state.cors_origins) {
         return Err(AppError::Forbidden(
             "a request signed in by session cookie must come from a page of this site or of a \
              configured origin (its Origin header is missing or foreign)"

@@ -15,6 +15,7 @@ use crate::auth::Actor;
 use crate::clock::Clock;
 use crate::domain::enums::Role;
 use crate::domain::label_workflow;
+use crate::domain::training;
 use crate::error::{AppError, AppResult};
 use crate::service::reference_cache::Snapshot;
 use crate::service::reporting::Grain;
@@ -887,7 +888,8 @@ pub async fn missing_referents(
     counts(db, "d.code", "department d CROSS JOIN partner p", &w).await
 }
 
-/// Agents of the slice and how many are qualified (R-14), computed by the database.
+/// Agents of the slice and how many are qualified (R-14, as `domain::training` counts:
+/// partner training at most a day per trainer partner), computed by the database.
 #[derive(Clone, Debug, Default, PartialEq, Eq, FromQueryResult)]
 pub struct TrainingCompletion {
     /// Agents.
@@ -910,18 +912,24 @@ pub async fn training(
         db.get_database_backend(),
         &format!(
             "SELECT COUNT(*) AS agents, \
-                    SUM(CASE WHEN q.cc >= 5 AND q.pt >= 6 AND q.web > 0 THEN 1 ELSE 0 END) AS qualified \
-             FROM (SELECT g.id, \
-                     SUM(CASE WHEN t.module_code = 'COMMON_CORE' THEN t.half_days ELSE 0 END) AS cc, \
-                     SUM(CASE WHEN t.module_code = 'PARTNER_TRAINING' THEN t.half_days ELSE 0 END) AS pt, \
-                     SUM(CASE WHEN t.module_code = 'MANDATORY_WEBINARS' THEN 1 ELSE 0 END) AS web \
-                   FROM agent g \
-                   LEFT JOIN training_enrolment e ON e.agent_id = g.id AND e.attended = ? \
-                   LEFT JOIN training_session t ON t.id = e.session_id \
-                   WHERE g.id IN (SELECT x.agent_id FROM agent_structure x \
-                                  JOIN structure s ON s.id = x.structure_id WHERE {}) \
-                   GROUP BY g.id) q",
-            w.sql()
+                    SUM(CASE WHEN q.cc >= {cc} AND q.pt >= {pt} AND q.web > 0 THEN 1 ELSE 0 END) AS qualified \
+             FROM (SELECT p.id, SUM(p.cc) AS cc, SUM(p.web) AS web, \
+                          SUM(CASE WHEN p.pt > {each} THEN {each} ELSE p.pt END) AS pt \
+                   FROM (SELECT g.id, t.trainer_partner_id, \
+                           SUM(CASE WHEN t.module_code = 'COMMON_CORE' THEN t.half_days ELSE 0 END) AS cc, \
+                           SUM(CASE WHEN t.module_code = 'PARTNER_TRAINING' THEN t.half_days ELSE 0 END) AS pt, \
+                           SUM(CASE WHEN t.module_code = 'MANDATORY_WEBINARS' THEN 1 ELSE 0 END) AS web \
+                         FROM agent g \
+                         LEFT JOIN training_enrolment e ON e.agent_id = g.id AND e.attended = ? \
+                         LEFT JOIN training_session t ON t.id = e.session_id \
+                         WHERE g.id IN (SELECT x.agent_id FROM agent_structure x \
+                                        JOIN structure s ON s.id = x.structure_id WHERE {}) \
+                         GROUP BY g.id, t.trainer_partner_id) p \
+                   GROUP BY p.id) q",
+            w.sql(),
+            cc = training::COMMON_CORE_HALF_DAYS,
+            pt = training::PARTNER_HALF_DAYS,
+            each = training::PARTNER_HALF_DAYS_EACH,
         ),
         values,
     );

@@ -27,7 +27,8 @@ use crate::domain::label::parse_label_statement;
 use crate::domain::text::{search_key, sort_key};
 use entity::{commune, department, structure};
 
-const COLUMNS: [&str; 24] = [
+/// The columns of the ANCT open-data file, in order (the export writes the same).
+pub const COLUMNS: [&str; 24] = [
     "id_fs",
     "insee_dep",
     "lib_fs",
@@ -53,7 +54,8 @@ const COLUMNS: [&str; 24] = [
     "groupe_fs",
     "labellisation_fs",
 ];
-const DAY_COLUMNS: [(Weekday, &str); 6] = [
+/// The opening-hours columns, Monday to Saturday (the file has no Sunday).
+pub const DAY_COLUMNS: [(Weekday, &str); 6] = [
     (Weekday::Monday, "h_lundi"),
     (Weekday::Tuesday, "h_mardi"),
     (Weekday::Wednesday, "h_mercredi"),

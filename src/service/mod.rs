@@ -11,6 +11,7 @@ pub mod criteria;
 pub mod csv_file;
 pub mod dashboard;
 pub mod demo;
+pub mod export_sites;
 pub mod funding;
 pub mod guesses;
 pub mod idempotency;

@@ -180,10 +180,16 @@ pub async fn seed(
         .push(("agents", agents.len() as u64, started.elapsed()));
 
     let started = Instant::now();
+    // Partner training by three core partners, a day each.
+    let trainers: Vec<i64> = ["CAF", "FRANCE_TRAVAIL", "ASSURANCE_MALADIE"]
+        .iter()
+        .filter_map(|code| partners.iter().find(|p| p.code == *code).map(|p| p.id))
+        .collect();
     let rows = training(
         &txn,
         &active,
         &agents,
+        &trainers,
         &steering,
         options.until,
         &mut rng,
@@ -841,12 +847,18 @@ async fn steering(db: &DatabaseTransaction, clock: &Clock) -> anyhow::Result<Ste
     })
 }
 
-/// Per department: a common-core and a partner-training session; one national webinar.
-/// Most agents attended all three, the others part of them.
+/// Per department: a common-core session and a day of partner training by each of
+/// `trainers`; one national webinar. Most agents attended them all, the others part of
+/// them. Every session has ended by `until`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the steps share the generator"
+)]
 async fn training(
     db: &DatabaseTransaction,
     structures: &[&structure::Model],
     agents: &[Made],
+    trainers: &[i64],
     steering: &Steering,
     until: NaiveDate,
     rng: &mut ChaCha8Rng,
@@ -865,38 +877,53 @@ async fn training(
     }
     let now = clock.now();
     let txn = db.begin().await?;
-    let mut session =
-        async |module: &str, department: Option<&str>, half_days: i32, seats: usize| {
-            let starts_on = day_within_year(until, rng);
-            let seats = i32::try_from(seats).unwrap_or(i32::MAX);
-            training_session::ActiveModel {
-                module_code: Set(module.to_owned()),
-                department_code: Set(department.map(str::to_owned)),
-                place: Set(department.map_or("En ligne".to_owned(), |d| format!("Préfecture {d}"))),
-                starts_on: Set(starts_on),
-                ends_on: Set(starts_on
-                    .checked_add_days(Days::new(u64::try_from(half_days / 2).unwrap_or(0)))
-                    .unwrap_or(starts_on)),
-                half_days: Set(half_days),
-                trainer_partner_id: Set(None),
-                capacity: Set(seats.max(1)),
-                enrolled: Set(seats),
-                organised_by: Set(steering.anct),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map(|s| s.id)
-        };
-    let webinar = session(module::MANDATORY_WEBINARS, None, 0, agents.len()).await?;
+    let mut session = async |module: &str,
+                             department: Option<&str>,
+                             half_days: i32,
+                             trainer: Option<i64>,
+                             seats: usize| {
+        // Two half-days a day, ended by `until`.
+        let length = Days::new(u64::try_from((half_days + 1) / 2 - 1).unwrap_or(0));
+        let starts_on = day_within_year(until, rng);
+        let starts_on = starts_on.min(until.checked_sub_days(length).unwrap_or(until));
+        let seats = i32::try_from(seats).unwrap_or(i32::MAX);
+        training_session::ActiveModel {
+            module_code: Set(module.to_owned()),
+            department_code: Set(department.map(str::to_owned)),
+            place: Set(department.map_or("En ligne".to_owned(), |d| format!("Préfecture {d}"))),
+            starts_on: Set(starts_on),
+            ends_on: Set(starts_on.checked_add_days(length).unwrap_or(starts_on)),
+            half_days: Set(half_days),
+            trainer_partner_id: Set(trainer),
+            capacity: Set(seats.max(1)),
+            enrolled: Set(seats),
+            organised_by: Set(steering.anct),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map(|s| s.id)
+    };
+    let webinar = session(module::MANDATORY_WEBINARS, None, 0, None, agents.len()).await?;
     let mut sessions = Vec::new();
     for (code, members) in &by_department {
-        let core = session(module::COMMON_CORE, Some(code), 5, members.len()).await?;
-        let partners = session(module::PARTNER_TRAINING, Some(code), 6, members.len()).await?;
+        let core = session(module::COMMON_CORE, Some(code), 5, None, members.len()).await?;
+        let mut partners = Vec::with_capacity(trainers.len());
+        for trainer in trainers {
+            let day = session(
+                module::PARTNER_TRAINING,
+                Some(code),
+                2,
+                Some(*trainer),
+                members.len(),
+            )
+            .await?;
+            partners.push(day);
+        }
         sessions.push((core, partners, members));
     }
-    let mut enrolments = Vec::with_capacity(agents.len() * 3);
+    let mut enrolments = Vec::with_capacity(agents.len() * (2 + trainers.len()));
     let mut enrol = |session: i64, agent: i64, attended: bool| {
         enrolments.push(training_enrolment::ActiveModel {
             session_id: Set(session),
@@ -909,7 +936,9 @@ async fn training(
     for (core, partners, members) in sessions {
         for agent in members {
             enrol(core, *agent, rng.random_bool(0.9));
-            enrol(partners, *agent, rng.random_bool(0.8));
+            for day in &partners {
+                enrol(*day, *agent, rng.random_bool(0.93));
+            }
             enrol(webinar, *agent, rng.random_bool(0.85));
         }
     }

@@ -17,7 +17,7 @@ use super::{agents, audit};
 use crate::auth::policy::{PolarDepartment, PolarTrainingCatalogue, PolarTrainingSession};
 use crate::auth::{Actor, Caller, Policy};
 use crate::clock::Clock;
-use crate::domain::training::TrainingSummary;
+use crate::domain::training::{Attended, TrainingSummary};
 use crate::error::{AppError, AppResult};
 use entity::{department, partner, training_enrolment, training_module, training_session};
 
@@ -145,6 +145,22 @@ pub async fn organise(
         return Err(AppError::bad_input(
             "input.endsOn",
             "a session ends on or after it starts",
+        ));
+    }
+    // An in-person session spans its half-days: at least one half-day a day, at most two.
+    let days = (input.ends_on - input.starts_on).num_days() + 1;
+    if module.kind != "WEBINAR"
+        && input.half_days > 0
+        && !(i64::from(input.half_days + 1) / 2..=i64::from(input.half_days)).contains(&days)
+    {
+        return Err(AppError::bad_input(
+            "input.endsOn",
+            format!(
+                "{} half-days take {} to {} days; these dates span {days}",
+                input.half_days,
+                (input.half_days + 1) / 2,
+                input.half_days
+            ),
         ));
     }
     let half_days_ok = if module.kind == "WEBINAR" {
@@ -374,6 +390,13 @@ pub async fn record_attendance(
             "attendance is recorded by the session's organisers".into(),
         ));
     }
+    // Attendance is a fact about the past: a session counts once it has ended.
+    if session.ends_on > clock.today() {
+        return Err(AppError::Conflict(format!(
+            "session {} ends on {}: attendance is recorded once it has taken place",
+            session.id, session.ends_on
+        )));
+    }
     let enrolment = training_enrolment::Entity::find_by_id((session.id, agent_id))
         .one(db)
         .await?
@@ -436,13 +459,17 @@ pub async fn summaries(
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let mut by_agent: HashMap<i64, Vec<(&str, i32)>> = HashMap::new();
+    let mut by_agent: HashMap<i64, Vec<Attended<'_>>> = HashMap::new();
     for enrolment in &attended {
         if let Some(session) = sessions.get(&enrolment.session_id) {
             by_agent
                 .entry(enrolment.agent_id)
                 .or_default()
-                .push((session.module_code.as_str(), session.half_days));
+                .push(Attended {
+                    module: session.module_code.as_str(),
+                    half_days: session.half_days,
+                    trainer: session.trainer_partner_id,
+                });
         }
     }
     Ok(ids

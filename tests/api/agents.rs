@@ -247,8 +247,10 @@ fn session(
     partner: Option<&str>,
     capacity: i32,
 ) -> Value {
+    // As many days as the half-days need (two a day), from a week ahead.
+    let days = i64::from((half_days + 1) / 2).max(1);
     json!({ "input": { "module": module, "department": department, "place": "Lille",
-        "startsOn": app.day(8), "endsOn": app.day(10), "halfDays": half_days,
+        "startsOn": app.day(8), "endsOn": app.day(7 + days), "halfDays": half_days,
         "trainerPartner": partner, "capacity": capacity } })
 }
 
@@ -313,10 +315,30 @@ async fn training_attendance_qualifies_agents_and_moves_the_structures_complianc
         &app.query_as(OPERATOR_CAF, ORGANISE, dgfip).await,
         "FORBIDDEN",
     );
+    // A session's length must fit its dates: 5 half-days in one day cannot be.
+    let mut crammed = session(&app, "COMMON_CORE", Some("59"), 5, None, 2);
+    crammed["input"]["endsOn"] = crammed["input"]["startsOn"].clone();
+    let crammed = app.query_as(PREFECT_59, ORGANISE, crammed).await;
+    refused(&crammed, "BAD_USER_INPUT");
+    assert_eq!(crammed["errors"][0]["extensions"]["field"], "input.endsOn");
+    // Partner training: a day from each of three partners (CAF by its operator, DGFIP and
+    // MSA by the prefecture).
     let partner = organise(
         &app,
         OPERATOR_CAF,
-        session(&app, "PARTNER_TRAINING", Some("59"), 6, Some("CAF"), 1),
+        session(&app, "PARTNER_TRAINING", Some("59"), 2, Some("CAF"), 1),
+    )
+    .await;
+    let by_dgfip = organise(
+        &app,
+        PREFECT_59,
+        session(&app, "PARTNER_TRAINING", Some("59"), 2, Some("DGFIP"), 5),
+    )
+    .await;
+    let by_msa = organise(
+        &app,
+        PREFECT_59,
+        session(&app, "PARTNER_TRAINING", Some("59"), 2, Some("MSA"), 5),
     )
     .await;
     let webinar = organise(
@@ -370,6 +392,16 @@ async fn training_attendance_qualifies_agents_and_moves_the_structures_complianc
         "0 of 2 agents completed the common core"
     );
 
+    for other in [&by_dgfip, &by_msa] {
+        data(&app.query_as(PREFECT_59, ENROL, enrol(other, &alice)).await);
+    }
+
+    // Attendance is recorded once the session has taken place.
+    refused(
+        &app.query_as(PREFECT_59, ATTEND, enrol(&core, &alice)).await,
+        "CONFLICT",
+    );
+    app.time.advance(chrono::TimeDelta::days(11));
     // Attendance: the session's organisers only.
     refused(
         &app.query_as(OPERATOR_CAF, ATTEND, enrol(&core, &alice))
@@ -385,8 +417,21 @@ async fn training_attendance_qualifies_agents_and_moves_the_structures_complianc
     let after_partner = app
         .query_as(OPERATOR_CAF, ATTEND, enrol(&partner, &alice))
         .await;
+    // One partner's day: partner training is not complete.
     assert_eq!(
         data(&after_partner)["recordTrainingAttendance"]["training"],
+        json!({ "daysCompleted": 3.5, "commonCore": true, "partnerTraining": false,
+                "mandatoryWebinars": false, "qualified": false })
+    );
+    data(
+        &app.query_as(PREFECT_59, ATTEND, enrol(&by_dgfip, &alice))
+            .await,
+    );
+    let three_partners = app
+        .query_as(PREFECT_59, ATTEND, enrol(&by_msa, &alice))
+        .await;
+    assert_eq!(
+        data(&three_partners)["recordTrainingAttendance"]["training"],
         json!({ "daysCompleted": 5.5, "commonCore": true, "partnerTraining": true,
                 "mandatoryWebinars": false, "qualified": false })
     );
@@ -435,7 +480,7 @@ async fn training_attendance_qualifies_agents_and_moves_the_structures_complianc
             .as_array()
             .expect("sessions")
             .len(),
-        3
+        5
     );
     assert!(error_codes(&agent).iter().all(|c| c == "FORBIDDEN"));
     refused(

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-fn maillage(app: &TestApp, args: &[&str]) -> std::process::Output {
+pub fn maillage(app: &TestApp, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_maillage"))
         .args(args)
         .env("MAILLAGE_DATABASE_URL", &app.database_url)
@@ -18,7 +18,7 @@ fn maillage(app: &TestApp, args: &[&str]) -> std::process::Output {
         .expect("run maillage")
 }
 
-fn stdout(output: &std::process::Output) -> String {
+pub fn stdout(output: &std::process::Output) -> String {
     assert!(
         output.status.success(),
         "failed: {}",

@@ -502,3 +502,133 @@ async fn facts_changed_through_the_api_survive_a_new_import_and_untouched_ones_f
     assert_eq!(found["b"]["name"], "France services renommée");
     assert_eq!(found["b"]["premises"]["pmrAccess"], true);
 }
+
+/// The fields of a structure that the open data carries, by matricule (principal by its
+/// matricule too).
+fn published(rows: &[entity::structure::Model]) -> BTreeMap<String, Value> {
+    let matricule: HashMap<i64, &str> = rows.iter().map(|r| (r.id, r.matricule.as_str())).collect();
+    rows.iter()
+        .map(|r| {
+            (
+                r.matricule.clone(),
+                json!([
+                    r.name,
+                    r.department_code,
+                    r.commune_code,
+                    r.address,
+                    r.address_complement,
+                    r.postal_code,
+                    r.latitude,
+                    r.longitude,
+                    r.email,
+                    r.phone,
+                    r.format,
+                    r.site_type,
+                    r.site_group,
+                    r.opening_hours,
+                    r.days_open,
+                    r.weekly_minutes,
+                    r.hours_comment,
+                    r.appointment_booking,
+                    r.label_status,
+                    r.label_date,
+                    r.search_text,
+                    r.name_key,
+                    r.commune_key,
+                    r.principal_id.and_then(|p| matricule.get(&p).copied()),
+                ]),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_exported_national_list_imports_back_as_the_same_structures() {
+    let (app, first) = app_with_real_sites().await;
+    // The download is ANCT's: anonymous callers and a prefect are refused.
+    let anonymous = app.get("/export/sites.csv").await;
+    assert_eq!(anonymous.status(), 401);
+    let body: Value = anonymous.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    users::grant(
+        &app.db,
+        "prefet59@t.fr",
+        Role::Prefect,
+        &ScopeArgs {
+            department: Some("59".into()),
+            ..Default::default()
+        },
+        app.now(),
+    )
+    .await
+    .expect("grant");
+    users::grant(
+        &app.db,
+        "anct@t.fr",
+        Role::Anct,
+        &ScopeArgs::default(),
+        app.now(),
+    )
+    .await
+    .expect("grant");
+    let download = |email: &'static str| {
+        let app = &app;
+        async move {
+            reqwest::Client::new()
+                .get(format!("{}/export/sites.csv", app.address))
+                .bearer_auth(app.token(email).await)
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    assert_eq!(download("prefet59@t.fr").await.status(), 403);
+    let response = download("anct@t.fr").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let csv_text = response.text().await.expect("body");
+    let header = csv_text.lines().next().expect("header");
+    let source = std::fs::read_to_string(shared_data_dir().join("france-services-2024-08-01.csv"))
+        .expect("source");
+    // The same columns as the ANCT file.
+    assert_eq!(
+        header.replace('"', ""),
+        source.lines().next().expect("h").replace('"', "")
+    );
+    // One record per structure (comments hold line breaks: counted as CSV records).
+    let records = csv::Reader::from_reader(csv_text.as_bytes())
+        .records()
+        .inspect(|r| assert!(r.is_ok(), "{r:?}"))
+        .count();
+    assert_eq!(records, first.imported);
+
+    // The command line writes the same file.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("export.csv");
+    let out = crate::cli::maillage(&app, &["export", "sites", path.to_str().expect("path")]);
+    assert!(crate::cli::stdout(&out).contains(&format!("{} structures", first.imported)));
+    assert_eq!(std::fs::read_to_string(&path).expect("file"), csv_text);
+
+    // Imported into an empty database: the same structures, field for field.
+    let other = spawn_empty_app().await;
+    import_reference::import(&other.db, &shared_data_dir())
+        .await
+        .expect("reference");
+    let again = import_sites::import(&other.db, &path, &other.clock())
+        .await
+        .expect("import the export");
+    assert_eq!(again.imported, first.imported);
+    assert!(again.rejected.is_empty(), "{:?}", again.rejected);
+    let before = entity::structure::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("rows");
+    let after = entity::structure::Entity::find()
+        .all(&other.db)
+        .await
+        .expect("rows");
+    assert_eq!(published(&after), published(&before));
+}
