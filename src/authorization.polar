@@ -91,6 +91,10 @@ steers(user: User, code: String) if
 allow(user: User, "read_coverage", department: Department) if
     steers(user, department);
 
+# A department's deployment target (shown with its coverage): set by ANCT.
+allow(user: User, "set_target", _department: Department) if
+    is_anct(user);
+
 # Drafting the department's convention: its prefects.
 allow(user: User, "draft_convention", department: Department) if
     prefect_of(user, department.code);

@@ -19,6 +19,7 @@ pub mod convention_signatory;
 pub mod criteria_framework;
 pub mod criterion;
 pub mod department;
+pub mod deployment_target;
 pub mod funding_envelope;
 pub mod funding_grant;
 pub mod idempotency_key;

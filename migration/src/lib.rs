@@ -28,6 +28,7 @@ mod m20261129_000022_create_sign_in;
 mod m20261130_000023_structure_sort_keys;
 mod m20261130_000024_structure_lifecycle;
 mod m20261130_000025_reaudit_and_label_years;
+mod m20261130_000026_deployment_target;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000023_structure_sort_keys::Migration),
             Box::new(m20261130_000024_structure_lifecycle::Migration),
             Box::new(m20261130_000025_reaudit_and_label_years::Migration),
+            Box::new(m20261130_000026_deployment_target::Migration),
         ]
     }
 }

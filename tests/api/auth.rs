@@ -54,7 +54,8 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
     }
 }
 
-const MUTATIONS: [&str; 44] = [
+const MUTATIONS: [&str; 45] = [
+    "mutation { setDeploymentTarget(department: \"59\", target: 40) { code } }",
     "mutation { createStructure(department: \"59\", input: { name: \"France services X\", commune: \"59350\", format: FIXED }) { matricule } }",
     "mutation { updateStructure(structure: \"DEMO-59-01\", expectedVersion: 0, input: { pmrAccess: true }) { matricule } }",
     "mutation { closeStructure(structure: \"DEMO-59-01\", expectedVersion: 0, on: \"2026-01-01\", reason: \"Fusion\") { matricule } }",

@@ -632,3 +632,111 @@ async fn the_exported_national_list_imports_back_as_the_same_structures() {
         .expect("rows");
     assert_eq!(published(&after), published(&before));
 }
+
+#[tokio::test]
+async fn coverage_counts_mobile_stops_weighs_population_and_flags_duplicate_sites() {
+    let (app, _) = app_with_real_sites().await;
+    let dir = shared_data_dir();
+    let communes = read_rows(&dir.join("communes.csv"));
+    // Independently: the canton of each commune (the COM/ARM row winning), the population of
+    // each canton of 59, the labelled sites per canton.
+    let mut canton_of: HashMap<&str, &str> = HashMap::new();
+    for locatable in [false, true] {
+        for c in communes.iter().filter(|c| !c["canton_code"].is_empty()) {
+            if matches!(c["type"].as_str(), "COM" | "ARM") == locatable {
+                canton_of.insert(c["code"].as_str(), c["canton_code"].as_str());
+            }
+        }
+    }
+    let mut population: BTreeMap<&str, i64> = BTreeMap::new();
+    for c in communes.iter().filter(|c| {
+        c["department_code"] == "59"
+            && !c["canton_code"].is_empty()
+            && matches!(c["type"].as_str(), "COM" | "ARM")
+    }) {
+        *population.entry(c["canton_code"].as_str()).or_default() +=
+            c["population"].parse::<i64>().unwrap_or(0);
+    }
+    let sites = read_rows(&dir.join("france-services-2024-08-01.csv"));
+    let mut labelled: BTreeMap<&str, i64> = BTreeMap::new();
+    for s in sites.iter().filter(|s| !s["labellisation_fs"].is_empty()) {
+        if let Some(canton) = canton_of.get(s["insee_com"].as_str()) {
+            *labelled.entry(canton).or_default() += 1;
+        }
+    }
+    let duplicates: Vec<(String, i64)> = labelled
+        .iter()
+        .filter(|(canton, n)| canton.starts_with("59") && **n >= 2)
+        .map(|(canton, n)| ((*canton).to_owned(), *n))
+        .collect();
+
+    let query = "{ department(code: \"59\") { coverage { cantonCount coveredCount
+        coveredByStopsOnlyCount uncoveredCount uncoveredCantons { code }
+        possibleDuplicates { canton { code } sites } population coveredPopulation
+        coveredPopulationShare } } }";
+    let read = async || {
+        let response = app.query_as_new_anct(query, Value::Null).await;
+        data(&response)["department"]["coverage"].clone()
+    };
+    let before = read().await;
+    let got: Vec<(String, i64)> = before["possibleDuplicates"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|d| {
+            (
+                d["canton"]["code"].as_str().expect("code").to_owned(),
+                d["sites"].as_i64().expect("n"),
+            )
+        })
+        .collect();
+    assert_eq!(got, duplicates);
+    assert!(!duplicates.is_empty());
+    assert_eq!(before["population"], population.values().sum::<i64>());
+    assert_eq!(before["coveredByStopsOnlyCount"], 0);
+
+    // A labelled bus of 59 stops in an uncovered canton: it is covered, by a stop only, and
+    // its population counts.
+    let uncovered = before["uncoveredCantons"][0]["code"]
+        .as_str()
+        .expect("an uncovered canton")
+        .to_owned();
+    let commune = communes
+        .iter()
+        .find(|c| c["canton_code"] == uncovered && matches!(c["type"].as_str(), "COM" | "ARM"))
+        .expect("a commune of the canton")["code"]
+        .clone();
+    let bus = app
+        .query_as_new_anct(
+            "{ structures(first: 1, filter: { department: \"59\", format: BUS, labelStatus: LABELLED }) {
+                edges { node { matricule } } } }",
+            Value::Null,
+        )
+        .await;
+    let bus = data(&bus)["structures"]["edges"][0]["node"]["matricule"].clone();
+    let stops = "mutation($s: String!, $c: String!) { setStructureStops(structure: $s,
+        expectedVersion: 0, stops: [{ commune: $c, day: WEDNESDAY, opens: \"09:00\", closes: \"12:00\" }]) {
+        factsVersion } }";
+    data(
+        &app.query_as_new_anct(stops, json!({ "s": bus, "c": commune }))
+            .await,
+    );
+    let after = read().await;
+    assert_eq!(
+        after["coveredCount"],
+        before["coveredCount"].as_i64().expect("n") + 1
+    );
+    assert_eq!(after["coveredByStopsOnlyCount"], 1);
+    assert_eq!(
+        after["uncoveredCount"],
+        before["uncoveredCount"].as_i64().expect("n") - 1
+    );
+    assert_eq!(
+        after["coveredPopulation"],
+        before["coveredPopulation"].as_i64().expect("n") + population[uncovered.as_str()]
+    );
+    let share = after["coveredPopulationShare"].as_f64().expect("share");
+    let expected =
+        after["coveredPopulation"].as_f64().expect("n") / after["population"].as_f64().expect("n");
+    assert!((share - expected).abs() < 1e-12);
+}

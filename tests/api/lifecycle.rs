@@ -519,3 +519,61 @@ async fn a_retried_creation_with_its_idempotency_key_creates_one_structure() {
     assert_eq!(data(&first), data(&again));
     assert_eq!(structure_rows(&app).await, before + 1);
 }
+
+#[tokio::test]
+async fn anct_sets_a_departments_target_shown_beside_its_coverage_and_pipeline() {
+    let app = spawn_app().await;
+    let set = "mutation($d: String!, $t: Int!) { setDeploymentTarget(department: $d, target: $t) { code } }";
+    let read =
+        "{ department(code: \"59\") { coverage { deploymentTarget pipeline { status count } } } }";
+    let before = app.query_as(PREFECT_59, read, Value::Null).await;
+    assert_eq!(
+        data(&before)["department"]["coverage"],
+        json!({ "deploymentTarget": null,
+            "pipeline": [{ "status": "CANDIDATE", "count": 1 }, { "status": "LABELLED", "count": 3 }] })
+    );
+    for email in [PREFECT_59, OPERATOR_CAF, AGENT_LILLE] {
+        let response = app
+            .query_as(email, set, json!({ "d": "59", "t": 12 }))
+            .await;
+        assert_eq!(error_codes(&response), ["FORBIDDEN"], "{email}");
+    }
+    let anonymous = app.post(None, set, json!({ "d": "59", "t": 12 })).await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+    let bad = app.query_as(ANCT, set, json!({ "d": "59", "t": -1 })).await;
+    assert_eq!(error_codes(&bad), ["BAD_USER_INPUT"]);
+    let unknown = app.query_as(ANCT, set, json!({ "d": "99", "t": 3 })).await;
+    assert_eq!(error_codes(&unknown), ["NOT_FOUND"]);
+
+    data(&app.query_as(ANCT, set, json!({ "d": "59", "t": 12 })).await);
+    data(
+        &app.query_as(
+            PREFECT_59,
+            &create_doc(),
+            json!({ "d": "59", "input": candidate() }),
+        )
+        .await,
+    );
+    let after = app.query_as(PREFECT_59, read, Value::Null).await;
+    assert_eq!(
+        data(&after)["department"]["coverage"],
+        json!({ "deploymentTarget": 12,
+            "pipeline": [{ "status": "CANDIDATE", "count": 2 }, { "status": "LABELLED", "count": 3 }] })
+    );
+    // Another department's prefect does not read the coverage of 59.
+    let other = app.query_as(PREFECT_23, read, Value::Null).await;
+    assert_eq!(other["data"]["department"]["coverage"], Value::Null);
+    assert_eq!(error_codes(&other), ["FORBIDDEN"]);
+    let log = app
+        .query_as(
+            ANCT,
+            "{ auditLog(filter: { targetType: \"Department\", targetKey: \"59\" }) {
+                edges { node { action after } } } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        data(&log)["auditLog"]["edges"],
+        json!([{ "node": { "action": "department.set_target", "after": { "target": 12 } } }])
+    );
+}

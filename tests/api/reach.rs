@@ -1192,6 +1192,12 @@ pub fn scenario(app: &TestApp) -> Vec<Step> {
             |_, _| json!({}),
         ),
         step(
+            "target",
+            ANCT,
+            "mutation { setDeploymentTarget(department: \"59\", target: 40) { code } }",
+            |_, _| json!({}),
+        ),
+        step(
             "apikey",
             ANCT,
             "mutation { createApiKey(input: { name: \"reach-script\", role: OPERATOR, partner: \"CAF\", expiresInDays: 30 }) { apiKey { name role } } }",

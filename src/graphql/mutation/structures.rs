@@ -5,9 +5,11 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result};
 
 use crate::domain::enums::{Carrier, StructureFormat};
 use crate::domain::hours::Weekday;
+use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::scalars::Date;
-use crate::graphql::types::Structure;
+use crate::graphql::types::{Department, Structure};
+use crate::service::coverage;
 use crate::service::structure_life::{self, FactsChange, RangeInput, StopInput};
 
 #[derive(Default)]
@@ -227,6 +229,20 @@ impl StructureMutation {
         )
         .await?;
         Ok(Structure(row))
+    }
+
+    /// ANCT sets how many France Services it aims for in a department, shown as
+    /// `Department.coverage.deploymentTarget` beside the coverage and the pipeline.
+    async fn set_deployment_target(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "INSEE code of the department.")] department: String,
+        #[graphql(desc = "Structures aimed for, 0 to 1,000.")] target: i32,
+    ) -> Result<Department> {
+        coverage::set_target(ctx.caller()?, &department, target, &ctx.request().clock).await?;
+        Ok(Department::by_code(ctx, &department)
+            .await?
+            .ok_or_else(|| AppError::not_found("department", &department))?)
     }
 
     /// The prefecture (or ANCT) sets the weekly stops of a BUS or ITINERANT structure
