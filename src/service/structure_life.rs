@@ -189,18 +189,7 @@ pub async fn update(
     let mut model: structure::ActiveModel = row.clone().into();
     let txn = caller.db.begin().await?;
     apply(&txn, &row, facts, &mut model).await?;
-    let after = save(&txn, &row, model, clock).await?;
-    let before = facts_of(&row);
-    record(
-        &txn,
-        caller.actor,
-        clock,
-        "structure.update",
-        &after,
-        Some(before),
-        Some(facts_of(&after)),
-    )
-    .await?;
+    let after = save_recorded(&txn, caller.actor, &row, model, "structure.update", clock).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -239,17 +228,7 @@ pub async fn close(
     model.closed_on = Set(Some(on));
     model.closure_reason = Set(Some(reason));
     let txn = caller.db.begin().await?;
-    let after = save(&txn, &row, model, clock).await?;
-    record(
-        &txn,
-        caller.actor,
-        clock,
-        "structure.close",
-        &after,
-        Some(facts_of(&row)),
-        Some(facts_of(&after)),
-    )
-    .await?;
+    let after = save_recorded(&txn, caller.actor, &row, model, "structure.close", clock).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -271,17 +250,7 @@ pub async fn reopen(
     model.closed_on = Set(None);
     model.closure_reason = Set(None);
     let txn = caller.db.begin().await?;
-    let after = save(&txn, &row, model, clock).await?;
-    record(
-        &txn,
-        caller.actor,
-        clock,
-        "structure.reopen",
-        &after,
-        Some(facts_of(&row)),
-        Some(facts_of(&after)),
-    )
-    .await?;
+    let after = save_recorded(&txn, caller.actor, &row, model, "structure.reopen", clock).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -498,6 +467,29 @@ async fn save(
         ));
     }
     Ok(current)
+}
+
+/// [`save`], with the audit entry of `action` (the facts before and after).
+async fn save_recorded(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    row: &structure::Model,
+    model: structure::ActiveModel,
+    action: &str,
+    clock: &Clock,
+) -> AppResult<structure::Model> {
+    let after = save(txn, row, model, clock).await?;
+    record(
+        txn,
+        actor,
+        clock,
+        action,
+        &after,
+        Some(facts_of(row)),
+        Some(facts_of(&after)),
+    )
+    .await?;
+    Ok(after)
 }
 
 /// Checks `facts` against `row` (the structure before the change) and sets them on

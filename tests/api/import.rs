@@ -28,6 +28,20 @@ pub fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {
         .collect()
 }
 
+/// The canton of each commune code of communes.csv, the COM/ARM row winning over a
+/// delegated commune that shares its code.
+fn cantons_of_communes(communes: &[HashMap<String, String>]) -> HashMap<&str, &str> {
+    let mut canton_of: HashMap<&str, &str> = HashMap::new();
+    for locatable in [false, true] {
+        for c in communes.iter().filter(|c| !c["canton_code"].is_empty()) {
+            if matches!(c["type"].as_str(), "COM" | "ARM") == locatable {
+                canton_of.insert(c["code"].as_str(), c["canton_code"].as_str());
+            }
+        }
+    }
+    canton_of
+}
+
 /// An app on an empty database with the real reference data and sites imported.
 pub async fn app_with_real_sites() -> (TestApp, import_sites::SitesReport) {
     let dir = shared_data_dir();
@@ -286,14 +300,7 @@ async fn coverage_of_the_real_sites_matches_the_open_data() {
     // Independently: the canton of each site's commune, the COM/ARM row winning over a
     // delegated commune that shares its code.
     let communes = read_rows(&dir.join("communes.csv"));
-    let mut canton_of: HashMap<&str, &str> = HashMap::new();
-    for locatable in [false, true] {
-        for c in communes.iter().filter(|c| !c["canton_code"].is_empty()) {
-            if matches!(c["type"].as_str(), "COM" | "ARM") == locatable {
-                canton_of.insert(c["code"].as_str(), c["canton_code"].as_str());
-            }
-        }
-    }
+    let canton_of = cantons_of_communes(&communes);
     let sites = read_rows(&dir.join("france-services-2024-08-01.csv"));
     let covered: HashSet<&str> = sites
         .iter()
@@ -640,14 +647,7 @@ async fn coverage_counts_mobile_stops_weighs_population_and_flags_duplicate_site
     let communes = read_rows(&dir.join("communes.csv"));
     // Independently: the canton of each commune (the COM/ARM row winning), the population of
     // each canton of 59, the labelled sites per canton.
-    let mut canton_of: HashMap<&str, &str> = HashMap::new();
-    for locatable in [false, true] {
-        for c in communes.iter().filter(|c| !c["canton_code"].is_empty()) {
-            if matches!(c["type"].as_str(), "COM" | "ARM") == locatable {
-                canton_of.insert(c["code"].as_str(), c["canton_code"].as_str());
-            }
-        }
-    }
+    let canton_of = cantons_of_communes(&communes);
     let mut population: BTreeMap<&str, i64> = BTreeMap::new();
     for c in communes.iter().filter(|c| {
         c["department_code"] == "59"
