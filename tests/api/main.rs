@@ -23,6 +23,7 @@ mod lifecycle;
 mod oidc;
 mod partners;
 mod policy;
+mod privacy;
 mod quality;
 mod queries;
 mod races;
