@@ -33,6 +33,11 @@ is_anct(user: User) if
     assignment in user.assignments and
     assignment.role = "ANCT";
 
+# ANCT's data-protection officer (RGPD): the read log of citizens' content, nothing else.
+is_data_protection(user: User) if
+    assignment in user.assignments and
+    assignment.role = "DATA_PROTECTION";
+
 is_prefect(user: User) if
     assignment in user.assignments and
     assignment.role = "PREFECT";
@@ -339,6 +344,11 @@ allow(user: User, "reopen", request: SupportRequest) if
 allow(user: User, action: String, request: SupportRequest) if
     action in ["write", "close"] and
     allow(user, "read_content", request);
+
+# Every read of a request's content (details, messages, attachments) is logged with its
+# reader; the log is read by ANCT's data-protection officer and by nobody else (RGPD).
+allow(user: User, "read", _log: ContentReads) if
+    is_data_protection(user);
 
 # --- Reporting ("saisie unitaire") --------------------------------------------------------------
 # The structure's agents record and correct its entries; ANCT, the department's prefects and

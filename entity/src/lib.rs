@@ -14,6 +14,7 @@ pub mod audit_log;
 pub mod audit_result;
 pub mod canton;
 pub mod commune;
+pub mod content_read;
 pub mod convention;
 pub mod convention_signatory;
 pub mod criteria_framework;

@@ -29,6 +29,7 @@ mod m20261130_000023_structure_sort_keys;
 mod m20261130_000024_structure_lifecycle;
 mod m20261130_000025_reaudit_and_label_years;
 mod m20261130_000026_deployment_target;
+mod m20261130_000027_content_read_log;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000024_structure_lifecycle::Migration),
             Box::new(m20261130_000025_reaudit_and_label_years::Migration),
             Box::new(m20261130_000026_deployment_target::Migration),
+            Box::new(m20261130_000027_content_read_log::Migration),
         ]
     }
 }

@@ -158,6 +158,11 @@ pub struct PolarTrainingCatalogue {}
 #[polar(class_name = "ApiKeys")]
 pub struct PolarApiKeys {}
 
+/// The log of reads of citizens' content (one resource).
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "ContentReads")]
+pub struct PolarContentReads {}
+
 /// The national list of structures in the ANCT open-data format (one resource).
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "SitesExport")]
@@ -330,6 +335,7 @@ impl Policy {
         oso.register_class(PolarTrainingCatalogue::get_polar_class())?;
         oso.register_class(PolarApiKeys::get_polar_class())?;
         oso.register_class(PolarSitesExport::get_polar_class())?;
+        oso.register_class(PolarContentReads::get_polar_class())?;
         oso.register_class(PolarFigures::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;

@@ -172,7 +172,7 @@ pub enum TrainingKind {
     Webinar,
 }
 
-/// The five roles (DOMAIN.md "Who uses it").
+/// The five roles (DOMAIN.md "Who uses it"), and ANCT's data-protection officer.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, EnumString, IntoStaticStr)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
 pub enum Role {
@@ -186,6 +186,9 @@ pub enum Role {
     Operator,
     /// Front-office agent: one structure per assignment.
     Agent,
+    /// ANCT's data-protection officer: reads the log of reads of citizens' content, and
+    /// nothing else (RGPD).
+    DataProtection,
 }
 
 /// Kind of an INSEE canton.
@@ -254,4 +257,16 @@ mod tests {
         assert_eq!(Role::from_str("prefect"), Ok(Role::Prefect));
         assert!(Role::from_str("mayor").is_err());
     }
+}
+
+/// What part of a citizen's file a read concerned (the read log, RGPD).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, EnumString, IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum ContentReadKind {
+    /// The request's subject, description and the citizen's name and details.
+    Details,
+    /// Its messages.
+    Messages,
+    /// Its attachments (with their content).
+    Attachments,
 }

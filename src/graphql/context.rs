@@ -34,6 +34,8 @@ pub struct RequestData {
     /// `limits::HeavyGate`) and not the machine; and they pace themselves while light requests
     /// run (`limits::FigureTurns`).
     pub figures: Arc<crate::graphql::limits::FigureTurns>,
+    /// The reads of citizens' content this request logged already (`service::privacy`).
+    pub content_reads: crate::service::privacy::ReadsLogged,
 }
 
 impl RequestData {

@@ -206,6 +206,7 @@ async fn execute(
             guesses: state.guesses.clone(),
             figures: Arc::new(limits::FigureTurns::new(state.light.clone())),
             clock: state.clock.clone(),
+            content_reads: Default::default(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
     if let Some(id) = user_id {

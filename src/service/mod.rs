@@ -21,6 +21,7 @@ pub mod labelling;
 pub mod mystery;
 pub mod paging;
 pub mod partners;
+pub mod privacy;
 pub mod reference;
 pub mod reference_cache;
 pub mod referents;

@@ -121,7 +121,7 @@ async fn resolve_scope(
     args: &ScopeArgs,
 ) -> anyhow::Result<ResolvedScope> {
     let (needs_department, allows_department, needs_partner, needs_structure) = match role {
-        Role::Anct | Role::Auditor => (false, false, false, false),
+        Role::Anct | Role::Auditor | Role::DataProtection => (false, false, false, false),
         Role::Prefect => (true, true, false, false),
         Role::Operator => (false, true, true, false),
         Role::Agent => (false, false, false, true),

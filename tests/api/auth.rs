@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const DATA_QUERIES: [&str; 24] = [
+const DATA_QUERIES: [&str; 25] = [
     "{ me { email } }",
+    "{ contentReads { totalCount } }",
     "{ departments { code } }",
     "{ department(code: \"59\") { name } }",
     "{ structures { totalCount } }",

@@ -101,3 +101,105 @@ fn every_personal_data_field_of_the_schema_is_in_the_register() {
         "PRIVACY.md names fields the schema no longer has: {stale:?}"
     );
 }
+
+mod read_log {
+    use maillage::domain::enums::Role;
+    use maillage::service::users::{self, ScopeArgs};
+    use serde_json::{Value, json};
+
+    use crate::helpers::*;
+    use crate::support::{SEND, request, setup};
+
+    const DPO: &str = "dpo@anct.gouv.fr";
+    const LOG: &str = "query($f: ContentReadFilterInput) { contentReads(filter: $f) {
+        totalCount edges { node { reader request department kind readAt } } } }";
+
+    #[tokio::test]
+    async fn every_read_of_a_citizens_content_is_logged_for_the_dpo_alone() {
+        let app = setup().await;
+        users::grant(
+            &app.db,
+            DPO,
+            Role::DataProtection,
+            &ScopeArgs::default(),
+            app.now(),
+        )
+        .await
+        .expect("grant");
+        let sent = app.query_as(AGENT_LILLE, SEND, request(vec![])).await;
+        let id = data(&sent)["sendSupportRequest"]["id"].clone();
+        let log = async |filter: Value| {
+            let response = app.query_as(DPO, LOG, json!({ "f": filter })).await;
+            data(&response)["contentReads"].clone()
+        };
+        // Sending, and reading metadata or lists, reads no content.
+        let metadata =
+            "query($id: ID!) { node(id: $id) { ... on SupportRequest { status dueAt late } } }";
+        data(
+            &app.query_as(PREFECT_59, metadata, json!({ "id": id }))
+                .await,
+        );
+        data(&app.query_as(ANCT, "{ supportRequests { totalCount edges { node { status } } } structures { totalCount } }", Value::Null).await);
+        assert_eq!(log(Value::Null).await["totalCount"], 0);
+
+        // The partner's operator reads the details (twice in one request) and the messages.
+        let content = "query($id: ID!) { node(id: $id) { ... on SupportRequest {
+            citizenName citizenDetails again: citizenName messages { body } } } }";
+        let read = app
+            .query_as("caf59@t.fr", content, json!({ "id": id }))
+            .await;
+        assert_eq!(data(&read)["node"]["citizenName"], "Jeanne Dupont");
+        // A prefect may not read the content: refused, and nothing is logged for them.
+        let refused = app.query_as(PREFECT_59, content, json!({ "id": id })).await;
+        assert!(error_codes(&refused).iter().all(|c| c == "FORBIDDEN"));
+        let entries = log(Value::Null).await;
+        assert_eq!(entries["totalCount"], 2);
+        let kinds: Vec<(&str, &str)> = entries["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| {
+                assert_eq!(e["node"]["request"], id);
+                assert_eq!(e["node"]["department"], "59");
+                (
+                    e["node"]["reader"].as_str().expect("reader"),
+                    e["node"]["kind"].as_str().expect("kind"),
+                )
+            })
+            .collect();
+        let mut kinds = kinds;
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            [("caf59@t.fr", "DETAILS"), ("caf59@t.fr", "MESSAGES")]
+        );
+        // The structure's agent reads the attachments: one more entry, found by reader.
+        let files = "query($id: ID!) { node(id: $id) { ... on SupportRequest { attachments { fileName } } } }";
+        data(&app.query_as(AGENT_LILLE, files, json!({ "id": id })).await);
+        let by_agent = log(json!({ "reader": AGENT_LILLE })).await;
+        assert_eq!(by_agent["totalCount"], 1);
+        assert_eq!(by_agent["edges"][0]["node"]["kind"], "ATTACHMENTS");
+        assert_eq!(log(json!({ "request": id })).await["totalCount"], 3);
+
+        // Nobody else reads the log; the officer reads nothing else.
+        for email in [ANCT, PREFECT_59, "caf59@t.fr", AGENT_LILLE] {
+            let response = app.query_as(email, LOG, Value::Null).await;
+            assert_eq!(error_codes(&response), ["FORBIDDEN"], "{email}");
+        }
+        assert_eq!(
+            error_codes(&app.post(None, LOG, Value::Null).await),
+            ["UNAUTHENTICATED"]
+        );
+        let elsewhere = app
+            .query_as(
+                DPO,
+                "{ supportRequests { totalCount } structures { totalCount } }",
+                Value::Null,
+            )
+            .await;
+        assert_eq!(data(&elsewhere)["supportRequests"]["totalCount"], 0);
+        assert_eq!(data(&elsewhere)["structures"]["totalCount"], 0);
+        let node = app.query_as(DPO, content, json!({ "id": id })).await;
+        assert_eq!(error_codes(&node), ["NOT_FOUND"]);
+    }
+}

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::workflow::refused;
 
-const SEND: &str = "mutation($input: SupportRequestInput!) {
+pub const SEND: &str = "mutation($input: SupportRequestInput!) {
     sendSupportRequest(input: $input) { id status sentAt dueAt late }
 }";
 const WRITE: &str = "mutation($r: ID!, $b: String!, $f: [AttachmentInput!]) {
@@ -40,7 +40,7 @@ fn file(name: &str, content_type: &str, bytes: &[u8]) -> Value {
     json!({ "fileName": name, "contentType": content_type, "contentBase64": STANDARD.encode(bytes) })
 }
 
-fn request(files: Vec<Value>) -> Value {
+pub fn request(files: Vec<Value>) -> Value {
     json!({ "input": { "structure": "DEMO-59-01", "partner": "CAF",
         "subject": "Rupture de droits RSA", "description": "Dossier bloqué depuis mars",
         "citizenName": "Jeanne Dupont", "citizenDetails": "Allocataire 1234567",
@@ -53,7 +53,7 @@ async fn grant(app: &TestApp, email: &str, role: Role, scope: ScopeArgs) {
         .expect("grant");
 }
 
-async fn setup() -> TestApp {
+pub async fn setup() -> TestApp {
     let app = spawn_app().await;
     let referent = "mutation { createReferent(input: { partner: \"CAF\", department: \"59\",
         kind: BACK_OFFICE, name: \"Paul Martin\", email: \"paul.martin@caf.fr\" }) { id } }";

@@ -8,6 +8,7 @@ mod labelling;
 mod me;
 pub(crate) mod node;
 mod partners;
+mod privacy;
 mod quality;
 mod reference;
 mod reporting;
@@ -35,4 +36,5 @@ pub struct QueryRoot(
     quality::QualityQuery,
     dashboard::DashboardQuery,
     api_keys::ApiKeyQuery,
+    privacy::PrivacyQuery,
 );

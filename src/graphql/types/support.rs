@@ -7,10 +7,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::{Department, Partner, Referent, Structure};
-use crate::domain::enums::{MessageSide, SupportStatus};
+use crate::domain::enums::{ContentReadKind, MessageSide, SupportStatus};
 use crate::domain::ids::{NodeType, encode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
+use crate::service::privacy;
 use crate::service::support::{self, ContentView};
 use entity::{support_attachment, support_request};
 
@@ -78,6 +79,22 @@ impl SupportRequest {
                     .into(),
             ))
         }
+    }
+
+    /// [`Self::content`], then the read of `kind` in the read log (before anything is
+    /// returned: a read that cannot be logged is refused).
+    async fn read(&self, ctx: &Context<'_>, kind: ContentReadKind) -> Result<(), AppError> {
+        self.content(ctx)?;
+        let r = ctx.request();
+        privacy::log_read(
+            &r.db,
+            &r.content_reads,
+            ctx.actor()?,
+            &self.row,
+            kind,
+            &r.clock,
+        )
+        .await
     }
 }
 
@@ -154,33 +171,33 @@ impl SupportRequest {
         self.row.reopened_count
     }
 
-    /// Subject (content).
+    /// Subject (content; each read of the details is logged).
     async fn subject(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self.content(ctx)?;
+        self.read(ctx, ContentReadKind::Details).await?;
         Ok(Some(&self.row.subject))
     }
 
     /// The case (content).
     async fn description(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self.content(ctx)?;
+        self.read(ctx, ContentReadKind::Details).await?;
         Ok(Some(&self.row.description))
     }
 
     /// The citizen concerned (content).
     async fn citizen_name(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self.content(ctx)?;
+        self.read(ctx, ContentReadKind::Details).await?;
         Ok(Some(&self.row.citizen_name))
     }
 
     /// The citizen's details (content).
     async fn citizen_details(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self.content(ctx)?;
+        self.read(ctx, ContentReadKind::Details).await?;
         Ok(self.row.citizen_details.as_deref())
     }
 
-    /// Messages, oldest first (content).
+    /// Messages, oldest first (content; each read is logged).
     async fn messages(&self, ctx: &Context<'_>) -> Result<Option<Vec<SupportMessage>>> {
-        self.content(ctx)?;
+        self.read(ctx, ContentReadKind::Messages).await?;
         let rows = support::messages(&ctx.request().db, self.row.id).await?;
         Ok(Some(
             rows.into_iter()
@@ -196,9 +213,9 @@ impl SupportRequest {
         ))
     }
 
-    /// Attached files (content).
+    /// Attached files (content; each read is logged).
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Option<Vec<SupportAttachment>>> {
-        self.content(ctx)?;
+        self.read(ctx, ContentReadKind::Attachments).await?;
         let rows = support::attachments(&ctx.request().db, self.row.id).await?;
         Ok(Some(rows.into_iter().map(SupportAttachment).collect()))
     }
