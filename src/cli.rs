@@ -39,6 +39,12 @@ enum Command {
     /// Export data.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Anonymise the personal data past its retention period (the server does it daily).
+    Purge {
+        /// Count what would be anonymised, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Manage users and their role assignments.
     #[command(subcommand)]
     User(UserCommand),
@@ -213,6 +219,19 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Import(command)) => import(&config, command, &clock).await,
+        Some(Command::Purge { dry_run }) => {
+            let db = crate::db::connect_existing(&config.database_url, 1).await?;
+            let report =
+                crate::service::purge::run(&db, &config.retention.periods(), &clock, dry_run)
+                    .await
+                    .map_err(|err| anyhow::anyhow!(err.message()))?;
+            let heading = if dry_run {
+                "dry run: nothing changed; would anonymise\n"
+            } else {
+                "purged\n"
+            };
+            emit(&format!("{heading}{report}"))
+        }
         Some(Command::Export(ExportCommand::Sites { file })) => {
             let db = crate::db::connect_existing(&config.database_url, 1).await?;
             let out = std::fs::File::create(&file)

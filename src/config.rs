@@ -29,6 +29,11 @@ pub struct Config {
     #[arg(long, global = true, env = "MAILLAGE_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
 
+    /// Retention periods of personal data (RGPD): the daily purge of the server and
+    /// `maillage purge` anonymise what is past them.
+    #[command(flatten)]
+    pub retention: RetentionConfig,
+
     /// Log format: `text` for people, `json` for log collectors. The level comes from
     /// `RUST_LOG` (default `info`).
     #[arg(long, global = true, env = "MAILLAGE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -100,6 +105,39 @@ impl Default for ServeConfig {
             session_max: std::time::Duration::from_secs(12 * 3600),
             cookie_secure: true,
             oidc: Vec::new(),
+        }
+    }
+}
+
+/// Retention periods of personal data, e.g. `365d`, `2y` (see `service::purge`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct RetentionConfig {
+    /// A closed support request keeps its content (the citizen's name and details, messages,
+    /// attachments) this long after closing.
+    #[arg(long, global = true, env = "MAILLAGE_RETAIN_SUPPORT", default_value = "365d", value_parser = humantime::parse_duration)]
+    pub retain_support: std::time::Duration,
+
+    /// A survey answer keeps its free comment this long.
+    #[arg(long, global = true, env = "MAILLAGE_RETAIN_SURVEY_COMMENTS", default_value = "730d", value_parser = humantime::parse_duration)]
+    pub retain_survey_comments: std::time::Duration,
+
+    /// The log of reads of citizens' content is kept this long.
+    #[arg(long, global = true, env = "MAILLAGE_RETAIN_READ_LOG", default_value = "365d", value_parser = humantime::parse_duration)]
+    pub retain_read_log: std::time::Duration,
+
+    /// Audit-log entries keep the objects before and after this long (who, what, when stay).
+    #[arg(long, global = true, env = "MAILLAGE_RETAIN_AUDIT_PAYLOADS", default_value = "1825d", value_parser = humantime::parse_duration)]
+    pub retain_audit_payloads: std::time::Duration,
+}
+
+impl RetentionConfig {
+    /// The periods as the purge takes them.
+    pub fn periods(&self) -> crate::service::purge::Retention {
+        crate::service::purge::Retention {
+            support: self.retain_support,
+            survey_comments: self.retain_survey_comments,
+            read_log: self.retain_read_log,
+            audit_payloads: self.retain_audit_payloads,
         }
     }
 }

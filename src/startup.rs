@@ -136,6 +136,7 @@ impl Application {
         // Bind first: if the port is taken, nothing is seeded or printed.
         let keys = TokenKeys::from_secret(&secret);
         let app = Self::with_state(db.clone(), keys, demo, clock.clone(), serve).await?;
+        crate::service::purge::spawn_daily(db.clone(), config.retention.periods(), clock.clone());
         if let SecretSource::DemoFile(path) = &source {
             tracing::warn!(
                 secret_file = %path.display(),

@@ -40,6 +40,8 @@ pub struct Model {
     pub reopened_count: i32,
     /// Last change.
     pub updated_at: DateTimeUtc,
+    /// When the retention purge anonymised its content (issue 18).
+    pub purged_at: Option<DateTimeUtc>,
 }
 
 /// No navigable relation: joins are written in the service layer.

@@ -30,6 +30,7 @@ mod m20261130_000024_structure_lifecycle;
 mod m20261130_000025_reaudit_and_label_years;
 mod m20261130_000026_deployment_target;
 mod m20261130_000027_content_read_log;
+mod m20261130_000028_purge;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000025_reaudit_and_label_years::Migration),
             Box::new(m20261130_000026_deployment_target::Migration),
             Box::new(m20261130_000027_content_read_log::Migration),
+            Box::new(m20261130_000028_purge::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ pub mod mystery;
 pub mod paging;
 pub mod partners;
 pub mod privacy;
+pub mod purge;
 pub mod reference;
 pub mod reference_cache;
 pub mod referents;

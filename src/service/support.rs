@@ -295,6 +295,7 @@ pub async fn send(
         closed_at: None,
         reopened_count: 0,
         updated_at: clock.now(),
+        purged_at: None,
     };
     policy.authorize(
         actor,

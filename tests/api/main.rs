@@ -24,6 +24,7 @@ mod oidc;
 mod partners;
 mod policy;
 mod privacy;
+mod purge;
 mod quality;
 mod queries;
 mod races;

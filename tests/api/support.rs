@@ -19,10 +19,10 @@ use crate::workflow::refused;
 pub const SEND: &str = "mutation($input: SupportRequestInput!) {
     sendSupportRequest(input: $input) { id status sentAt dueAt late }
 }";
-const WRITE: &str = "mutation($r: ID!, $b: String!, $f: [AttachmentInput!]) {
+pub const WRITE: &str = "mutation($r: ID!, $b: String!, $f: [AttachmentInput!]) {
     writeSupportMessage(request: $r, body: $b, attachments: $f) { status firstAnsweredAt }
 }";
-const FULL: &str = "query($id: ID!) { node(id: $id) { ... on SupportRequest {
+pub const FULL: &str = "query($id: ID!) { node(id: $id) { ... on SupportRequest {
     status dueAt late answerDelayHours partner { code }
     subject description citizenName citizenDetails
     messages { side authorEmail body }
@@ -32,11 +32,11 @@ const FULL: &str = "query($id: ID!) { node(id: $id) { ... on SupportRequest {
 const METADATA: &str = "query($id: ID!) { node(id: $id) { ... on SupportRequest {
     status dueAt late answerDelayHours partner { code } } } }";
 
-fn pdf() -> Vec<u8> {
+pub fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n% avis d'imposition 2025\n%%EOF\n".to_vec()
 }
 
-fn file(name: &str, content_type: &str, bytes: &[u8]) -> Value {
+pub fn file(name: &str, content_type: &str, bytes: &[u8]) -> Value {
     json!({ "fileName": name, "contentType": content_type, "contentBase64": STANDARD.encode(bytes) })
 }
 
