@@ -350,6 +350,12 @@ allow(user: User, action: String, request: SupportRequest) if
 allow(user: User, "read", _log: ContentReads) if
     is_data_protection(user);
 
+# The rights of the people concerned (RGPD art. 15 and 17): finding every request about a
+# citizen by the identifiers they give, exporting it and erasing it. ANCT's data-protection
+# officer handles them.
+allow(user: User, "handle", _rights: CitizenRights) if
+    is_data_protection(user);
+
 # --- Reporting ("saisie unitaire") --------------------------------------------------------------
 # The structure's agents record and correct its entries; ANCT, the department's prefects and
 # the structure's agents read them. Operators get aggregates only (dashboards).

@@ -163,6 +163,12 @@ pub struct PolarApiKeys {}
 #[polar(class_name = "ContentReads")]
 pub struct PolarContentReads {}
 
+/// The rights of the people concerned: finding, exporting and erasing a citizen's requests
+/// (one resource).
+#[derive(Clone, PolarClass)]
+#[polar(class_name = "CitizenRights")]
+pub struct PolarCitizenRights {}
+
 /// The national list of structures in the ANCT open-data format (one resource).
 #[derive(Clone, PolarClass)]
 #[polar(class_name = "SitesExport")]
@@ -336,6 +342,7 @@ impl Policy {
         oso.register_class(PolarApiKeys::get_polar_class())?;
         oso.register_class(PolarSitesExport::get_polar_class())?;
         oso.register_class(PolarContentReads::get_polar_class())?;
+        oso.register_class(PolarCitizenRights::get_polar_class())?;
         oso.register_class(PolarFigures::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;

@@ -8,13 +8,20 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Select, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set, TransactionTrait,
+};
+use serde_json::json;
 
 use super::paging::{self, Direction};
-use crate::auth::policy::PolarContentReads;
+use super::{audit, purge};
+use crate::auth::policy::{PolarCitizenRights, PolarContentReads};
 use crate::auth::{Actor, Caller};
 use crate::clock::Clock;
 use crate::domain::enums::ContentReadKind;
+use crate::domain::text::search_key;
+use crate::error::AppError;
 use crate::error::AppResult;
 use entity::{content_read, support_request};
 
@@ -78,7 +85,7 @@ fn readable(caller: Caller<'_>, filter: &ReadFilter) -> AppResult<Select<content
         PolarContentReads {},
         "the read log of citizens' content is for ANCT's data-protection officer",
     )?;
-    let mut select = <content_read::Entity as sea_orm::EntityTrait>::find();
+    let mut select = content_read::Entity::find();
     if let Some(request) = filter.request {
         select = select.filter(content_read::Column::RequestId.eq(request));
     }
@@ -111,4 +118,157 @@ pub async fn reads_page(
 pub async fn reads_count(caller: Caller<'_>, filter: &ReadFilter) -> AppResult<u64> {
     let select = readable(caller, filter)?;
     paging::count(caller.db, Some(select)).await
+}
+
+/// The identifiers a citizen gives to exercise their rights.
+#[derive(Clone, Debug)]
+pub struct CitizenIdentifiers {
+    /// Their name, as written in the requests (case and accents ignored).
+    pub name: String,
+    /// A detail the requests hold (an allocataire or social-security number…), if given:
+    /// then only the requests whose details contain it.
+    pub details: Option<String>,
+}
+
+/// The support requests that concern the citizen (RGPD art. 15), each read logged and the
+/// access recorded in the audit log (how many, which ones; never the content). ANCT's
+/// data-protection officer only.
+pub async fn citizen_requests(
+    caller: Caller<'_>,
+    who: &CitizenIdentifiers,
+    logged: &ReadsLogged,
+    clock: &Clock,
+) -> AppResult<Vec<support_request::Model>> {
+    let Caller { db, policy, actor } = caller;
+    policy.authorize(
+        actor,
+        "handle",
+        PolarCitizenRights {},
+        "the rights of the people concerned are handled by ANCT's data-protection officer",
+    )?;
+    let name = search_key(who.name.trim());
+    if name.chars().count() < 3 {
+        return Err(AppError::bad_input(
+            "name",
+            "give the citizen's name as written in the requests (3 characters at least)",
+        ));
+    }
+    let details = who
+        .details
+        .as_deref()
+        .map(|d| search_key(d.trim()))
+        .filter(|d| !d.is_empty());
+    // Names are compared folded (case, accents, spaces), which SQL cannot do alike on both
+    // databases: the names are read (not the content) and compared here.
+    let candidates: Vec<(i64, String, Option<String>)> = support_request::Entity::find()
+        .select_only()
+        .column(support_request::Column::Id)
+        .column(support_request::Column::CitizenName)
+        .column(support_request::Column::CitizenDetails)
+        .filter(support_request::Column::PurgedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let fold = |text: &str| {
+        search_key(text)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let wanted = fold(&name);
+    let ids: Vec<i64> = candidates
+        .into_iter()
+        .filter(|(_, citizen, found)| {
+            fold(citizen) == wanted
+                && details.as_ref().is_none_or(|d| {
+                    found
+                        .as_deref()
+                        .is_some_and(|found| search_key(found).contains(d.as_str()))
+                })
+        })
+        .map(|(id, _, _)| id)
+        .collect();
+    let rows = support_request::Entity::find()
+        .filter(support_request::Column::Id.is_in(ids.clone()))
+        .order_by_asc(support_request::Column::Id)
+        .all(db)
+        .await?;
+    let txn = db.begin().await?;
+    for row in &rows {
+        for kind in [
+            ContentReadKind::Details,
+            ContentReadKind::Messages,
+            ContentReadKind::Attachments,
+        ] {
+            log_read(&txn, logged, actor, row, kind, clock).await?;
+        }
+    }
+    audit::record(
+        &txn,
+        actor,
+        clock,
+        audit::Change {
+            action: "privacy.access",
+            target_type: "CitizenRights",
+            target_key: "access",
+            department: None,
+            before: None,
+            after: Some(json!({ "requests": ids })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(rows)
+}
+
+/// Erases the content of the support requests `ids` of a citizen (RGPD art. 17), as the
+/// retention purge does, and records the erasure (which requests, why; never the content).
+pub async fn erase_citizen_requests(
+    caller: Caller<'_>,
+    ids: &[i64],
+    reason: &str,
+    clock: &Clock,
+) -> AppResult<u64> {
+    let Caller { db, policy, actor } = caller;
+    policy.authorize(
+        actor,
+        "handle",
+        PolarCitizenRights {},
+        "the rights of the people concerned are handled by ANCT's data-protection officer",
+    )?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::bad_input(
+            "reason",
+            "an erasure needs a reason of 1 to 500 characters (the person's request)",
+        ));
+    }
+    let found: Vec<i64> = support_request::Entity::find()
+        .select_only()
+        .column(support_request::Column::Id)
+        .filter(support_request::Column::Id.is_in(ids.to_vec()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+        return Err(AppError::not_found("support request", &missing.to_string()));
+    }
+    let txn = db.begin().await?;
+    purge::anonymise_requests(&txn, ids, clock.now()).await?;
+    audit::record(
+        &txn,
+        actor,
+        clock,
+        audit::Change {
+            action: "privacy.erase",
+            target_type: "CitizenRights",
+            target_key: "erase",
+            department: None,
+            before: None,
+            after: Some(json!({ "requests": ids, "reason": reason })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ids.len() as u64)
 }

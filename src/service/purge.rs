@@ -20,8 +20,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 
@@ -138,29 +138,7 @@ pub async fn run(
     if dry_run || report.is_empty() {
         return Ok(report);
     }
-    for chunk in due_requests.chunks(500) {
-        support_request::Entity::update_many()
-            .col_expr(support_request::Column::Subject, Expr::value(PURGED))
-            .col_expr(support_request::Column::Description, Expr::value(""))
-            .col_expr(support_request::Column::CitizenName, Expr::value(""))
-            .col_expr(
-                support_request::Column::CitizenDetails,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(support_request::Column::PurgedAt, Expr::value(now))
-            .filter(support_request::Column::Id.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
-        support_message::Entity::update_many()
-            .col_expr(support_message::Column::Body, Expr::value(""))
-            .filter(support_message::Column::RequestId.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
-        support_attachment::Entity::delete_many()
-            .filter(support_attachment::Column::RequestId.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
-    }
+    anonymise_requests(&txn, &due_requests, now).await?;
     survey_answer::Entity::update_many()
         .col_expr(
             survey_answer::Column::Comment,
@@ -207,6 +185,40 @@ pub async fn run(
     .await?;
     txn.commit().await?;
     Ok(report)
+}
+
+/// Erases the content of the support requests `ids` (subject, description, the citizen's
+/// name and details, messages' text, attachments) and marks them purged at `now`; what the
+/// dashboards read stays. Used by the purge and by an erasure (RGPD art. 17).
+pub async fn anonymise_requests(
+    txn: &impl ConnectionTrait,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    for chunk in ids.chunks(500) {
+        support_request::Entity::update_many()
+            .col_expr(support_request::Column::Subject, Expr::value(PURGED))
+            .col_expr(support_request::Column::Description, Expr::value(""))
+            .col_expr(support_request::Column::CitizenName, Expr::value(""))
+            .col_expr(
+                support_request::Column::CitizenDetails,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(support_request::Column::PurgedAt, Expr::value(now))
+            .filter(support_request::Column::Id.is_in(chunk.to_vec()))
+            .exec(txn)
+            .await?;
+        support_message::Entity::update_many()
+            .col_expr(support_message::Column::Body, Expr::value(""))
+            .filter(support_message::Column::RequestId.is_in(chunk.to_vec()))
+            .exec(txn)
+            .await?;
+        support_attachment::Entity::delete_many()
+            .filter(support_attachment::Column::RequestId.is_in(chunk.to_vec()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Runs the purge a minute after start, then once a day, for as long as the server runs.

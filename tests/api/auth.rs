@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const DATA_QUERIES: [&str; 25] = [
+const DATA_QUERIES: [&str; 26] = [
     "{ me { email } }",
+    "{ citizenRequests(name: \"Jeanne Dupont\") { id } }",
     "{ contentReads { totalCount } }",
     "{ departments { code } }",
     "{ department(code: \"59\") { name } }",
@@ -55,7 +56,8 @@ async fn anonymous_caller_gets_unauthenticated_for_every_data_query() {
     }
 }
 
-const MUTATIONS: [&str; 45] = [
+const MUTATIONS: [&str; 46] = [
+    "mutation { eraseCitizenRequests(requests: [\"U3VwcG9ydFJlcXVlc3Q6MQ\"], reason: \"Demande\") }",
     "mutation { setDeploymentTarget(department: \"59\", target: 40) { code } }",
     "mutation { createStructure(department: \"59\", input: { name: \"France services X\", commune: \"59350\", format: FIXED }) { matricule } }",
     "mutation { updateStructure(structure: \"DEMO-59-01\", expectedVersion: 0, input: { pmrAccess: true }) { matricule } }",

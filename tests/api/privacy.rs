@@ -203,3 +203,143 @@ mod read_log {
         assert_eq!(error_codes(&node), ["NOT_FOUND"]);
     }
 }
+
+mod rights {
+    use maillage::domain::enums::Role;
+    use maillage::service::users::{self, ScopeArgs};
+    use serde_json::{Value, json};
+
+    use crate::helpers::*;
+    use crate::support::{FULL, SEND, WRITE, file, pdf, request, setup};
+
+    const DPO: &str = "dpo@anct.gouv.fr";
+    const FIND: &str = "query($n: String!, $d: String) { citizenRequests(name: $n, details: $d) {
+        id structure partner citizenName citizenDetails subject
+        messages { side body } attachments { fileName sha256 } } }";
+    const ERASE: &str = "mutation($r: [ID!]!, $why: String!) {
+        eraseCitizenRequests(requests: $r, reason: $why) }";
+
+    #[tokio::test]
+    async fn a_citizen_s_requests_are_found_exported_and_erased_by_the_dpo_and_recorded() {
+        let app = setup().await;
+        users::grant(
+            &app.db,
+            DPO,
+            Role::DataProtection,
+            &ScopeArgs::default(),
+            app.now(),
+        )
+        .await
+        .expect("grant");
+        let files = vec![file("avis.pdf", "application/pdf", &pdf())];
+        let first = app.query_as(AGENT_LILLE, SEND, request(files)).await;
+        let first = data(&first)["sendSupportRequest"]["id"].clone();
+        data(
+            &app.query_as(
+                "caf59@t.fr",
+                WRITE,
+                json!({ "r": first, "b": "Vu", "f": [] }),
+            )
+            .await,
+        );
+        let mut other = request(vec![]);
+        other["input"]["citizenName"] = json!("Paul Martin");
+        other["input"]["citizenDetails"] = json!("Allocataire 999");
+        data(&app.query_as(AGENT_LILLE, SEND, other).await);
+        let dashboard = "{ dashboard { supportRequests { total late byPartner { key count } } } }";
+        let figures = app.query_as(ANCT, dashboard, Value::Null).await;
+
+        // Found by the name as the citizen gives it (case, accents and spaces ignored), and
+        // narrowed by a detail.
+        let found = app
+            .query_as(DPO, FIND, json!({ "n": "  JEANNE   dupont ", "d": null }))
+            .await;
+        let found = data(&found)["citizenRequests"].clone();
+        assert_eq!(found.as_array().map(Vec::len), Some(1));
+        assert_eq!(found[0]["id"], first);
+        assert_eq!(found[0]["structure"], "DEMO-59-01");
+        assert_eq!(found[0]["partner"], "CAF");
+        assert_eq!(found[0]["citizenDetails"], "Allocataire 1234567");
+        assert_eq!(found[0]["messages"][0]["body"], "Vu");
+        assert_eq!(found[0]["attachments"][0]["fileName"], "avis.pdf");
+        let narrowed = app
+            .query_as(DPO, FIND, json!({ "n": "Jeanne Dupont", "d": "999" }))
+            .await;
+        assert_eq!(data(&narrowed)["citizenRequests"], json!([]));
+        let short = app.query_as(DPO, FIND, json!({ "n": "Jo" })).await;
+        assert_eq!(error_codes(&short), ["BAD_USER_INPUT"]);
+
+        // Nobody else exercises the rights; anonymous callers are not signed in.
+        for email in [ANCT, PREFECT_59, "caf59@t.fr", AGENT_LILLE] {
+            let find = app
+                .query_as(email, FIND, json!({ "n": "Jeanne Dupont" }))
+                .await;
+            assert_eq!(error_codes(&find), ["FORBIDDEN"], "{email}");
+            let erase = app
+                .query_as(email, ERASE, json!({ "r": [first], "why": "Demande" }))
+                .await;
+            assert_eq!(error_codes(&erase), ["FORBIDDEN"], "{email}");
+        }
+        assert_eq!(
+            error_codes(&app.post(None, FIND, json!({ "n": "Jeanne Dupont" })).await),
+            ["UNAUTHENTICATED"]
+        );
+
+        // Erased: the content is gone for its readers, the figures stay, the other citizen's
+        // request is untouched.
+        let erased = app
+            .query_as(
+                DPO,
+                ERASE,
+                json!({ "r": [first], "why": "Demande du 30/11 (art. 17)" }),
+            )
+            .await;
+        assert_eq!(data(&erased)["eraseCitizenRequests"], 1);
+        let read = app
+            .query_as("caf59@t.fr", FULL, json!({ "id": first }))
+            .await;
+        assert_eq!(data(&read)["node"]["citizenName"], "");
+        assert_eq!(data(&read)["node"]["attachments"], json!([]));
+        assert_eq!(app.query_as(ANCT, dashboard, Value::Null).await, figures);
+        let paul = app.query_as(DPO, FIND, json!({ "n": "paul martin" })).await;
+        assert_eq!(
+            data(&paul)["citizenRequests"][0]["citizenDetails"],
+            "Allocataire 999"
+        );
+        let again = app
+            .query_as(DPO, FIND, json!({ "n": "Jeanne Dupont" }))
+            .await;
+        assert_eq!(data(&again)["citizenRequests"], json!([]));
+        let unknown = app
+            .query_as(
+                DPO,
+                ERASE,
+                json!({ "r": ["U3VwcG9ydFJlcXVlc3Q6OTk5OQ"], "why": "x" }),
+            )
+            .await;
+        assert_eq!(error_codes(&unknown), ["NOT_FOUND"]);
+
+        // Each access and erasure is in the audit log, without the content.
+        let log = "{ auditLog(filter: { targetType: \"CitizenRights\" }) {
+            edges { node { action actorEmail after } } } }";
+        let entries = app.query_as(ANCT, log, Value::Null).await;
+        let actions: Vec<&str> = data(&entries)["auditLog"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["action"].as_str().expect("action"))
+            .collect();
+        // Newest first: two searches after the erasure, the erasure, two before.
+        assert_eq!(
+            actions,
+            [
+                "privacy.access",
+                "privacy.access",
+                "privacy.erase",
+                "privacy.access",
+                "privacy.access"
+            ]
+        );
+        assert!(!entries.to_string().contains("Dupont"));
+    }
+}

@@ -484,7 +484,10 @@ pub async fn crawl(
 ) -> Crawl {
     let mut crawl = Crawl::default();
     for (field, required) in model.roots("Query") {
-        if field == "node" || field == "dashboard" {
+        // `contentReads` and `citizenRequests` are the data-protection officer's: the log
+        // names requests (by id) the officer may not read, and the search takes a citizen's
+        // identifiers; both are tested in privacy.rs.
+        if ["node", "dashboard", "contentReads", "citizenRequests"].contains(&field.as_str()) {
             continue;
         }
         let returns = model.returns("Query", &field);
@@ -674,12 +677,14 @@ fn global(ty: &str, key: &str) -> String {
 pub const AGENT_23: &str = "agent.gueret@t.fr";
 pub const OPERATOR_LOCAL_59: &str = "cd59@t.fr";
 pub const NO_ROLE: &str = "sans.role@t.fr";
+/// ANCT's data-protection officer.
+pub const DPO: &str = "dpo@t.fr";
 /// The prefect of Corse-du-Sud, who has no convention yet: the scenario drafts one.
 pub const PREFECT_2A: &str = "prefet.corse@t.fr";
 
 /// One user of every kind: ANCT, two prefects, two auditors (one assigned, one not),
-/// national, departmental and local operators, agents of two departments, a user with no
-/// role.
+/// national, departmental and local operators, agents of two departments, ANCT's
+/// data-protection officer, a user with no role.
 pub fn actors() -> Vec<Caller> {
     [
         ANCT,
@@ -692,6 +697,7 @@ pub fn actors() -> Vec<Caller> {
         OPERATOR_LOCAL_59,
         AGENT_LILLE,
         AGENT_23,
+        DPO,
         NO_ROLE,
     ]
     .into_iter()
@@ -734,6 +740,7 @@ pub async fn spawn_world() -> TestApp {
         operator("CD59", Some("59")),
     )
     .await;
+    grant(&app, DPO, Role::DataProtection, ScopeArgs::default()).await;
     // A user with no role: granted, then revoked.
     grant(&app, NO_ROLE, Role::Auditor, ScopeArgs::default()).await;
     users::revoke(&app.db, NO_ROLE, Role::Auditor, &ScopeArgs::default())
@@ -1208,6 +1215,12 @@ pub fn scenario(app: &TestApp) -> Vec<Step> {
             ANCT,
             "mutation { revokeApiKey(name: \"reach-script\") { name revokedAt } }",
             |_, _| json!({}),
+        ),
+        step(
+            "erase",
+            DPO,
+            "mutation($r: ID!) { eraseCitizenRequests(requests: [$r], reason: \"Demande de Camille Durand-Secret\") }",
+            |s, _| json!({ "r": at(s, "send", "/sendSupportRequest/id") }),
         ),
     ]);
     steps

@@ -7,6 +7,7 @@ mod criteria;
 mod funding;
 mod labelling;
 mod partners;
+mod privacy;
 mod quality;
 mod referents;
 mod reporting;
@@ -31,6 +32,7 @@ pub struct MutationRoot(
     quality::QualityMutation,
     api_keys::ApiKeyMutation,
     structures::StructureMutation,
+    privacy::PrivacyMutation,
 );
 
 /// The idempotency claim of the current mutation field, if it was sent with a key; the

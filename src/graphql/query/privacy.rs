@@ -10,6 +10,8 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::pagination::PageRequest;
 use crate::graphql::scalars::DateTime;
 use crate::service::privacy::{self, ReadFilter};
+use crate::service::support;
+use sea_orm::EntityTrait;
 
 /// Name of this connection in its cursors.
 const CONNECTION: &str = "content-read";
@@ -42,6 +44,57 @@ pub struct ContentRead {
     pub read_at: DateTime,
 }
 
+/// A citizen's support request as exported to them (RGPD art. 15).
+#[derive(SimpleObject)]
+pub struct CitizenRequestRecord {
+    /// The request's id.
+    pub id: ID,
+    /// The structure that sent it (matricule).
+    pub structure: String,
+    /// The partner addressed (code).
+    pub partner: String,
+    /// When sent.
+    pub sent_at: DateTime,
+    /// When closed, if it is.
+    pub closed_at: Option<DateTime>,
+    /// Subject.
+    pub subject: String,
+    /// The case.
+    pub description: String,
+    /// The citizen's name.
+    pub citizen_name: String,
+    /// The citizen's details.
+    pub citizen_details: Option<String>,
+    /// The messages, oldest first: who wrote (side), when, what.
+    pub messages: Vec<CitizenMessage>,
+    /// The attached files (name, type, size, SHA-256).
+    pub attachments: Vec<CitizenAttachment>,
+}
+
+/// A message of an exported request.
+#[derive(SimpleObject)]
+pub struct CitizenMessage {
+    /// `STRUCTURE` or `PARTNER`.
+    pub side: String,
+    /// When written.
+    pub created_at: DateTime,
+    /// Text.
+    pub body: String,
+}
+
+/// A file of an exported request (its content is given on request through the request).
+#[derive(SimpleObject)]
+pub struct CitizenAttachment {
+    /// File name.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+}
+
 /// Extra fields of the read log connection.
 pub struct ContentReadConnectionFields {
     filter: ReadFilter,
@@ -57,6 +110,70 @@ impl ContentReadConnectionFields {
 
 #[Object]
 impl PrivacyQuery {
+    /// Every support request that concerns a citizen, found by the identifiers they give,
+    /// with its whole content: the export of their right of access (RGPD art. 15). ANCT's
+    /// data-protection officer only; the access and each read are recorded.
+    async fn citizen_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The citizen's name as written in the requests (case and accents ignored)."
+        )]
+        name: String,
+        #[graphql(
+            desc = "A detail their requests hold (an allocataire number…): only the requests whose details contain it."
+        )]
+        details: Option<String>,
+    ) -> Result<Vec<CitizenRequestRecord>> {
+        let caller = ctx.caller()?;
+        let r = ctx.request();
+        let who = privacy::CitizenIdentifiers { name, details };
+        let rows = privacy::citizen_requests(caller, &who, &r.content_reads, &r.clock).await?;
+        let reference = r.reference.snapshot().await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            let messages = support::messages(&r.db, row.id).await?;
+            let attachments = support::attachments(&r.db, row.id).await?;
+            let structure = entity::structure::Entity::find_by_id(row.structure_id)
+                .one(&r.db)
+                .await?
+                .map(|s| s.matricule)
+                .unwrap_or_default();
+            records.push(CitizenRequestRecord {
+                id: ID(encode(NodeType::SupportRequest, &row.id.to_string())),
+                structure,
+                partner: reference
+                    .partner_by_id(row.partner_id)
+                    .map(|p| p.code.clone())
+                    .unwrap_or_default(),
+                sent_at: row.sent_at.into(),
+                closed_at: row.closed_at.map(Into::into),
+                subject: row.subject,
+                description: row.description,
+                citizen_name: row.citizen_name,
+                citizen_details: row.citizen_details,
+                messages: messages
+                    .into_iter()
+                    .map(|m| CitizenMessage {
+                        side: m.side,
+                        created_at: m.created_at.into(),
+                        body: m.body,
+                    })
+                    .collect(),
+                attachments: attachments
+                    .into_iter()
+                    .map(|a| CitizenAttachment {
+                        file_name: a.file_name,
+                        content_type: a.content_type,
+                        size_bytes: a.size_bytes,
+                        sha256: a.sha256,
+                    })
+                    .collect(),
+            });
+        }
+        Ok(records)
+    }
+
     /// Every read of a citizen's content (a support request's details, messages or
     /// attachments), newest first: for ANCT's data-protection officer (role
     /// DATA_PROTECTION) only, FORBIDDEN for everyone else.
