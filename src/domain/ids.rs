@@ -58,6 +58,13 @@ pub fn decode(id: &str) -> Option<(NodeType, String)> {
     Some((prefix.parse().ok()?, key.to_owned()))
 }
 
+/// The key of `id` if it is a global id of a `node`, parsed (e.g. an internal number).
+pub fn decode_as<T: std::str::FromStr>(id: &str, node: NodeType) -> Option<T> {
+    decode(id)
+        .filter(|(found, _)| *found == node)
+        .and_then(|(_, key)| key.parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! officer.
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::ids::{NodeType, decode};
+use crate::domain::ids::{NodeType, decode_as};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::service::privacy;
@@ -28,9 +28,7 @@ impl PrivacyMutation {
         let ids = requests
             .iter()
             .map(|id| {
-                decode(id)
-                    .filter(|(node, _)| *node == NodeType::SupportRequest)
-                    .and_then(|(_, key)| key.parse::<i64>().ok())
+                decode_as::<i64>(id, NodeType::SupportRequest)
                     .ok_or_else(|| AppError::bad_input("requests", "not a support request's id"))
             })
             .collect::<Result<Vec<i64>, AppError>>()?;

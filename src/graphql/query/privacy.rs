@@ -4,7 +4,7 @@ use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use crate::domain::enums::ContentReadKind;
-use crate::domain::ids::{NodeType, decode, encode};
+use crate::domain::ids::{NodeType, decode_as, encode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::pagination::PageRequest;
@@ -191,17 +191,13 @@ impl PrivacyQuery {
         let caller = ctx.caller()?;
         let page = PageRequest::parse(CONNECTION, first, after)?;
         let input = filter.unwrap_or_default();
-        let request = match &input.request {
-            Some(id) => Some(
-                decode(id)
-                    .filter(|(node, _)| *node == NodeType::SupportRequest)
-                    .and_then(|(_, key)| key.parse::<i64>().ok())
-                    .ok_or_else(|| {
-                        AppError::bad_input("filter.request", "not a support request's id")
-                    })?,
-            ),
-            None => None,
-        };
+        let request =
+            match &input.request {
+                Some(id) => Some(decode_as::<i64>(id, NodeType::SupportRequest).ok_or_else(
+                    || AppError::bad_input("filter.request", "not a support request's id"),
+                )?),
+                None => None,
+            };
         let filter = ReadFilter {
             request,
             reader: input.reader,
