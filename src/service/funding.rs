@@ -205,7 +205,8 @@ pub async fn grant(
     Ok(grant)
 }
 
-/// a labelled structure; or, until 2021, a legacy MSAP being upgraded.
+/// a structure labelled at some time during `year`; or, until 2021, a legacy MSAP being
+/// upgraded.
 fn operating_eligible(row: &structure::Model, year: i32) -> AppResult<()> {
     let status: LabelStatus = row.label_status.parse().map_err(|_| {
         AppError::Internal(anyhow::anyhow!(
