@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::pagination::PageRequest;
 use crate::graphql::scalars::DateTime;
+use crate::graphql::types::stored;
 use crate::service::privacy::{self, ReadFilter};
 use crate::service::support;
 use sea_orm::EntityTrait;
@@ -204,16 +205,21 @@ impl PrivacyQuery {
         };
         let (rows, has_next) = privacy::reads_page(caller, &filter, page.after, page.limit).await?;
         let fields = ContentReadConnectionFields { filter };
-        let node = |row: entity::content_read::Model| ContentRead {
+        // Each row with its kind, read back (an unknown stored kind is an error, not a guess).
+        let rows = rows
+            .into_iter()
+            .map(|row| Ok((stored::<ContentReadKind>("read kind", &row.kind)?, row)))
+            .collect::<Result<Vec<_>, AppError>>()?;
+        let node = |(kind, row): (ContentReadKind, entity::content_read::Model)| ContentRead {
             reader: row.user_email,
             request: ID(encode(
                 NodeType::SupportRequest,
                 &row.request_id.to_string(),
             )),
             department: row.department_code,
-            kind: row.kind.parse().unwrap_or(ContentReadKind::Details),
+            kind,
             read_at: row.read_at.into(),
         };
-        Ok(page.connection(rows, has_next, fields, |row| row.id, node))
+        Ok(page.connection(rows, has_next, fields, |(_, row)| row.id, node))
     }
 }
