@@ -208,13 +208,7 @@ pub async fn grant(
 /// a structure labelled at some time during `year`; or, until 2021, a legacy MSAP being
 /// upgraded.
 fn operating_eligible(row: &structure::Model, year: i32) -> AppResult<()> {
-    let status: LabelStatus = row.label_status.parse().map_err(|_| {
-        AppError::Internal(anyhow::anyhow!(
-            "structure {} has label status '{}'",
-            row.matricule,
-            row.label_status
-        ))
-    })?;
+    let status = super::labelling::status_of(row)?;
     let labelled =
         label_workflow::labelled_during(status, row.label_date, row.label_withdrawn_on, year);
     let upgrading_msap = row.legacy_msap && year <= 2021;

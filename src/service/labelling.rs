@@ -40,12 +40,17 @@ pub struct DeclaredCriterion {
     pub comment: Option<String>,
 }
 
-fn status_of(row: &structure::Model) -> AppResult<LabelStatus> {
-    row.label_status.parse().map_err(|_| {
+/// The label status of `row`.
+pub(crate) fn status_of(row: &structure::Model) -> AppResult<LabelStatus> {
+    stored(row, "label status", &row.label_status)
+}
+
+/// A stored enumerated column of `row`, parsed; an unknown value is an internal error.
+fn stored<E: std::str::FromStr>(row: &structure::Model, what: &str, value: &str) -> AppResult<E> {
+    value.parse().map_err(|_| {
         AppError::Internal(anyhow::anyhow!(
-            "structure {} has label status '{}'",
-            row.matricule,
-            row.label_status
+            "structure {} has {what} '{value}'",
+            row.matricule
         ))
     })
 }
@@ -59,8 +64,19 @@ async fn for_step(
     action: &str,
     expected_version: i32,
 ) -> AppResult<(structure::Model, LabelStatus)> {
-    let Caller { policy, actor, .. } = caller;
     let row = structures::by_matricule(caller, matricule).await?;
+    step_on(caller, row, step, action, expected_version)
+}
+
+/// [`for_step`] on a structure already read (and readable by the caller).
+fn step_on(
+    caller: Caller<'_, impl ConnectionTrait>,
+    row: structure::Model,
+    step: LabelStep,
+    action: &str,
+    expected_version: i32,
+) -> AppResult<(structure::Model, LabelStatus)> {
+    let Caller { policy, actor, .. } = caller;
     policy.authorize(
         actor,
         action,
@@ -70,13 +86,14 @@ async fn for_step(
     let status = status_of(&row)?;
     let next = label_workflow::next(status, step).ok_or_else(|| {
         AppError::Conflict(format!(
-            "cannot {} structure {matricule}: it is {}",
+            "cannot {} structure {}: it is {}",
             step.name(),
+            row.matricule,
             row.label_status
         ))
     })?;
     if row.label_version != expected_version {
-        return Err(stale(matricule, expected_version, row.label_version));
+        return Err(stale(&row.matricule, expected_version, row.label_version));
     }
     Ok((row, next))
 }
@@ -314,14 +331,13 @@ pub async fn schedule_audit(
         )
         .await;
     }
-    let (row, next) = for_step(
+    let (row, next) = step_on(
         caller,
-        matricule,
+        current,
         LabelStep::ScheduleAudit,
         "schedule_audit",
         expected_version,
-    )
-    .await?;
+    )?;
     let auditor = auditor_named(db, auditor_email).await?;
     let application = latest_application(db, row.id).await?;
     let txn = db.begin().await?;
@@ -376,13 +392,7 @@ async fn auditor_named(db: &impl ConnectionTrait, email: &str) -> AppResult<app_
 
 /// The stored re-audit stage of `row`.
 fn stage_of(row: &structure::Model) -> AppResult<ReauditStage> {
-    row.reaudit_stage.parse().map_err(|_| {
-        AppError::Internal(anyhow::anyhow!(
-            "structure {} has re-audit stage '{}'",
-            row.matricule,
-            row.reaudit_stage
-        ))
-    })
+    stored(row, "re-audit stage", &row.reaudit_stage)
 }
 
 /// ANCT schedules the re-audit of a labelled structure while its label stands: a

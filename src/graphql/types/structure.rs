@@ -114,26 +114,12 @@ impl Structure {
 
     /// What its re-audit state is computed from.
     fn reaudit(&self) -> Result<label_workflow::ReauditFacts, AppError> {
-        let internal = |what: &str, value: &str| {
-            AppError::Internal(anyhow::anyhow!(
-                "structure {} has {what} '{value}'",
-                self.0.matricule
-            ))
-        };
         Ok(label_workflow::ReauditFacts {
-            status: self
-                .0
-                .label_status
-                .parse()
-                .map_err(|_| internal("label status", &self.0.label_status))?,
+            status: stored("label status", &self.0.label_status)?,
             label_date: self.0.label_date,
             reaudited_on: self.0.reaudited_on,
             remarks_due_on: self.0.remarks_due_on,
-            stage: self
-                .0
-                .reaudit_stage
-                .parse()
-                .map_err(|_| internal("re-audit stage", &self.0.reaudit_stage))?,
+            stage: stored("re-audit stage", &self.0.reaudit_stage)?,
         })
     }
 
