@@ -42,6 +42,7 @@ PGPORT=${MAILLAGE_TEST_DATABASE_URL##*:}
 sql() { "$PSQL" -qtA -h 127.0.0.1 -p "$PGPORT" -U postgres -d soak -c "$1"; }
 export MAILLAGE_DATABASE_URL="$MAILLAGE_TEST_DATABASE_URL/soak"
 export MAILLAGE_JWT_SECRET=soak-secret-soak-secret-soak-secret-00
+export MAILLAGE_DATA_KEY=c29hay1kYXRhLWtleS1zb2FrLWRhdGEta2V5LTAxMjM=
 export MAILLAGE_DEMO_SEED=false MAILLAGE_LOG_FORMAT=json RUST_LOG=warn
 
 cargo build --release -q

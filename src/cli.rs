@@ -45,6 +45,20 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Re-seal citizens' content with the current data key (`MAILLAGE_DATA_KEY`, or the key
+    /// file's first line), opening what earlier keys sealed (`MAILLAGE_DATA_KEY_PREVIOUS`,
+    /// the key file's next lines), and seal what is still clear. Batch by batch; stop it at
+    /// any time and run it again to go on.
+    RotateKey {
+        /// Rows re-sealed per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: u64,
+        /// Stop after re-sealing this many rows (the next run goes on).
+        #[arg(long)]
+        limit: Option<u64>,
+    },
+    /// Print a new random data key (base64), for `MAILLAGE_DATA_KEY` or a key file.
+    NewDataKey,
     /// Manage users and their role assignments.
     #[command(subcommand)]
     User(UserCommand),
@@ -232,6 +246,29 @@ pub async fn run() -> anyhow::Result<()> {
             };
             emit(&format!("{heading}{report}"))
         }
+        Some(Command::RotateKey { batch, limit }) => {
+            let db = crate::db::connect_existing(&config.database_url, 1).await?;
+            let (vault, _) = crate::service::sealing::resolve(&config, &db).await?;
+            let report = crate::service::sealing::rotate(&db, &vault, batch, limit, |done| {
+                tracing::info!(
+                    requests = done.requests,
+                    messages = done.messages,
+                    attachments = done.attachments,
+                    "re-sealing"
+                );
+            })
+            .await?;
+            emit(&format!(
+                "re-sealed with data key {}\n{report}{}",
+                vault.current_id(),
+                if report.left == 0 {
+                    "every piece of content is sealed with the current key: earlier keys may go\n"
+                } else {
+                    "run it again to re-seal the rest\n"
+                }
+            ))
+        }
+        Some(Command::NewDataKey) => emit(&format!("{}\n", crate::vault::new_key())),
         Some(Command::Export(ExportCommand::Sites { file })) => {
             let db = crate::db::connect_existing(&config.database_url, 1).await?;
             let out = std::fs::File::create(&file)

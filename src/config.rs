@@ -29,6 +29,34 @@ pub struct Config {
     #[arg(long, global = true, env = "MAILLAGE_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
 
+    /// The data key that seals citizens' content at rest: 32 bytes, base64-encoded (make one
+    /// with `maillage new-data-key`). Required on PostgreSQL, unless `--data-key-file` is
+    /// given; in demo mode a key is generated beside the SQLite file.
+    #[arg(
+        long,
+        global = true,
+        env = "MAILLAGE_DATA_KEY",
+        hide_env_values = true,
+        conflicts_with = "data_key_file"
+    )]
+    pub data_key: Option<String>,
+
+    /// Earlier data keys, comma-separated, that still open what they sealed until
+    /// `maillage rotate-key` has re-sealed it with `--data-key`.
+    #[arg(
+        long,
+        global = true,
+        env = "MAILLAGE_DATA_KEY_PREVIOUS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub data_key_previous: Vec<String>,
+
+    /// A file holding the data key on its first line, and earlier keys on the next ones
+    /// (instead of `--data-key`).
+    #[arg(long, global = true, env = "MAILLAGE_DATA_KEY_FILE")]
+    pub data_key_file: Option<std::path::PathBuf>,
+
     /// Retention periods of personal data (RGPD): the daily purge of the server and
     /// `maillage purge` anonymise what is past them.
     #[command(flatten)]

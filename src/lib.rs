@@ -17,3 +17,4 @@ pub mod service;
 pub mod signin;
 pub mod startup;
 pub mod telemetry;
+pub mod vault;

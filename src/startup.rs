@@ -57,6 +57,8 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// Sign-in: OpenID providers and sessions.
     pub signin: crate::signin::SignIn,
+    /// The data keys of citizens' content.
+    pub vault: crate::vault::Vault,
 }
 
 /// The CORS policy: the listed origins (`scheme://host[:port]`) may call the API from a
@@ -132,10 +134,18 @@ impl Application {
             crate::db::connect_and_migrate(&config.database_url, config.max_connections()).await?;
         let (secret, source) = resolve_secret(config.jwt_secret.as_deref(), &config.database_url)?;
         let demo = matches!(source, SecretSource::DemoFile(_));
+        let (vault, key_source) = crate::service::sealing::resolve(config, &db).await?;
         let clock = Clock::system();
         // Bind first: if the port is taken, nothing is seeded or printed.
         let keys = TokenKeys::from_secret(&secret);
-        let app = Self::with_state(db.clone(), keys, demo, clock.clone(), serve).await?;
+        let app = Self::with_state(db.clone(), keys, vault, demo, clock.clone(), serve).await?;
+        if let crate::service::sealing::KeySource::DemoFile(path) = &key_source {
+            tracing::warn!(
+                key_file = %path.display(),
+                "demo mode: MAILLAGE_DATA_KEY is not set, citizens' content is sealed with a \
+                 generated key kept beside the database. Set MAILLAGE_DATA_KEY in production."
+            );
+        }
         crate::service::purge::spawn_daily(db.clone(), config.retention.periods(), clock.clone());
         if let SecretSource::DemoFile(path) = &source {
             tracing::warn!(
@@ -155,6 +165,7 @@ impl Application {
     pub async fn with_state(
         db: DatabaseConnection,
         keys: TokenKeys,
+        vault: crate::vault::Vault,
         demo: bool,
         clock: Clock,
         serve: &ServeConfig,
@@ -179,6 +190,7 @@ impl Application {
             graphiql,
             cors_origins: serve.cors_origins.clone(),
             signin,
+            vault,
         });
         let router = Router::new()
             .route(

@@ -12,7 +12,7 @@ pub struct Model {
     pub request_id: i64,
     /// The message it came with.
     pub message_id: Option<i64>,
-    /// File name as given.
+    /// File name as given (sealed).
     pub file_name: String,
     /// MIME type.
     pub content_type: String,
@@ -20,12 +20,14 @@ pub struct Model {
     pub size_bytes: i64,
     /// Hex SHA-256 of the content.
     pub sha256: String,
-    /// The bytes.
+    /// The bytes (sealed).
     pub content: Vec<u8>,
     /// User who attached it.
     pub uploaded_by: i64,
     /// When attached.
     pub created_at: DateTimeUtc,
+    /// The data key that sealed the name and bytes (`None`: clear, from before encryption).
+    pub key_id: Option<String>,
 }
 
 /// No navigable relation: joins are written in the service layer.

@@ -16,10 +16,13 @@ pub struct Model {
     pub author_email: String,
     /// `STRUCTURE` or `PARTNER`.
     pub side: String,
-    /// Text.
+    /// Text (sealed).
     pub body: String,
     /// When written.
     pub created_at: DateTimeUtc,
+    /// The data key that sealed the text (`None`: clear text, from before encryption, or
+    /// erased).
+    pub key_id: Option<String>,
 }
 
 /// No navigable relation: joins are written in the service layer.

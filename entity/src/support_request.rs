@@ -16,13 +16,13 @@ pub struct Model {
     pub partner_id: i64,
     /// User (agent) who sent it.
     pub opened_by: i64,
-    /// Subject (content).
+    /// Subject (content, sealed).
     pub subject: String,
-    /// The case (content).
+    /// The case (content, sealed).
     pub description: String,
-    /// The citizen concerned (content).
+    /// The citizen concerned (content, sealed).
     pub citizen_name: String,
-    /// Citizen's details (content).
+    /// Citizen's details (content, sealed).
     pub citizen_details: Option<String>,
     /// `OPEN`, `ANSWERED` or `CLOSED`.
     pub status: String,
@@ -42,6 +42,12 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// When the retention purge anonymised its content (issue 18).
     pub purged_at: Option<DateTimeUtc>,
+    /// The data key that sealed the content (`None`: clear text, from before encryption,
+    /// or erased).
+    pub key_id: Option<String>,
+    /// Keyed hash of the citizen's folded name (a blind index: their requests are found
+    /// without the clear name).
+    pub citizen_key: Option<String>,
 }
 
 /// No navigable relation: joins are written in the service layer.

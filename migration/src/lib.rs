@@ -31,6 +31,7 @@ mod m20261130_000025_reaudit_and_label_years;
 mod m20261130_000026_deployment_target;
 mod m20261130_000027_content_read_log;
 mod m20261130_000028_purge;
+mod m20261201_000029_content_encryption;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000026_deployment_target::Migration),
             Box::new(m20261130_000027_content_read_log::Migration),
             Box::new(m20261130_000028_purge::Migration),
+            Box::new(m20261201_000029_content_encryption::Migration),
         ]
     }
 }

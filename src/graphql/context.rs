@@ -36,6 +36,8 @@ pub struct RequestData {
     pub figures: Arc<crate::graphql::limits::FigureTurns>,
     /// The reads of citizens' content this request logged already (`service::privacy`).
     pub content_reads: crate::service::privacy::ReadsLogged,
+    /// The data keys that seal and open citizens' content (`crate::vault`).
+    pub vault: crate::vault::Vault,
 }
 
 impl RequestData {

@@ -207,6 +207,7 @@ async fn execute(
             figures: Arc::new(limits::FigureTurns::new(state.light.clone())),
             clock: state.clock.clone(),
             content_reads: Default::default(),
+            vault: state.vault.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
     if let Some(id) = user_id {

@@ -27,6 +27,7 @@ pub mod reference;
 pub mod reference_cache;
 pub mod referents;
 pub mod reporting;
+pub mod sealing;
 pub mod sessions;
 pub mod sql;
 pub mod structure_life;

@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -23,6 +23,7 @@ use crate::domain::enums::ContentReadKind;
 use crate::domain::text::search_key;
 use crate::error::AppError;
 use crate::error::AppResult;
+use crate::vault::{Field, Vault, fold_citizen};
 use entity::{content_read, support_request};
 
 /// The reads of one GraphQL request already logged: a request reading the same details
@@ -135,6 +136,7 @@ pub struct CitizenIdentifiers {
 /// data-protection officer only.
 pub async fn citizen_requests(
     caller: Caller<'_>,
+    vault: &Vault,
     who: &CitizenIdentifiers,
     logged: &ReadsLogged,
     clock: &Clock,
@@ -158,41 +160,41 @@ pub async fn citizen_requests(
         .as_deref()
         .map(|d| search_key(d.trim()))
         .filter(|d| !d.is_empty());
-    // Names are compared folded (case, accents, spaces), which SQL cannot do alike on both
-    // databases: the names are read (not the content) and compared here.
-    let candidates: Vec<(i64, String, Option<String>)> = support_request::Entity::find()
-        .select_only()
-        .column(support_request::Column::Id)
-        .column(support_request::Column::CitizenName)
-        .column(support_request::Column::CitizenDetails)
+    // The names are sealed: the requests are found by the keyed hash of the folded name
+    // (under every key while a rotation runs), and those still clear (written before
+    // encryption, until `maillage rotate-key` seals them) by their name; only the details
+    // of those found are opened, to compare.
+    let found = support_request::Entity::find()
         .filter(support_request::Column::PurgedAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await?;
-    let fold = |text: &str| {
-        search_key(text)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let wanted = fold(&name);
-    let ids: Vec<i64> = candidates
-        .into_iter()
-        .filter(|(_, citizen, found)| {
-            fold(citizen) == wanted
-                && details.as_ref().is_none_or(|d| {
-                    found
-                        .as_deref()
-                        .is_some_and(|found| search_key(found).contains(d.as_str()))
-                })
-        })
-        .map(|(id, _, _)| id)
-        .collect();
-    let rows = support_request::Entity::find()
-        .filter(support_request::Column::Id.is_in(ids.clone()))
+        .filter(
+            Condition::any()
+                .add(support_request::Column::CitizenKey.is_in(vault.citizen_keys(&name)))
+                .add(support_request::Column::KeyId.is_null()),
+        )
         .order_by_asc(support_request::Column::Id)
         .all(db)
         .await?;
+    let wanted = fold_citizen(&name);
+    let mut rows = Vec::with_capacity(found.len());
+    for row in found {
+        if row.key_id.is_none() && fold_citizen(&row.citizen_name) != wanted {
+            continue;
+        }
+        let matches = match &details {
+            None => true,
+            Some(wanted) => vault
+                .open_optional(
+                    Field::CitizenDetails,
+                    row.citizen_details.as_deref(),
+                    row.key_id.as_deref(),
+                )?
+                .is_some_and(|found| search_key(&found).contains(wanted.as_str())),
+        };
+        if matches {
+            rows.push(row);
+        }
+    }
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let txn = db.begin().await?;
     for row in &rows {
         for kind in [

@@ -205,11 +205,23 @@ pub async fn anonymise_requests(
                 Expr::value(Option::<String>::None),
             )
             .col_expr(support_request::Column::PurgedAt, Expr::value(now))
+            .col_expr(
+                support_request::Column::KeyId,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                support_request::Column::CitizenKey,
+                Expr::value(Option::<String>::None),
+            )
             .filter(support_request::Column::Id.is_in(chunk.to_vec()))
             .exec(txn)
             .await?;
         support_message::Entity::update_many()
             .col_expr(support_message::Column::Body, Expr::value(""))
+            .col_expr(
+                support_message::Column::KeyId,
+                Expr::value(Option::<String>::None),
+            )
             .filter(support_message::Column::RequestId.is_in(chunk.to_vec()))
             .exec(txn)
             .await?;

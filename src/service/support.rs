@@ -28,6 +28,7 @@ use crate::domain::attachment;
 use crate::domain::enums::{ReferentKind, db_name};
 use crate::domain::working_time;
 use crate::error::{AppError, AppResult};
+use crate::vault::{Field, Vault};
 use entity::{partner, referent, support_attachment, support_message, support_request};
 
 /// Status of a request.
@@ -229,6 +230,7 @@ fn files(inputs: &[AttachmentInput]) -> AppResult<Vec<(AttachmentInput, Vec<u8>,
 
 async fn store_files(
     txn: &DatabaseTransaction,
+    vault: &Vault,
     actor: &Actor,
     request_id: i64,
     message_id: Option<i64>,
@@ -241,13 +243,14 @@ async fn store_files(
         support_attachment::ActiveModel {
             request_id: Set(request_id),
             message_id: Set(message_id),
-            file_name: Set(file.file_name.trim().to_owned()),
+            file_name: Set(vault.seal_text(Field::FileName, file.file_name.trim())),
             content_type: Set(file.content_type.clone()),
             size_bytes: Set(size),
             sha256: Set(sha.clone()),
-            content: Set(bytes),
+            content: Set(vault.seal_bytes(Field::FileContent, &bytes)),
             uploaded_by: Set(actor.user_id),
             created_at: Set(clock.now()),
+            key_id: Set(Some(vault.current_id().to_owned())),
             ..Default::default()
         }
         .insert(txn)
@@ -262,6 +265,7 @@ async fn store_files(
 /// referent in the department.
 pub async fn send(
     caller: Caller<'_>,
+    vault: &Vault,
     new: NewRequest,
     clock: &Clock,
 ) -> AppResult<support_request::Model> {
@@ -296,6 +300,8 @@ pub async fn send(
         reopened_count: 0,
         updated_at: clock.now(),
         purged_at: None,
+        key_id: None,
+        citizen_key: None,
     };
     policy.authorize(
         actor,
@@ -342,10 +348,12 @@ pub async fn send(
         department_code: Set(structure.department_code.clone()),
         partner_id: Set(partner.id),
         opened_by: Set(actor.user_id),
-        subject: Set(subject),
-        description: Set(description),
-        citizen_name: Set(citizen_name),
-        citizen_details: Set(citizen_details),
+        subject: Set(vault.seal_text(Field::Subject, &subject)),
+        description: Set(vault.seal_text(Field::Description, &description)),
+        citizen_key: Set(Some(vault.citizen_key(&citizen_name))),
+        citizen_name: Set(vault.seal_text(Field::CitizenName, &citizen_name)),
+        citizen_details: Set(citizen_details.map(|d| vault.seal_text(Field::CitizenDetails, &d))),
+        key_id: Set(Some(vault.current_id().to_owned())),
         status: Set(status::OPEN.to_owned()),
         sent_at: Set(sent_at),
         due_at: Set(working_time::Calendar::of(&structure.department_code).due_at(sent_at)),
@@ -358,7 +366,7 @@ pub async fn send(
     }
     .insert(&txn)
     .await?;
-    let logged = store_files(&txn, actor, row.id, None, checked, clock).await?;
+    let logged = store_files(&txn, vault, actor, row.id, None, checked, clock).await?;
     // Metadata only: the audit log is read by prefects, who must not see the content.
     log(
         &txn,
@@ -403,6 +411,7 @@ async fn log(
 /// Writes a message (with files) on a request: the partner's first message is its answer.
 pub async fn write(
     caller: Caller<'_>,
+    vault: &Vault,
     id: i64,
     body: &str,
     attachments: Vec<AttachmentInput>,
@@ -448,13 +457,14 @@ pub async fn write(
         author_user_id: Set(actor.user_id),
         author_email: Set(actor.email.clone()),
         side: Set(side.to_owned()),
-        body: Set(body),
+        body: Set(vault.seal_text(Field::MessageBody, &body)),
         created_at: Set(now),
+        key_id: Set(Some(vault.current_id().to_owned())),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    let logged = store_files(&txn, actor, row.id, Some(message.id), checked, clock).await?;
+    let logged = store_files(&txn, vault, actor, row.id, Some(message.id), checked, clock).await?;
     let mut active: support_request::ActiveModel = row.clone().into();
     active.status = Set(if from_structure {
         status::OPEN
@@ -647,28 +657,72 @@ pub fn is_late(row: &support_request::Model, now: DateTime<Utc>) -> bool {
     row.first_answered_at.unwrap_or(now) > row.due_at
 }
 
-/// Messages of a request, oldest first.
+/// The content of a request, opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Content {
+    /// Subject.
+    pub subject: String,
+    /// The case.
+    pub description: String,
+    /// The citizen concerned.
+    pub citizen_name: String,
+    /// The citizen's details.
+    pub citizen_details: Option<String>,
+}
+
+/// Opens the content of `row` (sealed at rest).
+pub fn content(vault: &Vault, row: &support_request::Model) -> AppResult<Content> {
+    let was = row.key_id.as_deref();
+    Ok(Content {
+        subject: vault.open_text(Field::Subject, &row.subject, was)?,
+        description: vault.open_text(Field::Description, &row.description, was)?,
+        citizen_name: vault.open_text(Field::CitizenName, &row.citizen_name, was)?,
+        citizen_details: vault.open_optional(
+            Field::CitizenDetails,
+            row.citizen_details.as_deref(),
+            was,
+        )?,
+    })
+}
+
+/// Messages of a request, oldest first, opened.
 pub async fn messages(
     db: &impl ConnectionTrait,
+    vault: &Vault,
     id: i64,
 ) -> AppResult<Vec<support_message::Model>> {
-    Ok(support_message::Entity::find()
+    support_message::Entity::find()
         .filter(support_message::Column::RequestId.eq(id))
         .order_by_asc(support_message::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(|mut m| {
+            m.body = vault.open_text(Field::MessageBody, &m.body, m.key_id.as_deref())?;
+            Ok(m)
+        })
+        .collect()
 }
 
-/// Attachments of a request, in order.
+/// Attachments of a request, in order, opened.
 pub async fn attachments(
     db: &impl ConnectionTrait,
+    vault: &Vault,
     id: i64,
 ) -> AppResult<Vec<support_attachment::Model>> {
-    Ok(support_attachment::Entity::find()
+    support_attachment::Entity::find()
         .filter(support_attachment::Column::RequestId.eq(id))
         .order_by_asc(support_attachment::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(|mut a| {
+            let was = a.key_id.as_deref();
+            a.file_name = vault.open_text(Field::FileName, &a.file_name, was)?;
+            a.content = vault.open_bytes(Field::FileContent, &a.content, was)?;
+            Ok(a)
+        })
+        .collect()
 }
 
 /// Back-office referents of each `(partner id, department)`.

@@ -13,6 +13,7 @@ pub fn maillage(app: &TestApp, args: &[&str]) -> std::process::Output {
             "MAILLAGE_JWT_SECRET",
             std::str::from_utf8(SECRET).expect("utf8"),
         )
+        .env("MAILLAGE_DATA_KEY", DATA_KEY)
         .env("RUST_LOG", "warn")
         .output()
         .expect("run maillage")

@@ -13,6 +13,8 @@ fn maillage(dir: &std::path::Path) -> Command {
     command
         .current_dir(dir)
         .env_remove("MAILLAGE_JWT_SECRET")
+        .env_remove("MAILLAGE_DATA_KEY")
+        .env_remove("MAILLAGE_DATA_KEY_FILE")
         .env_remove("MAILLAGE_DATABASE_URL")
         .env("MAILLAGE_LISTEN", "127.0.0.1:0")
         .env("MAILLAGE_LOG_FORMAT", "json")
@@ -98,6 +100,9 @@ async fn a_fresh_start_seeds_the_demo_serves_tokens_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("dir");
     let (mut child, address) = start(dir.path());
     assert!(dir.path().join("maillage.db.jwt-secret").is_file());
+    // The data key that seals citizens' content, generated beside the database too.
+    let key = std::fs::read_to_string(dir.path().join("maillage.db.data-key")).expect("key");
+    assert!(maillage::vault::decode_key(key.trim(), "the key").is_ok());
 
     let token = maillage(dir.path())
         .args(["token", "prefet.nord@demo.maillage.fr", "--ttl", "10m"])

@@ -19,6 +19,15 @@ use serde_json::{Value, json};
 /// The secret the test apps sign tokens with.
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret-0123456789";
 
+/// The data key the test apps seal citizens' content with (base64 of 32 bytes).
+pub const DATA_KEY: &str = "dGVzdC1kYXRhLWtleS10ZXN0LWRhdGEta2V5LTAxMjM=";
+
+/// The vault of [`DATA_KEY`].
+pub fn test_vault() -> maillage::vault::Vault {
+    let key = maillage::vault::decode_key(DATA_KEY, "DATA_KEY").expect("32 bytes");
+    maillage::vault::Vault::new(&key, &[])
+}
+
 /// A running app and its database.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
@@ -137,6 +146,7 @@ async fn spawn_on(
     let app = Application::with_state(
         db.clone(),
         keys.clone(),
+        test_vault(),
         demo_mode,
         clock,
         &maillage::config::ServeConfig { listen, ..serve },
@@ -204,9 +214,52 @@ impl TestApp {
 
     /// POSTs a GraphQL query with an optional bearer token.
     pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.post_to(&self.address, token, query, variables).await
+    }
+
+    /// Another server on this app's database, keys and clock, sealing with `vault`: its
+    /// address (it runs until the test ends).
+    pub async fn beside(&self, vault: maillage::vault::Vault) -> String {
+        let app = Application::with_state(
+            self.db.clone(),
+            self.keys.clone(),
+            vault,
+            false,
+            self.clock(),
+            &maillage::config::ServeConfig {
+                listen: "127.0.0.1:0".parse().expect("addr"),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("build the app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
+    /// Runs a query as the user with `email` on the server at `address` (see [`Self::beside`]).
+    pub async fn query_at(
+        &self,
+        address: &str,
+        email: &str,
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let token = self.token(email).await;
+        self.post_to(address, Some(&token), query, variables).await
+    }
+
+    async fn post_to(
+        &self,
+        address: &str,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
         let mut request = self
             .client
-            .post(format!("{}/graphql", self.address))
+            .post(format!("{address}/graphql"))
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);

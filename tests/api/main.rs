@@ -34,6 +34,7 @@ mod reference;
 mod referents;
 mod reporting;
 mod schema;
+mod sealing;
 mod server;
 mod structures;
 mod support;

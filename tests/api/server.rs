@@ -148,6 +148,7 @@ async fn a_read_only_database_is_unavailable_not_internal() {
     let served = maillage::startup::Application::with_state(
         read_only,
         app.keys.clone(),
+        test_vault(),
         false,
         maillage::clock::Clock::from_source(time),
         &maillage::config::ServeConfig {

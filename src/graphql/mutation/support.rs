@@ -92,7 +92,7 @@ impl SupportMutation {
             attachments: input.attachments.into_iter().map(Into::into).collect(),
         };
         let actor = ctx.actor()?;
-        let create = async { support::send(r.caller(actor), new, &r.clock).await };
+        let create = async { support::send(r.caller(actor), &r.vault, new, &r.clock).await };
         let row = super::once(
             ctx,
             idempotency_key,
@@ -122,7 +122,8 @@ impl SupportMutation {
         let actor = ctx.actor()?;
         let id = internal_id(&request, NodeType::SupportRequest, "support request")?;
         let files = attachments.into_iter().map(Into::into).collect();
-        let create = async { support::write(r.caller(actor), id, &body, files, &r.clock).await };
+        let create =
+            async { support::write(r.caller(actor), &r.vault, id, &body, files, &r.clock).await };
         let row = super::once(
             ctx,
             idempotency_key,

@@ -129,12 +129,14 @@ impl PrivacyQuery {
         let caller = ctx.caller()?;
         let r = ctx.request();
         let who = privacy::CitizenIdentifiers { name, details };
-        let rows = privacy::citizen_requests(caller, &who, &r.content_reads, &r.clock).await?;
+        let rows =
+            privacy::citizen_requests(caller, &r.vault, &who, &r.content_reads, &r.clock).await?;
         let reference = r.reference.snapshot().await?;
         let mut records = Vec::with_capacity(rows.len());
         for row in rows {
-            let messages = support::messages(&r.db, row.id).await?;
-            let attachments = support::attachments(&r.db, row.id).await?;
+            let content = support::content(&r.vault, &row)?;
+            let messages = support::messages(&r.db, &r.vault, row.id).await?;
+            let attachments = support::attachments(&r.db, &r.vault, row.id).await?;
             let structure = entity::structure::Entity::find_by_id(row.structure_id)
                 .one(&r.db)
                 .await?
@@ -149,10 +151,10 @@ impl PrivacyQuery {
                     .unwrap_or_default(),
                 sent_at: row.sent_at.into(),
                 closed_at: row.closed_at.map(Into::into),
-                subject: row.subject,
-                description: row.description,
-                citizen_name: row.citizen_name,
-                citizen_details: row.citizen_details,
+                subject: content.subject,
+                description: content.description,
+                citizen_name: content.citizen_name,
+                citizen_details: content.citizen_details,
                 messages: messages
                     .into_iter()
                     .map(|m| CitizenMessage {

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::service::privacy;
 use crate::service::support::{self, ContentView};
+use crate::vault::Field;
 use entity::{support_attachment, support_request};
 
 /// A support request from a structure's agent to a partner's referents.
@@ -172,33 +173,52 @@ impl SupportRequest {
     }
 
     /// Subject (content; each read of the details is logged).
-    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         self.read(ctx, ContentReadKind::Details).await?;
-        Ok(Some(&self.row.subject))
+        let sealed_with = self.row.key_id.as_deref();
+        Ok(Some(ctx.request().vault.open_text(
+            Field::Subject,
+            &self.row.subject,
+            sealed_with,
+        )?))
     }
 
     /// The case (content).
-    async fn description(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+    async fn description(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         self.read(ctx, ContentReadKind::Details).await?;
-        Ok(Some(&self.row.description))
+        let sealed_with = self.row.key_id.as_deref();
+        Ok(Some(ctx.request().vault.open_text(
+            Field::Description,
+            &self.row.description,
+            sealed_with,
+        )?))
     }
 
     /// The citizen concerned (content).
-    async fn citizen_name(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+    async fn citizen_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         self.read(ctx, ContentReadKind::Details).await?;
-        Ok(Some(&self.row.citizen_name))
+        let sealed_with = self.row.key_id.as_deref();
+        Ok(Some(ctx.request().vault.open_text(
+            Field::CitizenName,
+            &self.row.citizen_name,
+            sealed_with,
+        )?))
     }
 
     /// The citizen's details (content).
-    async fn citizen_details(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+    async fn citizen_details(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         self.read(ctx, ContentReadKind::Details).await?;
-        Ok(self.row.citizen_details.as_deref())
+        Ok(ctx.request().vault.open_optional(
+            Field::CitizenDetails,
+            self.row.citizen_details.as_deref(),
+            self.row.key_id.as_deref(),
+        )?)
     }
 
     /// Messages, oldest first (content; each read is logged).
     async fn messages(&self, ctx: &Context<'_>) -> Result<Option<Vec<SupportMessage>>> {
         self.read(ctx, ContentReadKind::Messages).await?;
-        let rows = support::messages(&ctx.request().db, self.row.id).await?;
+        let rows = support::messages(&ctx.request().db, &ctx.request().vault, self.row.id).await?;
         Ok(Some(
             rows.into_iter()
                 .map(|m| {
@@ -216,7 +236,8 @@ impl SupportRequest {
     /// Attached files (content; each read is logged).
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Option<Vec<SupportAttachment>>> {
         self.read(ctx, ContentReadKind::Attachments).await?;
-        let rows = support::attachments(&ctx.request().db, self.row.id).await?;
+        let rows =
+            support::attachments(&ctx.request().db, &ctx.request().vault, self.row.id).await?;
         Ok(Some(rows.into_iter().map(SupportAttachment).collect()))
     }
 
