@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod front;
 pub mod graphql;
 pub mod metrics;
 pub mod service;

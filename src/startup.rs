@@ -200,6 +200,8 @@ impl Application {
                     .layer(axum::middleware::from_fn(graphql::http::require_json)),
             )
             .route("/graphiql/{name}", get(graphql::graphiql::asset))
+            .route("/", get(crate::front::page))
+            .route("/ui/{*path}", get(crate::front::asset))
             .route("/metrics", get(crate::metrics::endpoint))
             .route("/export/sites.csv", get(export_sites))
             .route("/health", get(health))

@@ -58,6 +58,8 @@ struct DemoSite {
     /// Monday to Saturday.
     hours: [&'static str; 6],
     labelled_on: Option<(i32, u32, u32)>,
+    /// Latitude and longitude (WGS84) of a site with premises; none for a bus.
+    location: Option<(f64, f64)>,
 }
 
 const SITES: [DemoSite; 7] = [
@@ -72,6 +74,7 @@ const SITES: [DemoSite; 7] = [
         carrier: Carrier::Commune,
         hours: [FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, ""],
         labelled_on: Some((2020, 1, 1)),
+        location: Some((50.6190, 3.0690)),
     },
     DemoSite {
         matricule: "DEMO-59-02",
@@ -91,6 +94,7 @@ const SITES: [DemoSite; 7] = [
             "09:00 - 12:00",
         ],
         labelled_on: Some((2020, 6, 15)),
+        location: Some((50.3580, 3.5230)),
     },
     DemoSite {
         matricule: "DEMO-59-03",
@@ -110,6 +114,7 @@ const SITES: [DemoSite; 7] = [
             "",
         ],
         labelled_on: Some((2021, 3, 1)),
+        location: Some((50.2780, 3.9720)),
     },
     DemoSite {
         matricule: "DEMO-59-04",
@@ -122,6 +127,7 @@ const SITES: [DemoSite; 7] = [
         carrier: Carrier::Association,
         hours: [FULL_WEEK, FULL_WEEK, "", FULL_WEEK, FULL_WEEK, ""],
         labelled_on: None,
+        location: None,
     },
     DemoSite {
         matricule: "DEMO-23-01",
@@ -134,6 +140,7 @@ const SITES: [DemoSite; 7] = [
         carrier: Carrier::LaPoste,
         hours: [FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, ""],
         labelled_on: Some((2020, 1, 1)),
+        location: Some((46.1710, 1.8710)),
     },
     DemoSite {
         matricule: "DEMO-23-02",
@@ -153,6 +160,7 @@ const SITES: [DemoSite; 7] = [
             "",
         ],
         labelled_on: Some((2022, 9, 1)),
+        location: Some((45.8830, 2.1740)),
     },
     DemoSite {
         matricule: "DEMO-2A-01",
@@ -165,6 +173,7 @@ const SITES: [DemoSite; 7] = [
         carrier: Carrier::State,
         hours: [FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, FULL_WEEK, ""],
         labelled_on: Some((2020, 1, 1)),
+        location: Some((41.9270, 8.7370)),
     },
 ];
 
@@ -403,8 +412,8 @@ fn site_model(
         address: Set(Some("1 place de la Mairie".into())),
         address_complement: Set(None),
         postal_code: Set(None),
-        latitude: Set(None),
-        longitude: Set(None),
+        latitude: Set(site.location.map(|(lat, _)| lat)),
+        longitude: Set(site.location.map(|(_, lon)| lon)),
         email: Set(Some(format!(
             "{}@demo.maillage.fr",
             site.matricule.to_lowercase()

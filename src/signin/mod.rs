@@ -99,7 +99,6 @@ impl SignIn {
 pub fn routes() -> axum::Router<Arc<AppState>> {
     use axum::routing::{get, post};
     axum::Router::new()
-        .route("/", get(home))
         .route("/auth/login", get(login))
         .route("/auth/callback", get(callback))
         .route("/auth/logout", post(logout))
@@ -446,32 +445,6 @@ async fn logged_out() -> Response {
         "You are signed out",
         "<p><a href=\"/auth/login\">Sign in again</a></p>",
     )
-}
-
-/// `GET /`: who is signed in, and where to go.
-async fn home(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let signed_in = match cookie(&headers, COOKIE) {
-        Some(value) => sessions::actor(&state.db, &value, state.signin.lifetimes, &state.clock)
-            .await
-            .ok(),
-        None => None,
-    };
-    let graphiql = if state.graphiql {
-        "<p><a class=\"button\" href=\"/graphql\">Explore the API (GraphiQL)</a></p>"
-    } else {
-        "<p>The GraphQL API answers on <code>POST /graphql</code>.</p>"
-    };
-    let body = match signed_in {
-        Some(actor) => format!(
-            "<p>Signed in as <strong>{}</strong>.</p>{graphiql}\
-             <form method=\"post\" action=\"/auth/logout\"><button>Sign out</button></form>",
-            escape(&actor.email)
-        ),
-        None => {
-            format!("<p><a class=\"button\" href=\"/auth/login\">Sign in</a></p>{graphiql}")
-        }
-    };
-    page(StatusCode::OK, "France Services", &body)
 }
 
 /// `GET /auth/demo`: in demo mode, sign in as one of the seeded demo users.

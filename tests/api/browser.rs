@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::helpers::*;
 
 /// chromedriver on a free port, stopped when dropped.
-struct Driver(Child, u16);
+pub struct Driver(Child, u16);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -23,7 +23,8 @@ impl Drop for Driver {
     }
 }
 
-fn driver() -> Option<Driver> {
+/// chromedriver, or `None` (the test is skipped) without a browser or under `faketime`.
+pub fn driver() -> Option<Driver> {
     if std::env::var_os("FAKETIME").is_some() {
         eprintln!("browser test skipped: the clock is faked (the browser is not)");
         return None;
@@ -58,12 +59,8 @@ fn driver() -> Option<Driver> {
     Some(Driver(child, port))
 }
 
-#[tokio::test]
-async fn graphiql_renders_runs_a_query_and_shows_the_docs_with_no_internet() {
-    let Some(driver) = driver() else {
-        return;
-    };
-    let app = spawn_demo_mode_app().await;
+/// A headless Chromium session of `driver`, with no network beyond this machine.
+pub async fn session(driver: &Driver) -> fantoccini::Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
@@ -90,7 +87,16 @@ async fn graphiql_renders_runs_a_query_and_shows_the_docs_with_no_internet() {
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
-    let browser = client.expect("a WebDriver session");
+    client.expect("a WebDriver session")
+}
+
+#[tokio::test]
+async fn graphiql_renders_runs_a_query_and_shows_the_docs_with_no_internet() {
+    let Some(driver) = driver() else {
+        return;
+    };
+    let app = spawn_demo_mode_app().await;
+    let browser = session(&driver).await;
     let outcome = async {
         browser.goto(&format!("{}/graphql", app.address)).await?;
         browser

@@ -1,0 +1,407 @@
+//! The web front (issue 16): its GraphQL documents hold against the schema, its files are
+//! served from the binary with a policy that loads nothing from elsewhere.
+use apollo_compiler::{ExecutableDocument, Schema};
+
+use crate::helpers::*;
+
+#[test]
+fn every_graphql_document_of_the_front_is_valid_against_the_committed_schema() {
+    let sdl = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+        .expect("schema.graphql");
+    let schema = Schema::parse_and_validate(sdl, "schema.graphql").expect("a valid schema");
+    let documents = maillage::front::documents();
+    assert!(documents.len() >= 9, "{} documents", documents.len());
+    for (name, text) in &documents {
+        if let Err(errors) = ExecutableDocument::parse_and_validate(&schema, *text, *name) {
+            panic!(
+                "front/graphql/{name} drifted from schema.graphql:\n{}",
+                errors.errors
+            );
+        }
+    }
+    // The check fails on a document that drifts (a field the schema does not have).
+    let drifted = "query Drift { dashboard { reporting { totl } } }";
+    assert!(ExecutableDocument::parse_and_validate(&schema, drifted, "drift.graphql").is_err());
+}
+
+#[tokio::test]
+async fn the_front_is_served_from_the_binary_and_loads_nothing_from_elsewhere() {
+    let app = spawn_demo_mode_app().await;
+    let client = reqwest::Client::new();
+    let page = client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"));
+    let html = page.text().await.expect("html");
+    assert!(html.contains("data-demo=\"true\""), "demo mode is told");
+    assert!(
+        html.contains("République<br>Française"),
+        "the Marianne block"
+    );
+    for (path, kind) in [
+        ("/ui/app.js", "text/javascript"),
+        ("/ui/app.css", "text/css"),
+        ("/ui/dsfr/dsfr.min.css", "text/css"),
+        ("/ui/dsfr/dsfr.module.min.js", "text/javascript"),
+        ("/ui/dsfr/fonts/Marianne-Regular.woff2", "font/woff2"),
+        ("/ui/graphql/Dashboard.graphql", "application/graphql"),
+    ] {
+        let response = client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("asset");
+        assert_eq!(response.status(), 200, "{path}");
+        let content_type = response.headers()["content-type"].to_str().expect("ascii");
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        assert!(!response.bytes().await.expect("body").is_empty(), "{path}");
+    }
+    for path in [
+        "/ui/absent.js",
+        "/ui/../Cargo.toml",
+        "/ui/dsfr/../../Cargo.toml",
+        "/ui//app.js",
+    ] {
+        let response = client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("asset");
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    // Stored gzipped: sent so to a browser, inflated for a client that does not accept it.
+    let gzipped = client
+        .get(format!("{}/ui/dsfr/dsfr.min.css", app.address))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .expect("css");
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    // Every icon and font the stylesheet refers to is served.
+    let css = client
+        .get(format!("{}/ui/dsfr/dsfr.min.css", app.address))
+        .send()
+        .await
+        .expect("css")
+        .text()
+        .await
+        .expect("text");
+    let mut checked = 0;
+    for part in css.split("url(").skip(1) {
+        let target = part
+            .split(')')
+            .next()
+            .unwrap_or_default()
+            .trim_matches(['"', '\'']);
+        if target.starts_with("data:") || target.ends_with(".woff") {
+            continue; // inline, or the older format next to each woff2
+        }
+        let response = client
+            .get(format!("{}/ui/dsfr/{target}", app.address))
+            .send()
+            .await
+            .expect("asset");
+        assert_eq!(response.status(), 200, "{target}");
+        checked += 1;
+    }
+    assert!(css.contains(".fr-header"), "inflated");
+    assert!(checked > 50, "{checked} files of the stylesheet");
+}
+
+mod in_a_browser {
+    use std::time::Duration;
+
+    use fantoccini::{Client, Locator};
+    use serde_json::{Value, json};
+
+    use crate::browser::{driver, session};
+    use crate::helpers::*;
+
+    const PREFECT: &str = "prefet.nord@demo.maillage.fr";
+    const AGENT: &str = "agent.lille@demo.maillage.fr";
+    const OPERATOR: &str = "operateur.caf@demo.maillage.fr";
+
+    /// The front's own document `name`.
+    fn document(name: &str) -> &'static str {
+        maillage::front::documents()
+            .into_iter()
+            .find(|(file, _)| *file == format!("{name}.graphql"))
+            .map(|(_, text)| text)
+            .unwrap_or_else(|| panic!("no front/graphql/{name}.graphql"))
+    }
+
+    /// A count as the page writes it (French grouping with a narrow no-break space).
+    fn shown(count: &Value) -> String {
+        let digits = count.as_i64().expect("a count").to_string();
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push('\u{202f}');
+            }
+            out.push(ch);
+        }
+        out
+    }
+
+    async fn text_of(browser: &Client, css: &str) -> Result<String, fantoccini::error::CmdError> {
+        browser
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await?
+            .text()
+            .await
+    }
+
+    /// Signs in through the demo page as `email` (signing out first if someone is in).
+    async fn sign_in(
+        browser: &Client,
+        app: &TestApp,
+        email: &str,
+    ) -> Result<(), fantoccini::error::CmdError> {
+        browser.goto(&format!("{}/", app.address)).await?;
+        browser
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#outils li"))
+            .await?;
+        if let Ok(out) = browser
+            .find(Locator::XPath("//button[contains(., 'Se déconnecter')]"))
+            .await
+        {
+            out.click().await?;
+            browser
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_url(url::Url::parse(&format!("{}/auth/logged-out", app.address)).expect("url"))
+                .await?;
+        }
+        browser.goto(&format!("{}/auth/demo", app.address)).await?;
+        browser
+            .find(Locator::XPath(&format!("//button[contains(., '{email}')]")))
+            .await?
+            .click()
+            .await?;
+        let signed_in = text_of(browser, "[data-email]").await?;
+        assert_eq!(signed_in, email);
+        Ok(())
+    }
+
+    /// axe-core, vendored (scripts/update-axe.sh).
+    fn axe() -> String {
+        let gzipped = include_bytes!("fixtures/axe.min.js.gz");
+        let mut source = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut source)
+            .expect("axe-core");
+        source
+    }
+
+    /// Runs axe-core on the page (WCAG 2.1 A and AA rules, as RGAA 4 follows them): the
+    /// serious and critical violations, as `rule: what (element)`.
+    async fn accessibility(browser: &Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
+        let script = format!(
+            "{}\n;const done = arguments[arguments.length - 1];\
+             axe.run(document, {{ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }})\
+             .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\
+             .map(v => v.id + ': ' + v.help + ' (' + v.nodes.map(n => n.target.join(' ')).join(', ') + ')')))\
+             .catch(e => done(['axe failed: ' + e]));",
+            axe()
+        );
+        let found = browser.execute_async(&script, vec![]).await?;
+        Ok(serde_json::from_value(found).expect("a list"))
+    }
+
+    async fn screenshot(browser: &Client, name: &str) -> Result<(), fantoccini::error::CmdError> {
+        let violations = accessibility(browser).await?;
+        assert!(violations.is_empty(), "{name}: {violations:#?}");
+        let shot = browser.screenshot().await?;
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        std::fs::write(dir.join(format!("front-{name}.png")), shot).expect("screenshot");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn the_three_views_show_the_api_s_figures_and_an_entry_recorded_at_the_desk_is_counted() {
+        let Some(driver) = driver() else {
+            return;
+        };
+        let app = spawn_demo_mode_app().await;
+        // An Administration+ request for the operator's inbox.
+        let referent = "mutation { createReferent(input: { partner: \"CAF\", department: \"59\",
+            kind: BACK_OFFICE, name: \"Paul Martin\", email: \"paul.martin@caf.fr\" }) { id } }";
+        data(&app.query_as(PREFECT, referent, Value::Null).await);
+        let send = "mutation { sendSupportRequest(input: { structure: \"DEMO-59-01\",
+            partner: \"CAF\", subject: \"Rupture de droits\", description: \"Dossier bloqué\",
+            citizenName: \"Jeanne Dupont\" }) { id } }";
+        data(&app.query_as(AGENT, send, Value::Null).await);
+        let dashboard = |answer: &Value| answer["data"]["dashboard"].clone();
+        let filter = json!({ "filter": { "departments": ["59"] } });
+
+        let browser = session(&driver).await;
+        browser.set_window_size(1400, 2200).await.expect("window");
+        let outcome = async {
+            // The prefect's dashboard: the figures are the API's for the prefect.
+            sign_in(&browser, &app, PREFECT).await?;
+            let before = dashboard(
+                &app.query_as(PREFECT, document("Dashboard"), filter.clone())
+                    .await,
+            );
+            assert_eq!(
+                text_of(&browser, "[data-figure='reporting.total']").await?,
+                shown(&before["reporting"]["total"])
+            );
+            assert_eq!(
+                text_of(&browser, "[data-figure='supportRequests.total']").await?,
+                shown(&before["supportRequests"]["total"])
+            );
+            assert_eq!(
+                text_of(&browser, "[data-figure='supportRequests.late']").await?,
+                shown(&before["supportRequests"]["late"])
+            );
+            // The map: one point per structure of the department with coordinates.
+            text_of(&browser, "[data-map='59']").await?;
+            let structures = app
+                .query_as(
+                    PREFECT,
+                    document("StructuresMap"),
+                    json!({ "department": "59" }),
+                )
+                .await;
+            let nodes: Vec<Value> = data(&structures)["structures"]["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"].clone())
+                .collect();
+            let located = nodes.iter().filter(|n| !n["location"].is_null()).count();
+            assert!(located > 0);
+            let points = browser
+                .find_all(Locator::Css("[data-map='59'] circle"))
+                .await?;
+            assert_eq!(points.len(), located);
+            let rows = browser
+                .find_all(Locator::Css("[data-table='structures'] tbody tr"))
+                .await?;
+            assert_eq!(rows.len(), nodes.len());
+            screenshot(&browser, "dashboard").await?;
+
+            // The agent desk: an entry in three actions (partner, theme, record).
+            sign_in(&browser, &app, AGENT).await?;
+            let desk = app
+                .query_as(
+                    AGENT,
+                    document("AgentDesk"),
+                    json!({ "structure": "DEMO-59-01" }),
+                )
+                .await;
+            assert_eq!(
+                text_of(&browser, "[data-figure='reportEntries.totalCount']").await?,
+                shown(&data(&desk)["reportEntries"]["totalCount"])
+            );
+            browser
+                .find(Locator::Css("#partenaire option[value='CAF']"))
+                .await?
+                .click()
+                .await?;
+            browser
+                .find(Locator::Css("#theme option[value='FAMILY']"))
+                .await?
+                .click()
+                .await?;
+            browser
+                .find(Locator::XPath(
+                    "//button[contains(., 'Enregistrer la demande')]",
+                ))
+                .await?
+                .click()
+                .await?;
+            let recorded = text_of(&browser, "#enregistrement .fr-alert").await?;
+            assert!(recorded.contains("Demande enregistrée"), "{recorded}");
+            let after_desk = app
+                .query_as(
+                    AGENT,
+                    document("AgentDesk"),
+                    json!({ "structure": "DEMO-59-01" }),
+                )
+                .await;
+            let entries = &data(&after_desk)["reportEntries"]["totalCount"];
+            assert_eq!(
+                entries.as_i64(),
+                data(&desk)["reportEntries"]["totalCount"]
+                    .as_i64()
+                    .map(|n| n + 1)
+            );
+            assert_eq!(
+                text_of(&browser, "[data-figure='reportEntries.totalCount']").await?,
+                shown(entries)
+            );
+            screenshot(&browser, "agent").await?;
+
+            // Counted on the prefect's dashboard.
+            sign_in(&browser, &app, PREFECT).await?;
+            let after = dashboard(
+                &app.query_as(PREFECT, document("Dashboard"), filter.clone())
+                    .await,
+            );
+            assert_eq!(
+                after["reporting"]["total"].as_i64(),
+                before["reporting"]["total"].as_i64().map(|n| n + 1)
+            );
+            assert_eq!(
+                text_of(&browser, "[data-figure='reporting.total']").await?,
+                shown(&after["reporting"]["total"])
+            );
+
+            // The operator portal: the inbox is the API's, a request opens with its content.
+            sign_in(&browser, &app, OPERATOR).await?;
+            let portal = app
+                .query_as(OPERATOR, document("OperatorPortal"), Value::Null)
+                .await;
+            let total = &data(&portal)["supportRequests"]["totalCount"];
+            assert_eq!(total.as_i64(), Some(1));
+            assert_eq!(
+                text_of(&browser, "[data-figure='supportRequests.totalCount']").await?,
+                shown(total)
+            );
+            assert_eq!(
+                text_of(&browser, "[data-figure='structures.totalCount']").await?,
+                shown(&data(&portal)["structures"]["totalCount"])
+            );
+            let inbox = browser
+                .find_all(Locator::Css("[data-table='boite'] tbody tr"))
+                .await?;
+            assert_eq!(inbox.len(), 1);
+            browser
+                .find(Locator::Css("[data-open]"))
+                .await?
+                .click()
+                .await?;
+            let opened = text_of(&browser, "#demande section").await?;
+            assert!(opened.contains("Jeanne Dupont"), "{opened}");
+            screenshot(&browser, "operator").await?;
+            // The check sees a violation: a button without a name.
+            browser
+                .execute(
+                    "document.querySelector('main').append(document.createElement('button'))",
+                    vec![],
+                )
+                .await?;
+            let found = accessibility(&browser).await?;
+            assert!(
+                found.iter().any(|v| v.starts_with("button-name")),
+                "{found:?}"
+            );
+            Ok::<_, fantoccini::error::CmdError>(())
+        }
+        .await;
+        browser.close().await.expect("close the session");
+        outcome.expect("the front in the browser");
+    }
+}
