@@ -350,6 +350,61 @@ async function structuresMap(container, department, coverage) {
     ], structures));
 }
 
+// ---------------------------------------------------------------- live events
+
+let stopLive = () => {};
+
+/**
+ * Follows `supportEvents` over WebSocket (graphql-transport-ws, the session cookie
+ * authenticates) and calls `onEvent` with each notice; reconnects after a drop. Stopped when
+ * the view changes.
+ */
+function followEvents(onEvent) {
+  stopLive();
+  let active = true;
+  let socket = null;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql/ws`;
+  const open = async () => {
+    const query = await documentText('SupportEvents');
+    if (!active) return;
+    socket = new WebSocket(url, 'graphql-transport-ws');
+    socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    socket.onmessage = (message) => {
+      const data = JSON.parse(message.data);
+      if (data.type === 'connection_ack') {
+        socket.send(JSON.stringify({ id: 'evenements', type: 'subscribe', payload: { query } }));
+      } else if (data.type === 'ping') {
+        socket.send(JSON.stringify({ type: 'pong' }));
+      } else if (data.type === 'next' && data.payload.data) {
+        onEvent(data.payload.data.supportEvents);
+      }
+    };
+    socket.onclose = () => {
+      if (active) setTimeout(open, 5000);
+    };
+  };
+  open();
+  stopLive = () => {
+    active = false;
+    if (socket) socket.close();
+  };
+}
+
+const EVENT_TEXT = {
+  REQUEST_SENT: 'nouvelle demande',
+  MESSAGE_WRITTEN: 'nouveau message',
+  DEADLINE_PASSED: 'échéance dépassée',
+};
+
+function liveNotice() {
+  return h('p', { class: 'fr-badge fr-badge--info fr-mb-2w', id: 'direct', 'aria-live': 'polite', hidden: true });
+}
+
+function announce(notice, event) {
+  notice.hidden = false;
+  notice.textContent = `En direct : ${EVENT_TEXT[event.kind] || event.kind} — ${event.structure}, ${event.partner}`;
+}
+
 // ---------------------------------------------------------------- the operator portal
 
 function timeLeft(request) {
@@ -359,11 +414,21 @@ function timeLeft(request) {
 }
 
 async function operatorView() {
-  const data = await api('OperatorPortal');
-  const inbox = data.supportRequests.edges.map((e) => e.node);
   const detail = h('div', { id: 'demande', 'aria-live': 'polite' });
-  main.replaceChildren(
-    h('h1', {}, 'Portail opérateur'),
+  const top = h('div', {});
+  const notice = liveNotice();
+  const render = (data) => top.replaceChildren(...operatorInbox(data, detail));
+  render(await api('OperatorPortal'));
+  main.replaceChildren(h('h1', {}, 'Portail opérateur'), notice, top, detail);
+  followEvents(async (event) => {
+    announce(notice, event);
+    render(await api('OperatorPortal'));
+  });
+}
+
+function operatorInbox(data, detail) {
+  const inbox = data.supportRequests.edges.map((e) => e.node);
+  return [
     h('div', { class: 'mg-figures' },
       figure('supportRequests.totalCount', number.format(data.supportRequests.totalCount), 'demandes Administration+'),
       figure('supportRequests.late', number.format(inbox.filter((r) => r.late).length), 'en retard'),
@@ -378,12 +443,12 @@ async function operatorView() {
         ['Statut', (x) => label(x.status), (x) => x.status],
         ['', (x) => h('button', { class: 'fr-btn fr-btn--sm fr-btn--tertiary', type: 'button', 'data-open': x.id, onclick: () => openRequest(detail, x.id) }, 'Ouvrir'), () => ''],
       ], inbox)),
-    detail,
     section('France Services où le partenaire est présent',
       table('structures-partenaire', 'France Services du partenaire', [
         ['Matricule', (x) => x.matricule], ['Nom', (x) => x.name], ['Département', (x) => x.department.code],
         ['Commune', (x) => (x.commune ? x.commune.name : '—')], ['Label', (x) => label(x.labelStatus), (x) => x.labelStatus],
-      ], data.structures.edges.map((e) => e.node))));
+      ], data.structures.edges.map((e) => e.node))),
+  ];
 }
 
 function fileToAttachment(file) {
@@ -489,18 +554,20 @@ async function agentView(me) {
         h('div', { class: 'fr-col-12 fr-col-md-3 fr-input-group' }, h('label', { class: 'fr-label', for: 'duree' }, 'Durée (minutes)'), duration),
         h('div', { class: 'fr-col-12 fr-col-md-3 fr-checkbox-group' }, resolved, h('label', { class: 'fr-label', for: 'resolue' }, 'Résolue sur place')))),
     h('button', { class: 'fr-btn', type: 'submit' }, 'Enregistrer la demande'), outcome);
-  const requests = data.supportRequests.edges.map((e) => e.node);
+  const requests = h('div', {});
+  const renderRequests = (desk) => requests.replaceChildren(agentRequests(desk.supportRequests.edges.map((e) => e.node)));
+  renderRequests(data);
+  const notice = liveNotice();
+  followEvents(async (event) => {
+    announce(notice, event);
+    renderRequests(await api('AgentDesk', { structure }));
+  });
   main.replaceChildren(
     h('h1', {}, `Bureau de l’agent — ${data.structure.name}`),
+    notice,
     h('div', { class: 'mg-figures' }, h('div', { class: 'mg-figure' }, count, h('p', { class: 'mg-figure__label' }, 'demandes enregistrées par la structure'))),
     section('Enregistrer une demande accompagnée', form),
-    section('Demandes Administration+ de la structure',
-      table('demandes-structure', 'Demandes Administration+', [
-        ['Partenaire', (x) => (x.partner ? x.partner.code : '—')],
-        ['Envoyée', (x) => dateTime.format(new Date(x.sentAt)), (x) => x.sentAt],
-        ['Échéance', (x) => dateTime.format(new Date(x.dueAt)), (x) => x.dueAt],
-        ['Statut', (x) => (x.late ? h('span', { class: 'mg-late' }, `${label(x.status)}, en retard`) : label(x.status)), (x) => x.status],
-      ], requests)),
+    section('Demandes Administration+ de la structure', requests),
     section('Formation des agents de la structure',
       table('formation-agents', 'Formation des agents', [
         ['Agent', (x) => x.name],
@@ -510,6 +577,15 @@ async function agentView(me) {
         ['Webinaires obligatoires', (x) => (x.training.mandatoryWebinars ? 'oui' : 'non')],
         ['Formé', (x) => (x.training.qualified ? 'oui' : 'non')],
       ], data.structure.agents || [])));
+}
+
+function agentRequests(requests) {
+  return table('demandes-structure', 'Demandes Administration+', [
+    ['Partenaire', (x) => (x.partner ? x.partner.code : '—')],
+    ['Envoyée', (x) => dateTime.format(new Date(x.sentAt)), (x) => x.sentAt],
+    ['Échéance', (x) => dateTime.format(new Date(x.dueAt)), (x) => x.dueAt],
+    ['Statut', (x) => (x.late ? h('span', { class: 'mg-late' }, `${label(x.status)}, en retard`) : label(x.status)), (x) => x.status],
+  ], requests);
 }
 
 // ---------------------------------------------------------------- navigation and sign-in
@@ -532,6 +608,7 @@ function signInPage() {
 }
 
 async function start() {
+  stopLive();
   let me;
   try {
     me = (await api('Me')).me;

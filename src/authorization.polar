@@ -327,6 +327,11 @@ allow(user: User, "read_content", request: SupportRequest) if
 allow(user: User, "read_content", request: SupportRequest) if
     agent_of(user, request.structure);
 
+# Its live events (a request sent, a message, a deadline passed: `supportEvents`) go to
+# those who read its content.
+allow(user: User, "follow", request: SupportRequest) if
+    allow(user, "read_content", request);
+
 # Its metadata and delays: those, plus ANCT and the department's prefects (never the
 # content).
 allow(user: User, "read", request: SupportRequest) if

@@ -116,6 +116,11 @@ pub struct ServeConfig {
     #[arg(long, env = "MAILLAGE_COOKIE_SECURE", default_value_t = true, action = clap::ArgAction::Set)]
     pub cookie_secure: bool,
 
+    /// How often the server looks for Administration+ deadlines just passed, to announce
+    /// them to the subscribers of `supportEvents`, e.g. `1m`.
+    #[arg(long, env = "MAILLAGE_DEADLINE_WATCH", default_value = "1m", value_parser = humantime::parse_duration)]
+    pub deadline_watch: std::time::Duration,
+
     /// The OpenID providers, from `MAILLAGE_OIDC_PROVIDERS` and `MAILLAGE_OIDC_<NAME>_*`
     /// (see `signin::oidc::ProviderConfig::from_env`).
     #[arg(skip)]
@@ -132,6 +137,7 @@ impl Default for ServeConfig {
             session_idle: std::time::Duration::from_secs(30 * 60),
             session_max: std::time::Duration::from_secs(12 * 3600),
             cookie_secure: true,
+            deadline_watch: std::time::Duration::from_secs(60),
             oidc: Vec::new(),
         }
     }

@@ -59,6 +59,8 @@ pub struct AppState {
     pub signin: crate::signin::SignIn,
     /// The data keys of citizens' content.
     pub vault: crate::vault::Vault,
+    /// Live Administration+ events, for the subscriptions.
+    pub live: crate::service::live::Live,
 }
 
 /// The CORS policy: the listed origins (`scheme://host[:port]`) may call the API from a
@@ -175,6 +177,9 @@ impl Application {
         let signin = sign_in(serve)?;
         let graphiql = serve.graphiql.unwrap_or(demo);
         crate::metrics::init();
+        let live = crate::service::live::Live::default();
+        live.spawn_listener(&db);
+        live.spawn_deadlines(db.clone(), clock.clone(), serve.deadline_watch);
         let state = Arc::new(AppState {
             reference: ReferenceCache::new(db.clone()),
             guesses: GuessLimiter::default(),
@@ -191,6 +196,7 @@ impl Application {
             cors_origins: serve.cors_origins.clone(),
             signin,
             vault,
+            live,
         });
         let router = Router::new()
             .route(
@@ -199,6 +205,7 @@ impl Application {
                     .post(graphql::http::graphql)
                     .layer(axum::middleware::from_fn(graphql::http::require_json)),
             )
+            .route("/graphql/ws", get(graphql::subscription::socket))
             .route("/graphiql/{name}", get(graphql::graphiql::asset))
             .route("/", get(crate::front::page))
             .route("/ui/{*path}", get(crate::front::asset))

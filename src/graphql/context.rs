@@ -38,6 +38,8 @@ pub struct RequestData {
     pub content_reads: crate::service::privacy::ReadsLogged,
     /// The data keys that seal and open citizens' content (`crate::vault`).
     pub vault: crate::vault::Vault,
+    /// Live Administration+ events (published by the mutations that make them).
+    pub live: crate::service::live::Live,
 }
 
 impl RequestData {

@@ -208,6 +208,7 @@ async fn execute(
             clock: state.clock.clone(),
             content_reads: Default::default(),
             vault: state.vault.clone(),
+            live: state.live.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
     if let Some(id) = user_id {
@@ -520,6 +521,15 @@ pub async fn graphiql(State(state): State<Arc<AppState>>) -> Response {
 /// key), else from its session cookie; `None` with neither. A header or cookie that is not
 /// valid is an error, not an anonymous request.
 async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Arc<Actor>>, AppError> {
+    authenticate_as(state, headers, false).await
+}
+
+/// [`authenticate`] for the subscriptions' WebSocket: the upgrade's headers (with
+/// `connection_init`'s `Authorization`), at connection and at every event.
+pub async fn authenticate_socket(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<Arc<Actor>>, AppError> {

@@ -1,13 +1,14 @@
 //! The schema, built without any data attached so that the SDL can be exported without a
 //! database. Per-request data (the database, the policy, the actor, the loaders) is attached to each request.
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 use super::mutation::MutationRoot;
 use super::query::QueryRoot;
+use super::subscription::SubscriptionRoot;
 
 /// The maillage schema type.
-pub type MaillageSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type MaillageSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Most complex query accepted: each field counts 1, a connection page its selection once per
 /// row asked ([`super::limits::page_cost`]), a group of dashboard figures
@@ -19,7 +20,7 @@ pub fn schema() -> MaillageSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .limit_complexity(MAX_COMPLEXITY)
     .finish()

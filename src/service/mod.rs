@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod import_reference;
 pub mod import_sites;
 pub mod labelling;
+pub mod live;
 pub mod mystery;
 pub mod paging;
 pub mod partners;

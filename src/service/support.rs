@@ -652,6 +652,36 @@ fn late(
     )
 }
 
+/// Whether `actor` follows any request's live events: a partner's operator or a structure's
+/// agent (the others never read a request's content).
+pub fn follows_anything(actor: &Actor) -> bool {
+    let view = ContentView::of(actor);
+    !view.partners.is_empty() || !view.structure_ids.is_empty()
+}
+
+/// Request `id`, its partner's code and its structure's matricule, if `actor` follows its
+/// live events (policy `follow`); `None` for a request gone or not theirs.
+pub async fn followed(
+    db: &impl ConnectionTrait,
+    policy: &crate::auth::Policy,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<Option<(support_request::Model, String, String)>> {
+    let Some(row) = support_request::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let partner = partner_code(db, row.partner_id).await?;
+    if !policy.is_allowed(actor, "follow", resource(&row, &partner))? {
+        return Ok(None);
+    }
+    let structure = entity::structure::Entity::find_by_id(row.structure_id)
+        .one(db)
+        .await?
+        .map(|s| s.matricule)
+        .unwrap_or_default();
+    Ok(Some((row, partner, structure)))
+}
+
 /// Whether `row` is late at `now` (the same rule as the list filter).
 pub fn is_late(row: &support_request::Model, now: DateTime<Utc>) -> bool {
     row.first_answered_at.unwrap_or(now) > row.due_at

@@ -160,6 +160,17 @@ mod in_a_browser {
             .await
     }
 
+    /// The text of `css` now (read in the page, so a re-render in between does not matter).
+    async fn text_now(browser: &Client, css: &str) -> Result<String, fantoccini::error::CmdError> {
+        let text = browser
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(text.as_str().unwrap_or_default().trim().to_owned())
+    }
+
     /// Signs in through the demo page as `email` (signing out first if someone is in).
     async fn sign_in(
         browser: &Client,
@@ -385,6 +396,30 @@ mod in_a_browser {
                 .await?;
             let opened = text_of(&browser, "#demande section").await?;
             assert!(opened.contains("Jeanne Dupont"), "{opened}");
+            // Live: a new request appears in the open inbox (supportEvents over WebSocket).
+            data(&app.query_as(AGENT, send, Value::Null).await);
+            let mut shown_count = String::new();
+            for _ in 0..100 {
+                shown_count =
+                    text_now(&browser, "[data-figure='supportRequests.totalCount']").await?;
+                if shown_count == "2" {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(shown_count, "2", "the inbox followed the new request");
+            let live = text_now(&browser, "#direct").await?;
+            assert!(live.contains("nouvelle demande"), "{live}");
+            let inbox = browser
+                .find_all(Locator::Css("[data-table='boite'] tbody tr"))
+                .await?;
+            assert_eq!(inbox.len(), 2);
+            // The opened request stayed open.
+            assert!(
+                text_of(&browser, "#demande section")
+                    .await?
+                    .contains("Jeanne Dupont")
+            );
             screenshot(&browser, "operator").await?;
             // The check sees a violation: a button without a name.
             browser

@@ -21,6 +21,7 @@ mod import;
 mod introspection;
 mod labelling;
 mod lifecycle;
+mod live;
 mod oidc;
 mod partners;
 mod policy;

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use crate::domain::ids::{NodeType, internal_id};
 use crate::graphql::context::ContextExt;
 use crate::graphql::types::SupportRequest;
+use crate::service::live::{SupportEvent, SupportEventKind};
 use crate::service::support::{self, AttachmentInput, NewRequest};
 
 #[derive(Default)]
@@ -57,6 +58,15 @@ async fn wrap(ctx: &Context<'_>, row: entity::support_request::Model) -> Result<
     Ok(SupportRequest { row, partner })
 }
 
+/// The live event of a change to `row` (committed).
+fn live_event(kind: SupportEventKind, row: &entity::support_request::Model) -> SupportEvent {
+    SupportEvent {
+        kind,
+        request: row.id,
+        at: row.updated_at,
+    }
+}
+
 /// The request of an idempotent replay, as the caller reads it.
 async fn request_row(
     ctx: &Context<'_>,
@@ -92,7 +102,13 @@ impl SupportMutation {
             attachments: input.attachments.into_iter().map(Into::into).collect(),
         };
         let actor = ctx.actor()?;
-        let create = async { support::send(r.caller(actor), &r.vault, new, &r.clock).await };
+        let create = async {
+            let row = support::send(r.caller(actor), &r.vault, new, &r.clock).await?;
+            r.live
+                .publish(&r.db, live_event(SupportEventKind::RequestSent, &row))
+                .await;
+            Ok(row)
+        };
         let row = super::once(
             ctx,
             idempotency_key,
@@ -122,8 +138,13 @@ impl SupportMutation {
         let actor = ctx.actor()?;
         let id = internal_id(&request, NodeType::SupportRequest, "support request")?;
         let files = attachments.into_iter().map(Into::into).collect();
-        let create =
-            async { support::write(r.caller(actor), &r.vault, id, &body, files, &r.clock).await };
+        let create = async {
+            let row = support::write(r.caller(actor), &r.vault, id, &body, files, &r.clock).await?;
+            r.live
+                .publish(&r.db, live_event(SupportEventKind::MessageWritten, &row))
+                .await;
+            Ok(row)
+        };
         let row = super::once(
             ctx,
             idempotency_key,
