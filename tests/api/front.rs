@@ -129,7 +129,7 @@ mod in_a_browser {
     const OPERATOR: &str = "operateur.caf@demo.maillage.fr";
 
     /// The front's own document `name`.
-    fn document(name: &str) -> &'static str {
+    pub fn document(name: &str) -> &'static str {
         maillage::front::documents()
             .into_iter()
             .find(|(file, _)| *file == format!("{name}.graphql"))
@@ -138,7 +138,7 @@ mod in_a_browser {
     }
 
     /// A count as the page writes it (French grouping with a narrow no-break space).
-    fn shown(count: &Value) -> String {
+    pub fn shown(count: &Value) -> String {
         let digits = count.as_i64().expect("a count").to_string();
         let mut out = String::new();
         for (i, ch) in digits.chars().enumerate() {
@@ -161,7 +161,10 @@ mod in_a_browser {
     }
 
     /// The text of `css` now (read in the page, so a re-render in between does not matter).
-    async fn text_now(browser: &Client, css: &str) -> Result<String, fantoccini::error::CmdError> {
+    pub async fn text_now(
+        browser: &Client,
+        css: &str,
+    ) -> Result<String, fantoccini::error::CmdError> {
         let text = browser
             .execute(
                 "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
@@ -438,5 +441,226 @@ mod in_a_browser {
         .await;
         browser.close().await.expect("close the session");
         outcome.expect("the front in the browser");
+    }
+}
+
+mod on_the_national_data {
+    use std::time::Duration;
+
+    use fantoccini::{Client, Locator};
+    use maillage::domain::enums::Role;
+    use maillage::service::sessions;
+    use maillage::service::users::{self, ScopeArgs};
+    use serde_json::{Value, json};
+
+    use super::in_a_browser::{document, shown, text_now};
+    use crate::browser::{driver, session};
+    use crate::helpers::*;
+
+    /// Opens a session for `email` (as a sign-in would) and hands its cookie to the browser.
+    async fn signed_in(browser: &Client, app: &TestApp, email: &str) {
+        let user = users::find_by_email(&app.db, email)
+            .await
+            .expect("look up")
+            .expect("a user");
+        let value = sessions::open(
+            &app.db,
+            &user,
+            "test",
+            None,
+            sessions::Lifetimes::default(),
+            &app.clock(),
+        )
+        .await
+        .expect("a session");
+        browser
+            .goto(&format!("{}/ui/app.css", app.address))
+            .await
+            .expect("goto");
+        browser.delete_all_cookies().await.expect("cookies");
+        browser
+            .execute(
+                "document.cookie = arguments[0] + '=' + arguments[1] + '; path=/; SameSite=Lax'",
+                vec![json!(sessions::COOKIE), json!(value)],
+            )
+            .await
+            .expect("cookie");
+    }
+
+    /// Waits (at most a minute) until the figure `key` reads `expected`.
+    async fn figure_reads(browser: &Client, key: &str, expected: &str) {
+        let css = format!("[data-figure='{key}']");
+        let mut now = String::new();
+        for _ in 0..600 {
+            now = text_now(browser, &css).await.expect("read");
+            if now == expected {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{key} reads '{now}', the API says '{expected}'");
+    }
+
+    #[tokio::test]
+    async fn anct_and_a_prefect_see_the_api_s_figures_of_the_real_network() {
+        let Some(driver) = driver() else {
+            return;
+        };
+        let (app, _) = crate::import::app_with_real_sites().await;
+        let options = maillage::service::synthetic::Options {
+            seed: 11,
+            scale: 0.001,
+            until: app.today(),
+        };
+        maillage::service::synthetic::seed(
+            &app.db,
+            options,
+            &|_: &str, _: u64, _: u64| {},
+            &app.clock(),
+        )
+        .await
+        .expect("synthetic dataset");
+        let anct = "anct.front@t.fr";
+        let prefect = "prefet.nord.front@t.fr";
+        users::grant(&app.db, anct, Role::Anct, &ScopeArgs::default(), app.now())
+            .await
+            .expect("grant");
+        let nord = ScopeArgs {
+            department: Some("59".into()),
+            ..Default::default()
+        };
+        users::grant(&app.db, prefect, Role::Prefect, &nord, app.now())
+            .await
+            .expect("grant");
+        let figures = |answer: &Value| answer["data"]["dashboard"].clone();
+
+        let browser = session(&driver).await;
+        let outcome = async {
+            // ANCT, the whole network.
+            signed_in(&browser, &app, anct).await;
+            browser.goto(&format!("{}/", app.address)).await?;
+            let national = figures(
+                &app.query_as(anct, document("Dashboard"), json!({ "filter": {} }))
+                    .await,
+            );
+            assert!(
+                national["reporting"]["total"].as_i64() > Some(1000),
+                "{national}"
+            );
+            figure_reads(
+                &browser,
+                "reporting.total",
+                &shown(&national["reporting"]["total"]),
+            )
+            .await;
+            figure_reads(
+                &browser,
+                "supportRequests.total",
+                &shown(&national["supportRequests"]["total"]),
+            )
+            .await;
+            figure_reads(
+                &browser,
+                "supportRequests.late",
+                &shown(&national["supportRequests"]["late"]),
+            )
+            .await;
+            let departments = browser
+                .find_all(Locator::Css("#departement option"))
+                .await?;
+            assert_eq!(
+                departments.len(),
+                102,
+                "the whole network and its 101 departments"
+            );
+
+            // ANCT picks Nord: Nord's figures and its structures on the map.
+            browser
+                .find(Locator::Css("#departement option[value='59']"))
+                .await?
+                .click()
+                .await?;
+            browser
+                .find(Locator::XPath("//button[contains(., 'Afficher')]"))
+                .await?
+                .click()
+                .await?;
+            let filter = json!({ "filter": { "departments": ["59"] } });
+            let nord_figures = figures(
+                &app.query_as(anct, document("Dashboard"), filter.clone())
+                    .await,
+            );
+            figure_reads(
+                &browser,
+                "reporting.total",
+                &shown(&nord_figures["reporting"]["total"]),
+            )
+            .await;
+            let mut located = 0;
+            let mut after = Value::Null;
+            loop {
+                let page = app
+                    .query_as(
+                        anct,
+                        document("StructuresMap"),
+                        json!({ "department": "59", "after": after }),
+                    )
+                    .await;
+                let page = data(&page)["structures"].clone();
+                located += page["edges"]
+                    .as_array()
+                    .expect("edges")
+                    .iter()
+                    .filter(|e| !e["node"]["location"].is_null())
+                    .count();
+                if page["pageInfo"]["hasNextPage"] != true {
+                    break;
+                }
+                after = page["pageInfo"]["endCursor"].clone();
+            }
+            assert!(located > 30, "{located} structures of Nord placed");
+            let mut points = 0;
+            for _ in 0..300 {
+                points = browser
+                    .find_all(Locator::Css("[data-map='59'] circle"))
+                    .await?
+                    .len();
+                if points == located {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(points, located);
+
+            // The prefect of Nord: Nord by default, the same figures as the API gives them.
+            signed_in(&browser, &app, prefect).await;
+            browser.goto(&format!("{}/", app.address)).await?;
+            let theirs = figures(&app.query_as(prefect, document("Dashboard"), filter).await);
+            assert_eq!(theirs["reporting"], nord_figures["reporting"]);
+            figure_reads(
+                &browser,
+                "reporting.total",
+                &shown(&theirs["reporting"]["total"]),
+            )
+            .await;
+            figure_reads(
+                &browser,
+                "training.qualified",
+                &format!(
+                    "{} / {}",
+                    shown(&theirs["training"]["qualified"]),
+                    shown(&theirs["training"]["agents"])
+                ),
+            )
+            .await;
+            let options = browser
+                .find_all(Locator::Css("#departement option"))
+                .await?;
+            assert_eq!(options.len(), 2, "their departments only");
+            Ok::<_, fantoccini::error::CmdError>(())
+        }
+        .await;
+        browser.close().await.expect("close the session");
+        outcome.expect("the front on the national data");
     }
 }
