@@ -24,30 +24,39 @@ enum SupportAttachment {
     KeyId,
 }
 
-/// The indexes: name, table, column.
-fn indexes() -> [(&'static str, DynIden, DynIden); 4] {
+/// The new columns: table, column.
+fn columns() -> [(DynIden, DynIden); 4] {
     [
         (
-            "idx_support_request_key",
             SupportRequest::Table.into_iden(),
             SupportRequest::KeyId.into_iden(),
         ),
         (
-            "idx_support_request_citizen",
             SupportRequest::Table.into_iden(),
             SupportRequest::CitizenKey.into_iden(),
         ),
         (
-            "idx_support_message_key",
             SupportMessage::Table.into_iden(),
             SupportMessage::KeyId.into_iden(),
         ),
         (
-            "idx_support_attachment_key",
             SupportAttachment::Table.into_iden(),
             SupportAttachment::KeyId.into_iden(),
         ),
     ]
+}
+
+/// The indexes, one on each new column: name, table, column.
+fn indexes() -> impl Iterator<Item = (&'static str, DynIden, DynIden)> {
+    [
+        "idx_support_request_key",
+        "idx_support_request_citizen",
+        "idx_support_message_key",
+        "idx_support_attachment_key",
+    ]
+    .into_iter()
+    .zip(columns())
+    .map(|(name, (table, column))| (name, table, column))
 }
 
 #[derive(DeriveMigrationName)]
@@ -56,38 +65,16 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SupportRequest::Table)
-                    .add_column(string_null(SupportRequest::KeyId))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SupportRequest::Table)
-                    .add_column(string_null(SupportRequest::CitizenKey))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SupportMessage::Table)
-                    .add_column(string_null(SupportMessage::KeyId))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SupportAttachment::Table)
-                    .add_column(string_null(SupportAttachment::KeyId))
-                    .to_owned(),
-            )
-            .await?;
+        for (table, column) in columns() {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(table)
+                        .add_column(string_null(column))
+                        .to_owned(),
+                )
+                .await?;
+        }
         for (name, table, column) in indexes() {
             manager
                 .create_index(
@@ -108,37 +95,11 @@ impl MigrationTrait for Migration {
                 .drop_index(Index::drop().name(name).table(table).to_owned())
                 .await?;
         }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SupportRequest::Table)
-                    .drop_column(SupportRequest::KeyId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SupportRequest::Table)
-                    .drop_column(SupportRequest::CitizenKey)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SupportMessage::Table)
-                    .drop_column(SupportMessage::KeyId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(SupportAttachment::Table)
-                    .drop_column(SupportAttachment::KeyId)
-                    .to_owned(),
-            )
-            .await
+        for (table, column) in columns() {
+            manager
+                .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

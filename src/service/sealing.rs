@@ -33,30 +33,29 @@ pub fn demo_key_file(db_file: PathBuf) -> PathBuf {
     PathBuf::from(path)
 }
 
+/// The distinct values of `column` (a `key_id`) of `E`'s rows.
+async fn distinct_keys<E: EntityTrait>(
+    db: &DatabaseConnection,
+    column: E::Column,
+) -> anyhow::Result<Vec<Option<String>>> {
+    Ok(E::find()
+        .select_only()
+        .column(column)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// The ids of the data keys that sealed some stored content.
 pub async fn keys_in_use(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
     let mut ids: Vec<String> = Vec::new();
-    let requests: Vec<Option<String>> = support_request::Entity::find()
-        .select_only()
-        .column(support_request::Column::KeyId)
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await?;
-    let messages: Vec<Option<String>> = support_message::Entity::find()
-        .select_only()
-        .column(support_message::Column::KeyId)
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await?;
-    let files: Vec<Option<String>> = support_attachment::Entity::find()
-        .select_only()
-        .column(support_attachment::Column::KeyId)
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await?;
+    let requests =
+        distinct_keys::<support_request::Entity>(db, support_request::Column::KeyId).await?;
+    let messages =
+        distinct_keys::<support_message::Entity>(db, support_message::Column::KeyId).await?;
+    let files =
+        distinct_keys::<support_attachment::Entity>(db, support_attachment::Column::KeyId).await?;
     for id in requests.into_iter().chain(messages).chain(files).flatten() {
         if !ids.contains(&id) {
             ids.push(id);

@@ -451,7 +451,8 @@ async fn assessment_gap_referents_training_delays_and_satisfaction_come_from_the
     );
 }
 
-async fn synthetic(app: &TestApp, seed: u64) {
+/// The synthetic dataset at a thousandth of national scale.
+pub async fn synthetic(app: &TestApp, seed: u64) {
     let options = maillage::service::synthetic::Options {
         seed,
         scale: 0.001,

@@ -507,19 +507,7 @@ mod on_the_national_data {
             return;
         };
         let (app, _) = crate::import::app_with_real_sites().await;
-        let options = maillage::service::synthetic::Options {
-            seed: 11,
-            scale: 0.001,
-            until: app.today(),
-        };
-        maillage::service::synthetic::seed(
-            &app.db,
-            options,
-            &|_: &str, _: u64, _: u64| {},
-            &app.clock(),
-        )
-        .await
-        .expect("synthetic dataset");
+        crate::dashboard::synthetic(&app, 11).await;
         let anct = "anct.front@t.fr";
         let prefect = "prefet.nord.front@t.fr";
         users::grant(&app.db, anct, Role::Anct, &ScopeArgs::default(), app.now())

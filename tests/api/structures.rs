@@ -539,9 +539,12 @@ async fn the_sort_key_migration_fills_the_keys_of_existing_structures() {
     use sea_orm::EntityTrait;
 
     let app = spawn_app().await;
-    // Undo the sort-key migration (the last one at the time) and apply it again over the
-    // demo's structures, as an upgrade of an existing database does.
-    Migrator::down(&app.db, Some(1)).await.expect("down");
+    // Undo the sort-key migration (the 23rd) and every later one, and apply them again over
+    // the demo's structures, as an upgrade of an existing database does.
+    let since_sort_keys = u32::try_from(Migrator::migrations().len() - 22).expect("a count");
+    Migrator::down(&app.db, Some(since_sort_keys))
+        .await
+        .expect("down");
     Migrator::up(&app.db, None).await.expect("up");
     let rows = entity::structure::Entity::find()
         .all(&app.db)
