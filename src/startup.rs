@@ -366,5 +366,8 @@ fn print_demo_help(address: SocketAddr, graphiql: bool) {
             "or open http://{address}/graphql (GraphiQL) in a browser.\n"
         ));
     }
+    help.push_str(&format!(
+        "The web front: http://{address}/ (\"Comptes de démonstration\" signs you in as a demo user).\n"
+    ));
     println!("{help}");
 }
