@@ -448,6 +448,12 @@ function operatorInbox(data, detail) {
         ['Matricule', (x) => x.matricule], ['Nom', (x) => x.name], ['Département', (x) => x.department.code],
         ['Commune', (x) => (x.commune ? x.commune.name : '—')], ['Label', (x) => label(x.labelStatus), (x) => x.labelStatus],
       ], data.structures.edges.map((e) => e.node))),
+    ...data.me.roles.filter((r) => r.role === 'OPERATOR' && r.partner).map((r) => section(`Référents ${r.partner.name}`,
+      table('referents-partenaire', `Référents ${r.partner.code}`, [
+        ['Département', (x) => `${x.department.code} — ${x.department.name}`, (x) => x.department.code],
+        ['Rôle', (x) => (x.kind === 'BACK_OFFICE' ? 'Back-office' : 'Formation'), (x) => x.kind],
+        ['Nom', (x) => x.name], ['Courriel', (x) => x.email], ['Téléphone', (x) => show(x.phone), (x) => x.phone || ''],
+      ], r.partner.referents || []))),
   ];
 }
 

@@ -123,7 +123,9 @@ works_in_code(user: User, code: String) if
     agent_in(user, code);
 
 # --- Referents (R-10) -----------------------------------------------------------------------
-# Everyone working in the department reads its referents (and which core partners lack one).
+# Everyone working in the department reads its referents (and which core partners lack one),
+# through the department (`Department.referents`) or the partner (`Partner.referents`, its
+# referents in the departments where the reader works).
 allow(user: User, "read_referents", department: Department) if
     works_in(user, department);
 

@@ -47,6 +47,34 @@ pub fn can_read(policy: &Policy, actor: &Actor, department: &str) -> AppResult<b
     )
 }
 
+/// The referents of the partner `partner_id` in the departments whose referents the caller
+/// reads (`read_referents`: everyone working there), by department then name.
+pub async fn of_partner(caller: Caller<'_>, partner_id: i64) -> AppResult<Vec<referent::Model>> {
+    let Caller { db, policy, actor } = caller;
+    let rows = referent::Entity::find()
+        .filter(referent::Column::PartnerId.eq(partner_id))
+        .order_by_asc(referent::Column::DepartmentCode)
+        .order_by_asc(referent::Column::Name)
+        .all(db)
+        .await?;
+    let mut readable: HashMap<String, bool> = HashMap::new();
+    let mut shown = Vec::with_capacity(rows.len());
+    for row in rows {
+        let allowed = match readable.get(&row.department_code) {
+            Some(allowed) => *allowed,
+            None => {
+                let allowed = can_read(policy, actor, &row.department_code)?;
+                readable.insert(row.department_code.clone(), allowed);
+                allowed
+            }
+        };
+        if allowed {
+            shown.push(row);
+        }
+    }
+    Ok(shown)
+}
+
 /// The referents of each department in `codes`, by partner code then name.
 pub async fn of_departments(
     db: &impl ConnectionTrait,

@@ -13,10 +13,13 @@ fn every_graphql_document_of_the_front_is_valid_against_the_committed_schema() {
     assert!(documents.len() >= 9, "{} documents", documents.len());
     for (name, text) in &documents {
         if let Err(errors) = ExecutableDocument::parse_and_validate(&schema, *text, *name) {
-            panic!(
-                "front/graphql/{name} drifted from schema.graphql:\n{}",
-                errors.errors
-            );
+            // Each error as JSON (message, location): the styled report needs every source.
+            let listed: Vec<String> = errors
+                .errors
+                .iter()
+                .map(|e| serde_json::to_string(&e.to_json()).unwrap_or_default())
+                .collect();
+            panic!("front/graphql/{name} drifted from schema.graphql: {listed:#?}");
         }
     }
     // The check fails on a document that drifts (a field the schema does not have).
@@ -392,6 +395,16 @@ mod in_a_browser {
                 .find_all(Locator::Css("[data-table='boite'] tbody tr"))
                 .await?;
             assert_eq!(inbox.len(), 1);
+            // The partner's referents, as the API gives them to the operator.
+            let referents = data(&portal)["me"]["roles"][0]["partner"]["referents"]
+                .as_array()
+                .expect("referents")
+                .len();
+            assert_eq!(referents, 1);
+            let rows = browser
+                .find_all(Locator::Css("[data-table='referents-partenaire'] tbody tr"))
+                .await?;
+            assert_eq!(rows.len(), referents);
             browser
                 .find(Locator::Css("[data-open]"))
                 .await?

@@ -344,3 +344,78 @@ async fn bad_referent_input_is_refused_field_by_field() {
         .await;
     assert_eq!(data(&none)["department"]["referents"], json!([]));
 }
+
+#[tokio::test]
+async fn a_partner_lists_its_referents_in_the_departments_where_the_reader_works() {
+    let app = spawn_app().await;
+    for (by, department, name) in [
+        (PREFECT_59, "59", "Paul Nord"),
+        (PREFECT_59, "59", "Anne Lille"),
+        (PREFECT_23, "23", "Marc Creuse"),
+    ] {
+        data(
+            &app.query_as(by, CREATE, referent("CAF", department, "BACK_OFFICE", name))
+                .await,
+        );
+    }
+    data(
+        &app.query_as(
+            PREFECT_23,
+            CREATE,
+            referent("MSA", "23", "BACK_OFFICE", "Julie Msa"),
+        )
+        .await,
+    );
+    grant(
+        &app,
+        "caf59@t.fr",
+        Role::Operator,
+        ScopeArgs {
+            partner: Some("CAF".into()),
+            department: Some("59".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let query =
+        "{ partner(code: \"CAF\") { referents { name department { code } partner { code } } } }";
+    let names = |answer: &Value| -> Vec<String> {
+        data(answer)["partner"]["referents"]
+            .as_array()
+            .expect("referents")
+            .iter()
+            .map(|r| {
+                assert_eq!(r["partner"]["code"], "CAF");
+                format!(
+                    "{} {}",
+                    r["department"]["code"].as_str().expect("code"),
+                    r["name"].as_str().expect("name")
+                )
+            })
+            .collect()
+    };
+    // The national CAF operator and ANCT: every department.
+    for email in [OPERATOR_CAF, ANCT] {
+        assert_eq!(
+            names(&app.query_as(email, query, Value::Null).await),
+            ["23 Marc Creuse", "59 Anne Lille", "59 Paul Nord"],
+            "{email}"
+        );
+    }
+    // The CAF operator of Nord, its prefect and an agent there: Nord's only.
+    for email in ["caf59@t.fr", PREFECT_59, AGENT_LILLE] {
+        assert_eq!(
+            names(&app.query_as(email, query, Value::Null).await),
+            ["59 Anne Lille", "59 Paul Nord"],
+            "{email}"
+        );
+    }
+    // Creuse's prefect: Creuse's only.
+    assert_eq!(
+        names(&app.query_as(PREFECT_23, query, Value::Null).await),
+        ["23 Marc Creuse"]
+    );
+    // Anonymous: not signed in.
+    let anonymous = app.post(None, query, Value::Null).await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+}

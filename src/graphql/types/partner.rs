@@ -1,8 +1,10 @@
 //! `Partner`.
 use async_graphql::{Context, ID, Object, Result};
 
-use super::Department;
+use super::{Department, Referent};
 use crate::domain::ids::{NodeType, encode};
+use crate::graphql::context::ContextExt;
+use crate::service::referents;
 
 /// A partner organisation ("opérateur partenaire").
 #[derive(Clone)]
@@ -34,6 +36,14 @@ impl Partner {
     /// National partner (true) or local partner of one department (false).
     async fn national(&self) -> bool {
         self.0.department_code.is_none()
+    }
+
+    /// Its referents in the departments where the caller works (everyone working in a
+    /// department reads its referents, R-10: policy `read_referents`), by department then
+    /// name; an operator's portal lists its own this way.
+    async fn referents(&self, ctx: &Context<'_>) -> Result<Option<Vec<Referent>>> {
+        let rows = referents::of_partner(ctx.caller()?, self.0.id).await?;
+        Ok(Some(rows.into_iter().map(Referent).collect()))
     }
 
     /// For a local partner: its department.
