@@ -197,19 +197,33 @@ impl TestApp {
         Clock::from_source(self.time.clone())
     }
 
-    /// A valid token for the user with `email`.
+    /// A valid token for the user with `email` (ten minutes).
     pub async fn token(&self, email: &str) -> String {
+        self.token_lasting(email, Duration::from_secs(600)).await
+    }
+
+    /// A token for the user with `email`, valid `lifetime` from the app's now.
+    pub async fn token_lasting(&self, email: &str, lifetime: Duration) -> String {
         let user = users::find_by_email(&self.db, email)
             .await
             .expect("look up")
             .unwrap_or_else(|| panic!("no user {email}"));
         self.keys
-            .issue(
-                users::bearer_of(&user),
-                Duration::from_secs(600),
-                self.now(),
-            )
+            .issue(users::bearer_of(&user), lifetime, self.now())
             .expect("token")
+    }
+
+    /// Grants `email` ANCT's data-protection role (DATA_PROTECTION).
+    pub async fn grant_data_protection(&self, email: &str) {
+        users::grant(
+            &self.db,
+            email,
+            maillage::domain::enums::Role::DataProtection,
+            &users::ScopeArgs::default(),
+            self.now(),
+        )
+        .await
+        .expect("grant");
     }
 
     /// POSTs a GraphQL query with an optional bearer token.

@@ -19,6 +19,9 @@ use crate::support::{SEND, WRITE, request};
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// How long the subscribers' tokens last: the test moves the clock past a deadline.
+const MONTH: Duration = Duration::from_secs(30 * 24 * 3600);
+
 const EVENTS: &str =
     "subscription { supportEvents { kind request structure partner status dueAt late } }";
 
@@ -46,21 +49,6 @@ async fn setup() -> TestApp {
     grant(&app, "caf59@t.fr", "CAF", "59").await;
     grant(&app, "caf23@t.fr", "CAF", "23").await;
     app
-}
-
-/// A token for `email` valid 30 days (the test moves the clock past a deadline).
-async fn lasting_token(app: &TestApp, email: &str) -> String {
-    let user = users::find_by_email(&app.db, email)
-        .await
-        .expect("look up")
-        .expect("a user");
-    app.keys
-        .issue(
-            users::bearer_of(&user),
-            Duration::from_secs(30 * 24 * 3600),
-            app.now(),
-        )
-        .expect("token")
 }
 
 /// A WebSocket to `address`'s subscriptions, initialised with `token` (if any) and
@@ -140,11 +128,18 @@ async fn event(socket: &mut Socket) -> Value {
 #[tokio::test]
 async fn support_events_reach_those_they_concern_and_nobody_else() {
     let app = setup().await;
-    let operator_token = lasting_token(&app, "caf59@t.fr").await;
+    let operator_token = app.token_lasting("caf59@t.fr", MONTH).await;
     let mut operator = subscribe(&app.address, Some(&operator_token)).await;
-    let mut agent = subscribe(&app.address, Some(&lasting_token(&app, AGENT_LILLE).await)).await;
-    let mut elsewhere =
-        subscribe(&app.address, Some(&lasting_token(&app, "caf23@t.fr").await)).await;
+    let mut agent = subscribe(
+        &app.address,
+        Some(&app.token_lasting(AGENT_LILLE, MONTH).await),
+    )
+    .await;
+    let mut elsewhere = subscribe(
+        &app.address,
+        Some(&app.token_lasting("caf23@t.fr", MONTH).await),
+    )
+    .await;
     // Give the subscriptions a moment to start before the first event.
     tokio::time::sleep(Duration::from_millis(300)).await;
 

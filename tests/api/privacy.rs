@@ -103,8 +103,6 @@ fn every_personal_data_field_of_the_schema_is_in_the_register() {
 }
 
 mod read_log {
-    use maillage::domain::enums::Role;
-    use maillage::service::users::{self, ScopeArgs};
     use serde_json::{Value, json};
 
     use crate::helpers::*;
@@ -117,15 +115,7 @@ mod read_log {
     #[tokio::test]
     async fn every_read_of_a_citizens_content_is_logged_for_the_dpo_alone() {
         let app = setup().await;
-        users::grant(
-            &app.db,
-            DPO,
-            Role::DataProtection,
-            &ScopeArgs::default(),
-            app.now(),
-        )
-        .await
-        .expect("grant");
+        app.grant_data_protection(DPO).await;
         let sent = app.query_as(AGENT_LILLE, SEND, request(vec![])).await;
         let id = data(&sent)["sendSupportRequest"]["id"].clone();
         let log = async |filter: Value| {
@@ -205,8 +195,6 @@ mod read_log {
 }
 
 mod rights {
-    use maillage::domain::enums::Role;
-    use maillage::service::users::{self, ScopeArgs};
     use serde_json::{Value, json};
 
     use crate::helpers::*;
@@ -222,15 +210,7 @@ mod rights {
     #[tokio::test]
     async fn a_citizen_s_requests_are_found_exported_and_erased_by_the_dpo_and_recorded() {
         let app = setup().await;
-        users::grant(
-            &app.db,
-            DPO,
-            Role::DataProtection,
-            &ScopeArgs::default(),
-            app.now(),
-        )
-        .await
-        .expect("grant");
+        app.grant_data_protection(DPO).await;
         let files = vec![file("avis.pdf", "application/pdf", &pdf())];
         let first = app.query_as(AGENT_LILLE, SEND, request(files)).await;
         let first = data(&first)["sendSupportRequest"]["id"].clone();

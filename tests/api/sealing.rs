@@ -5,8 +5,6 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use maillage::domain::enums::Role;
-use maillage::service::users::{self, ScopeArgs};
 use maillage::vault::{Vault, decode_key, new_key};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
@@ -29,18 +27,6 @@ const SECRETS: [&str; 6] = [
     "NIR 2 85 12 75 123 456 78",
     "numero fiscal 3012345678901",
 ];
-
-async fn grant_dpo(app: &TestApp) {
-    users::grant(
-        &app.db,
-        DPO,
-        Role::DataProtection,
-        &ScopeArgs::default(),
-        app.now(),
-    )
-    .await
-    .expect("grant");
-}
 
 /// Sends the request of `crate::support::request` with a scan, and a message; its id.
 async fn sealed_request(app: &TestApp) -> Value {
@@ -100,7 +86,7 @@ async fn stored(app: &TestApp) -> Vec<(Vec<u8>, Option<String>)> {
 #[tokio::test]
 async fn citizens_content_is_sealed_in_every_row_and_file_and_opens_for_its_readers() {
     let app = setup().await;
-    grant_dpo(&app).await;
+    app.grant_data_protection(DPO).await;
     let id = sealed_request(&app).await;
 
     // Every row says it is sealed with the app's key, and no value holds a secret.
@@ -289,7 +275,7 @@ fn figure(output: &str, label: &str) -> u64 {
 #[tokio::test]
 async fn rotate_key_re_seals_in_batches_resumes_and_seals_clear_rows() {
     let app = setup().await;
-    grant_dpo(&app).await;
+    app.grant_data_protection(DPO).await;
     let first = sealed_request(&app).await;
     let mut paul = request(vec![]);
     paul["input"]["citizenName"] = json!("Paul Martin");
