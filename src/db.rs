@@ -11,6 +11,13 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 /// Longest wait for a pooled connection (or a new one) before a request gives up.
 pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// Rows a SQLite statement may hand over before the request reads them: more than the
+/// largest page (100, and one more).
+const ROW_CHANNEL: usize = 256;
+
+/// A pooled connection idle this long is pinged before it is handed out.
+const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Connects to `url` with at most `max_connections` pooled connections.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -20,6 +27,10 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         .max_connections(max_connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_timeout(ACQUIRE_TIMEOUT)
+        // A ping before handing out a connection is a round trip per statement (sqlx pings
+        // on every acquire by default, and again on every release); a connection used within
+        // the last minute is known to be alive, so only the idle ones are pinged.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false);
     // SQLite: write-ahead logging lets readers work while a writer commits; with it,
     // `synchronous = NORMAL` is the documented safe setting (a power cut may lose the last
@@ -28,6 +39,13 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
     options.map_sqlx_sqlite_opts(|opts| {
         opts.journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
+            // sqlx's SQLite worker thread hands rows over a channel of 50 by default: a page
+            // of 51 rows (50 and the one telling whether more follow) blocked the worker
+            // until the request's task drained it, a thread hand-off in every page.
+            .row_buffer_size(ROW_CHANNEL)
+            // Sorts and window functions build temporary B-trees: in memory, not in a
+            // temporary file opened for each statement.
+            .pragma("temp_store", "memory")
     });
     options.map_sqlx_sqlite_pool_opts(|pool| pool.after_release(close_if_inside_a_transaction));
     let shown = redact(url);

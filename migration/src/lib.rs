@@ -32,6 +32,7 @@ mod m20261130_000026_deployment_target;
 mod m20261130_000027_content_read_log;
 mod m20261130_000028_purge;
 mod m20261201_000029_content_encryption;
+mod m20261201_000030_structure_department_order;
 
 /// All migrations, in order.
 pub struct Migrator;

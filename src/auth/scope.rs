@@ -171,6 +171,18 @@ impl StructureScope {
                 && partners.is_empty() && auditor.is_none())
     }
 
+    /// Whether every structure of these departments is in scope (a prefect's own ones): a
+    /// query already limited to them needs no scope condition, and sending the department
+    /// condition twice misleads PostgreSQL's generic plans.
+    pub fn covers_departments(&self, departments: &[String]) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only { view, .. } => departments
+                .iter()
+                .all(|d| view.departments.binary_search(d).is_ok()),
+        }
+    }
+
     /// The SQL condition on `structure` rows; `None` when every row is in scope. Callers
     /// check [`Self::is_empty`] first.
     pub fn condition(&self) -> Option<Condition> {

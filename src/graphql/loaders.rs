@@ -4,6 +4,7 @@
 //! are served from memory by `service::reference_cache`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, PoisonError};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
@@ -32,6 +33,9 @@ pub struct Loaders {
     pub missing_referents: DataLoader<MissingReferentLoader>,
     /// Effective partner ids by structure `(id, department)`.
     pub effective_partners: DataLoader<EffectivePartnerLoader>,
+    /// Effective partner ids of the structures of a page, read with the page (see
+    /// [`Loaders::prime_effective_partners`]), by structure id.
+    primed_partners: Mutex<HashMap<i64, Vec<i64>>>,
     /// Annex with its partner ids, by structure id.
     pub annexes: DataLoader<AnnexLoader>,
     /// Label applications (newest first), by structure id.
@@ -80,6 +84,41 @@ impl Loaders {
             agents: DataLoader::new(AgentLoader(db.clone()), tokio::spawn),
             training: DataLoader::new(TrainingLoader(db.clone()), tokio::spawn),
             stops: DataLoader::new(StopLoader(db.clone()), tokio::spawn),
+            primed_partners: Mutex::default(),
+        }
+    }
+
+    /// Keeps the effective partners of a page's structures, read in one statement by the
+    /// page's resolver when the query asks for them: the fields then take them from here,
+    /// without waiting for the loader's batching delay nor splitting its batches. Only
+    /// queries prime (a mutation may change what a later field reads).
+    pub fn prime_effective_partners(&self, found: HashMap<(i64, String), Vec<i64>>) {
+        let mut primed = self
+            .primed_partners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        primed.extend(found.into_iter().map(|((id, _), ids)| (id, ids)));
+    }
+
+    /// The effective partner ids of structure `id`: primed, or through the loader.
+    pub async fn effective_partners_of(
+        &self,
+        id: i64,
+        department: &str,
+    ) -> async_graphql::Result<Vec<i64>> {
+        let primed = self
+            .primed_partners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .cloned();
+        match primed {
+            Some(ids) => Ok(ids),
+            None => Ok(self
+                .effective_partners
+                .load_one((id, department.to_owned()))
+                .await?
+                .unwrap_or_default()),
         }
     }
 }

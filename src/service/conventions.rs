@@ -148,43 +148,35 @@ pub async fn effective_partners(
     let backend = db.get_database_backend();
     let mut values = vec![Value::from(db_name(ConventionStatus::Signed))];
     values.extend(departments.iter().map(|d| Value::from(*d)));
-    let signed = Signed::find_by_statement(sql::statement(
+    values.extend(structures.iter().map(|(id, _)| Value::from(*id)));
+    // One statement (one round trip) for both sources.
+    let rows = Effective::find_by_statement(sql::statement(
         backend,
         &format!(
-            "SELECT c.department_code AS department_code, s.partner_id AS partner_id \
+            "SELECT c.department_code AS department_code, NULL AS structure_id, \
+                    s.partner_id AS partner_id \
              FROM convention_signatory s JOIN convention c ON c.id = s.convention_id \
-             WHERE c.status = ? AND s.signed_at IS NOT NULL AND c.department_code IN ({})",
-            sql::placeholders(departments.len())
+             WHERE c.status = ? AND s.signed_at IS NOT NULL AND c.department_code IN ({}) \
+             UNION ALL \
+             SELECT NULL, a.structure_id, p.partner_id \
+             FROM annex a JOIN annex_partner p ON p.annex_id = a.id \
+             WHERE a.structure_id IN ({})",
+            sql::placeholders(departments.len()),
+            sql::placeholders(structures.len())
         ),
         values,
     ))
     .all(db)
     .await?;
     let mut by_department: HashMap<String, Vec<i64>> = HashMap::new();
-    for row in signed {
-        by_department
-            .entry(row.department_code)
-            .or_default()
-            .push(row.partner_id);
-    }
-    let annexed = Annexed::find_by_statement(sql::statement(
-        backend,
-        &format!(
-            "SELECT a.structure_id AS structure_id, p.partner_id AS partner_id \
-             FROM annex a JOIN annex_partner p ON p.annex_id = a.id \
-             WHERE a.structure_id IN ({})",
-            sql::placeholders(structures.len())
-        ),
-        structures.iter().map(|(id, _)| Value::from(*id)).collect(),
-    ))
-    .all(db)
-    .await?;
     let mut by_structure: HashMap<i64, Vec<i64>> = HashMap::new();
-    for row in annexed {
-        by_structure
-            .entry(row.structure_id)
-            .or_default()
-            .push(row.partner_id);
+    for row in rows {
+        match (row.department_code, row.structure_id) {
+            (Some(department), _) => by_department.entry(department).or_default(),
+            (None, Some(structure)) => by_structure.entry(structure).or_default(),
+            (None, None) => continue,
+        }
+        .push(row.partner_id);
     }
     Ok(structures
         .iter()
@@ -198,17 +190,14 @@ pub async fn effective_partners(
         .collect())
 }
 
-/// A signed signatory of a department's convention.
+/// An effective partner: a signed signatory of a department's convention, or a partner
+/// named in a structure's annex.
 #[derive(FromQueryResult)]
-struct Signed {
-    department_code: String,
-    partner_id: i64,
-}
-
-/// A partner named in a structure's annex.
-#[derive(FromQueryResult)]
-struct Annexed {
-    structure_id: i64,
+struct Effective {
+    /// Set for a signatory of the department's signed convention.
+    department_code: Option<String>,
+    /// Set for a partner named in the structure's annex.
+    structure_id: Option<i64>,
     partner_id: i64,
 }
 

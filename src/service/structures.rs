@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 
 use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult, Order,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, Select, Value,
 };
 
 use super::conventions;
@@ -217,25 +217,66 @@ fn scoped(actor: &Actor, filter: &StructureFilter) -> Option<Select<structure::E
         return None;
     }
     let mut select = structure::Entity::find().filter(filter.condition());
-    if let Some(condition) = scope.condition() {
+    let implied = filter
+        .departments
+        .as_deref()
+        .is_some_and(|d| !d.is_empty() && scope.covers_departments(d));
+    if !implied && let Some(condition) = scope.condition() {
         select = select.filter(condition);
     }
     Some(select)
 }
 
+/// One page of the actor's structures.
+pub struct Page {
+    /// At most the asked number of rows, in order.
+    pub rows: Vec<structure::Model>,
+    /// Whether more rows follow.
+    pub has_next: bool,
+    /// How many structures match in all, when it was asked for and read with the page.
+    pub total: Option<u64>,
+}
+
+/// A page row with the number of rows matching in all (`COUNT(*) OVER ()`).
+struct Counted {
+    row: structure::Model,
+    total: i64,
+}
+
+impl FromQueryResult for Counted {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: structure::Model::from_query_result(res, pre)?,
+            total: res.try_get(pre, "total_count")?,
+        })
+    }
+}
+
 /// One page of the actor's structures in `order`, after the position `after`: at most
 /// `limit` rows, plus whether more follow. A position of another order is `BAD_USER_INPUT`.
+/// With `with_total`, on PostgreSQL, the first page also counts every matching structure in
+/// the same statement (a window count, evaluated before the limit), which spares a round
+/// trip; later pages leave the count to [`count`], since their condition excludes the
+/// earlier rows. SQLite has no round trip to spare, and its window count copies the rows
+/// into a temporary B-tree: measured slower than a second statement, so it counts apart.
 pub async fn page(
     caller: Caller<'_, impl ConnectionTrait>,
     filter: &StructureFilter,
     order: StructureOrder,
     after: Option<&SortPosition>,
     limit: u64,
-) -> AppResult<(Vec<structure::Model>, bool)> {
+    with_total: bool,
+) -> AppResult<Page> {
     let Caller { db, actor, .. } = caller;
     let Some(mut select) = scoped(actor, filter) else {
-        return Ok((Vec::new(), false));
+        return Ok(Page {
+            rows: Vec::new(),
+            has_next: false,
+            total: with_total.then_some(0),
+        });
     };
+    let counted =
+        with_total && after.is_none() && db.get_database_backend() == sea_orm::DbBackend::Postgres;
     if let Some(after) = after {
         let condition = (after.order == order)
             .then(|| after.after())
@@ -253,14 +294,30 @@ pub async fn page(
             select.order_by(column, as_order(descending))
         };
     }
-    let mut rows = select
+    let select = select
         .order_by(structure::Column::Id, as_order(order.id_descending()))
-        .limit(limit + 1)
-        .all(db)
-        .await?;
+        .limit(limit + 1);
+    let (mut rows, total) = if counted {
+        let counted = select
+            .column_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
+            .into_model::<Counted>()
+            .all(db)
+            .await?;
+        // No row: nothing matches (this is the first page).
+        let total = counted
+            .first()
+            .map_or(0, |c| u64::try_from(c.total).unwrap_or(0));
+        (counted.into_iter().map(|c| c.row).collect(), Some(total))
+    } else {
+        (select.all(db).await?, None)
+    };
     let has_next = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
-    Ok((rows, has_next))
+    Ok(Page {
+        rows,
+        has_next,
+        total,
+    })
 }
 
 /// How many of the actor's structures match `filter`.

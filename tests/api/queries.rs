@@ -60,3 +60,109 @@ async fn a_page_with_every_relation_costs_a_few_queries_whatever_its_size() {
         "statements per page: {costs:?}"
     );
 }
+
+/// The structures page of a department's dashboard, with and without effective partners.
+const DEPARTMENT_PAGE: &str = "query($first: Int!, $after: String, $partners: Boolean!) {
+    structures(first: $first, after: $after, filter: { department: \"59\" }) {
+        totalCount
+        pageInfo { endCursor hasNextPage }
+        edges { node {
+            matricule name format department { name } commune { name }
+            effectivePartners @include(if: $partners) { code }
+        } }
+    }
+}";
+
+#[tokio::test]
+async fn a_department_page_reads_its_count_and_effective_partners_with_the_page() {
+    let app = spawn_app().await;
+    let token = app.token(PREFECT_59).await;
+    let ask = |first: i32, after: Value, partners: bool| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let before = app.statements();
+            let response = app
+                .post(
+                    Some(&token),
+                    DEPARTMENT_PAGE,
+                    json!({ "first": first, "after": after, "partners": partners }),
+                )
+                .await;
+            (
+                data(&response)["structures"].clone(),
+                app.statements() - before,
+            )
+        }
+    };
+    // Warm the reference snapshot.
+    ask(1, Value::Null, false).await;
+
+    // The first page: the caller, then the page with its count (PostgreSQL; SQLite counts
+    // apart), then (when asked) the effective partners of the page in one statement.
+    let count = usize::from(app.db.get_database_backend() != sea_orm::DbBackend::Postgres);
+    let (page, cost) = ask(100, Value::Null, false).await;
+    let total = page["totalCount"].as_u64().expect("count");
+    assert_eq!(total, 4, "{page}");
+    assert_eq!(page["edges"].as_array().expect("edges").len(), 4);
+    assert!(cost <= 2 + count, "statements for the first page: {cost}");
+    let (with_partners, cost) = ask(100, Value::Null, true).await;
+    assert!(
+        cost <= 3 + count,
+        "statements with effective partners: {cost}"
+    );
+    let codes: Vec<Vec<Value>> = with_partners["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            let partners = e["node"]["effectivePartners"].as_array().expect("partners");
+            partners.iter().map(|p| p["code"].clone()).collect()
+        })
+        .collect();
+    // The same partners as each structure read alone (through the loader).
+    for (edge, primed) in with_partners["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .zip(&codes)
+    {
+        let alone = app
+            .post(
+                Some(&token),
+                "query($m: String!) { structure(matricule: $m) { effectivePartners { code } } }",
+                json!({ "m": edge["node"]["matricule"] }),
+            )
+            .await;
+        let alone: Vec<Value> = data(&alone)["structure"]["effectivePartners"]
+            .as_array()
+            .expect("partners")
+            .iter()
+            .map(|p| p["code"].clone())
+            .collect();
+        assert_eq!(&alone, primed, "{}", edge["node"]["matricule"]);
+    }
+    assert!(
+        codes.iter().any(|c| !c.is_empty()),
+        "the demo has effective partners in 59: {codes:?}"
+    );
+
+    // A later page counts apart (its condition leaves out the earlier rows), and the count
+    // is still the whole list's.
+    let (first, _) = ask(1, Value::Null, false).await;
+    let (second, cost) = ask(1, first["pageInfo"]["endCursor"].clone(), false).await;
+    assert_eq!(second["totalCount"].as_u64(), Some(total));
+    assert_ne!(second["edges"][0], first["edges"][0]);
+    assert!(cost <= 3, "statements for a later page: {cost}");
+
+    // Out of the caller's departments: an empty page and a zero count.
+    let other = app
+        .post(
+            Some(&token),
+            "{ structures(filter: { department: \"23\" }) { totalCount edges { node { matricule } } } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(data(&other)["structures"]["totalCount"], 0);
+    assert_eq!(data(&other)["structures"]["edges"], json!([]));
+}

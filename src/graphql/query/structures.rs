@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::pagination::{CursorKey, PageRequest};
 use crate::graphql::types::Structure;
+use crate::service::conventions;
 use crate::service::structures::{self, SortField, SortPosition, StructureFilter};
 
 /// Name of this connection in its cursors.
@@ -192,13 +193,18 @@ impl CursorKey for SortPosition {
 /// Extra fields of the structures connection.
 pub struct StructureConnectionFields {
     filter: StructureFilter,
+    /// The count, when it was read with the page.
+    total: Option<u64>,
 }
 
 #[Object]
 impl StructureConnectionFields {
     /// Number of structures matching the filter that the caller may see (all pages).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(structures::count(ctx.caller()?, &self.filter).await?)
+        match self.total {
+            Some(total) => Ok(total),
+            None => Ok(structures::count(ctx.caller()?, &self.filter).await?),
+        }
     }
 }
 
@@ -228,9 +234,37 @@ impl StructureQuery {
             .into_filter(ctx.request().clock.today())?;
         let order = StructureOrder::resolve(order_by);
         let caller = ctx.request().caller(actor);
-        let (rows, has_next) =
-            structures::page(caller, &filter, order, page.after.as_ref(), page.limit).await?;
-        let fields = StructureConnectionFields { filter };
+        let look = ctx.look_ahead();
+        let with_total = look.field("totalCount").exists();
+        let structures::Page {
+            rows,
+            has_next,
+            total,
+        } = structures::page(
+            caller,
+            &filter,
+            order,
+            page.after.as_ref(),
+            page.limit,
+            with_total,
+        )
+        .await?;
+        // The page's effective partners in one statement, when asked for.
+        if look
+            .field("edges")
+            .field("node")
+            .field("effectivePartners")
+            .exists()
+            || look.field("nodes").field("effectivePartners").exists()
+        {
+            let keys: Vec<(i64, String)> = rows
+                .iter()
+                .map(|row| (row.id, row.department_code.clone()))
+                .collect();
+            let found = conventions::effective_partners(caller.db, &keys).await?;
+            ctx.loaders().prime_effective_partners(found);
+        }
+        let fields = StructureConnectionFields { filter, total };
         Ok(page.connection(rows, has_next, fields, |row| order.position(row), Structure))
     }
 

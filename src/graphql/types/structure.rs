@@ -346,9 +346,11 @@ impl Structure {
     /// Its effective partners: signatories of its department's signed convention and
     /// the partners of its annex.
     async fn effective_partners(&self, ctx: &Context<'_>) -> Result<Vec<Partner>> {
-        let key = (self.0.id, self.0.department_code.clone());
-        let ids = ctx.loaders().effective_partners.load_one(key).await?;
-        convention::partners(ctx, &ids.unwrap_or_default()).await
+        let ids = ctx
+            .loaders()
+            .effective_partners_of(self.0.id, &self.0.department_code)
+            .await?;
+        convention::partners(ctx, &ids).await
     }
 
     /// Its annex to the departmental convention.
