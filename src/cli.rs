@@ -355,6 +355,10 @@ async fn import(config: &Config, command: ImportCommand, clock: &Clock) -> anyho
     match command {
         ImportCommand::Reference { dir } => {
             let report = import_reference::import(&db, &dir).await?;
+            // Running servers drop their snapshot of the reference data at once.
+            crate::service::reference_cache::announce_change(&db)
+                .await
+                .map_err(|err| anyhow::anyhow!(err.message()))?;
             emit(&format!("{report}\n"))?;
         }
         ImportCommand::Sites { file } => {

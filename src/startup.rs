@@ -180,9 +180,11 @@ impl Application {
         let live = crate::service::live::Live::default();
         live.spawn_listener(&db);
         live.spawn_deadlines(db.clone(), clock.clone(), serve.deadline_watch);
+        let reference = ReferenceCache::new(db.clone());
+        reference.spawn_listener();
         let state = Arc::new(AppState {
-            reference: ReferenceCache::new(db.clone()),
-            guesses: GuessLimiter::default(),
+            reference,
+            guesses: GuessLimiter::new(db.clone()),
             db,
             schema: graphql::schema(),
             policy: Policy::load()?,

@@ -33,6 +33,7 @@ mod m20261130_000027_content_read_log;
 mod m20261130_000028_purge;
 mod m20261201_000029_content_encryption;
 mod m20261201_000030_structure_department_order;
+mod m20261201_000031_code_guess;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -70,6 +71,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000027_content_read_log::Migration),
             Box::new(m20261130_000028_purge::Migration),
             Box::new(m20261201_000029_content_encryption::Migration),
+            Box::new(m20261201_000030_structure_department_order::Migration),
+            Box::new(m20261201_000031_code_guess::Migration),
         ]
     }
 }

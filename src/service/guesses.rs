@@ -1,11 +1,14 @@
 //! Limits on wrong codes (issue 14): a caller who sends [`MAX_FAILED`] unknown or used codes
 //! (survey codes, onboarding codes) within [`WINDOW`] is refused every code, right or wrong,
 //! until the window ends: guessing gets [`MAX_FAILED`] tries per window, not thousands.
+//!
+//! The counts live in the database (`code_guess`, issue 17), so that the limit holds across
+//! every replica of the server: a caller spreading guesses over replicas gets no more tries.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 
+use super::sql;
 use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 
@@ -13,43 +16,77 @@ use crate::error::{AppError, AppResult};
 pub const MAX_FAILED: u32 = 10;
 /// The window the wrong codes are counted in.
 pub const WINDOW: TimeDelta = TimeDelta::minutes(15);
-/// Callers remembered before the expired ones are forgotten.
-const PRUNE_ABOVE: usize = 10_000;
 
-/// When a caller's window started, and their wrong codes in it.
-type Window = (DateTime<Utc>, u32);
+/// Wrong codes per caller (a user, or an address for anonymous calls), in the database.
+#[derive(Clone)]
+pub struct GuessLimiter {
+    db: DatabaseConnection,
+}
 
-/// Wrong codes per caller (a user, or an address for anonymous calls), shared by the server.
-#[derive(Clone, Default)]
-pub struct GuessLimiter(Arc<Mutex<HashMap<String, Window>>>);
+#[derive(FromQueryResult)]
+struct Window {
+    window_start: i64,
+    failed: i32,
+}
 
 impl GuessLimiter {
-    /// Refuses `caller` while they are over the limit (`RATE_LIMITED`).
-    pub fn admit(&self, caller: &str, now: DateTime<Utc>) -> AppResult<()> {
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(caller) {
-            Some((since, failed)) if *failed >= MAX_FAILED && now - *since < WINDOW => {
-                let wait = WINDOW - (now - *since);
-                Err(AppError::RateLimited(format!(
-                    "too many wrong codes: try again in {} minutes",
-                    (wait.num_seconds() + 59) / 60
-                )))
-            }
-            _ => Ok(()),
-        }
+    /// A limiter keeping its counts in `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
     }
 
-    /// Counts a wrong code of `caller`.
-    pub fn failed(&self, caller: &str, now: DateTime<Utc>) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > PRUNE_ABOVE {
-            map.retain(|_, (since, _)| now - *since < WINDOW);
+    /// Refuses `caller` while they are over the limit (`RATE_LIMITED`).
+    pub async fn admit(&self, caller: &str, now: DateTime<Utc>) -> AppResult<()> {
+        let backend = self.db.get_database_backend();
+        let window = Window::find_by_statement(sql::statement(
+            backend,
+            "SELECT window_start, failed FROM code_guess WHERE caller = ?",
+            vec![caller.into()],
+        ))
+        .one(&self.db)
+        .await?;
+        let Some(window) = window else {
+            return Ok(());
+        };
+        let since = DateTime::from_timestamp(window.window_start, 0).unwrap_or(now);
+        if u32::try_from(window.failed).unwrap_or(0) >= MAX_FAILED && now - since < WINDOW {
+            let wait = WINDOW - (now - since);
+            return Err(AppError::RateLimited(format!(
+                "too many wrong codes: try again in {} minutes",
+                (wait.num_seconds() + 59) / 60
+            )));
         }
-        let entry = map.entry(caller.to_owned()).or_insert((now, 0));
-        if now - entry.0 >= WINDOW {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
+        Ok(())
+    }
+
+    /// Counts a wrong code of `caller`: a new window when theirs has ended, one more wrong
+    /// code in it otherwise (one statement, so that replicas counting at once lose none).
+    /// The ended windows of other callers are forgotten on the way.
+    pub async fn failed(&self, caller: &str, now: DateTime<Utc>) -> AppResult<()> {
+        let backend = self.db.get_database_backend();
+        let now_s = now.timestamp();
+        let ended = (now - WINDOW).timestamp();
+        self.db
+            .execute_raw(sql::statement(
+                backend,
+                "INSERT INTO code_guess (caller, window_start, failed) VALUES (?, ?, 1) \
+                 ON CONFLICT (caller) DO UPDATE SET \
+                   failed = CASE WHEN code_guess.window_start <= ? THEN 1 \
+                                 ELSE code_guess.failed + 1 END, \
+                   window_start = CASE WHEN code_guess.window_start <= ? \
+                                       THEN excluded.window_start \
+                                       ELSE code_guess.window_start END",
+                vec![caller.into(), now_s.into(), ended.into(), ended.into()],
+            ))
+            .await?;
+        self.db
+            .execute_raw(sql::statement(
+                backend,
+                "DELETE FROM code_guess WHERE window_start <= ? AND caller <> ?",
+                vec![ended.into(), caller.into()],
+            ))
+            .await?;
+        Ok(())
     }
 
     /// Runs `attempt` for `caller` unless they are over the limit; a `BAD_USER_INPUT` on
@@ -61,13 +98,24 @@ impl GuessLimiter {
         clock: &Clock,
         attempt: impl Future<Output = AppResult<T>>,
     ) -> AppResult<T> {
-        self.admit(caller, clock.now())?;
+        self.admit(caller, clock.now()).await?;
         let outcome = attempt.await;
         if let Err(AppError::BadUserInput { field: f, .. }) = &outcome
             && f == field
         {
-            self.failed(caller, clock.now());
+            self.failed(caller, clock.now()).await?;
         }
         outcome
     }
+}
+
+/// Deletes the counts whose window ended at `now` (the daily purge).
+pub async fn forget_ended(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<()> {
+    db.execute_raw(sql::statement(
+        db.get_database_backend(),
+        "DELETE FROM code_guess WHERE window_start <= ?",
+        vec![(now - WINDOW).timestamp().into()],
+    ))
+    .await?;
+    Ok(())
 }

@@ -248,6 +248,11 @@ pub fn spawn_daily(db: DatabaseConnection, retention: Retention, clock: Clock) {
                 ),
                 Err(err) => tracing::error!(error = %err.message(), "retention purge failed"),
             }
+            // Wrong-code counts name a user or an address: none outlives its window by
+            // more than a day.
+            if let Err(err) = super::guesses::forget_ended(&db, clock.now()).await {
+                tracing::error!(error = %err.message(), "forgetting ended wrong-code windows failed");
+            }
             tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
         }
     });

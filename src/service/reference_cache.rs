@@ -3,15 +3,24 @@
 //!
 //! It is national reference data that changes about once a year (INSEE), so relations to it
 //! are served from memory instead of one query per request and per level. The snapshot is
-//! loaded on first use and refreshed in the background once it is older than
-//! [`MAX_AGE`], so that an import run by another process (`maillage import reference`) shows
-//! within minutes; writes made by this process call [`ReferenceCache::invalidate`].
+//! loaded on first use and refreshed in the background once it is older than [`MAX_AGE`].
+//!
+//! A change drops it at once everywhere (issue 17): writes made by this process call
+//! [`ReferenceCache::invalidate`], which on PostgreSQL also sends `NOTIFY` on [`CHANNEL`]
+//! (as `maillage import reference` does through [`announce_change`]); every replica
+//! `LISTEN`s and drops its snapshot when told, and again whenever its listening connection
+//! was lost (it may have missed a change meanwhile). A snapshot loaded while a change was
+//! announced is served to the request that loaded it but not kept.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
+    Statement,
+};
 use tokio::sync::{Mutex, RwLock};
 
 use crate::domain::enums::LOCATABLE_COMMUNE_KINDS;
@@ -20,6 +29,23 @@ use entity::{canton, commune, department, partner, region};
 
 /// Age after which a snapshot is refreshed.
 pub const MAX_AGE: Duration = Duration::from_secs(300);
+
+/// The PostgreSQL channel announcing a change of the reference data.
+pub const CHANNEL: &str = "maillage_reference_changed";
+
+/// Tells every server on the database that the reference data changed (PostgreSQL; a
+/// SQLite database has one server, which invalidates its own snapshot).
+pub async fn announce_change(db: &DatabaseConnection) -> AppResult<()> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, '')",
+            [CHANNEL.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
 
 /// The reference rows, by key.
 #[derive(Default)]
@@ -126,6 +152,8 @@ pub struct ReferenceCache {
     db: DatabaseConnection,
     current: Arc<RwLock<Option<Loaded>>>,
     reloading: Arc<Mutex<()>>,
+    /// Counts the invalidations: a snapshot loaded across one is not kept.
+    generation: Arc<AtomicU64>,
 }
 
 impl ReferenceCache {
@@ -135,6 +163,7 @@ impl ReferenceCache {
             db,
             current: Arc::new(RwLock::new(None)),
             reloading: Arc::new(Mutex::new(())),
+            generation: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -154,18 +183,63 @@ impl ReferenceCache {
         self.reload().await
     }
 
-    /// Drops the snapshot: the next use loads a fresh one.
+    /// Drops the snapshot after a change made by this server, here and (PostgreSQL) on
+    /// every other replica: the next use loads a fresh one. The change stands if the
+    /// announcement fails; the other replicas then see it within [`MAX_AGE`].
     pub async fn invalidate(&self) {
+        self.forget().await;
+        if let Err(err) = announce_change(&self.db).await {
+            tracing::warn!(error = ?err, "the change of the reference data was not announced");
+        }
+    }
+
+    /// Drops this server's snapshot.
+    async fn forget(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         *self.current.write().await = None;
     }
 
     async fn reload(&self) -> AppResult<Arc<Snapshot>> {
+        let generation = self.generation.load(Ordering::SeqCst);
         let snapshot = Arc::new(Snapshot::load(&self.db).await?);
-        *self.current.write().await = Some(Loaded {
-            at: Instant::now(),
-            snapshot: snapshot.clone(),
-        });
+        let mut current = self.current.write().await;
+        // A change announced while loading may be missing from what was read.
+        if self.generation.load(Ordering::SeqCst) == generation {
+            *current = Some(Loaded {
+                at: Instant::now(),
+                snapshot: snapshot.clone(),
+            });
+        }
         Ok(snapshot)
+    }
+
+    /// On PostgreSQL, listens to [`CHANNEL`] for as long as the server runs and drops the
+    /// snapshot at each announced change, and whenever listening (re)starts.
+    pub fn spawn_listener(&self) {
+        if self.db.get_database_backend() != DatabaseBackend::Postgres {
+            return;
+        }
+        let pool = self.db.get_postgres_connection_pool().clone();
+        let cache = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(mut listener) => match listener.listen(CHANNEL).await {
+                        Ok(()) => {
+                            // Changes made while nobody listened are unknown: start afresh.
+                            cache.forget().await;
+                            while listener.recv().await.is_ok() {
+                                cache.forget().await;
+                            }
+                            tracing::warn!("reference changes: connection lost");
+                        }
+                        Err(err) => tracing::warn!(error = %err, "LISTEN failed"),
+                    },
+                    Err(err) => tracing::warn!(error = %err, "reference changes: cannot listen"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
     }
 
     fn refresh_in_background(&self) {

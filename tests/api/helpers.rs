@@ -252,6 +252,30 @@ impl TestApp {
         address
     }
 
+    /// Another replica of the server: its own connection pool on this app's database, the
+    /// same keys and clock; its address (it runs until the test ends).
+    pub async fn replica(&self) -> String {
+        let db = maillage::db::connect(&self.database_url, 4)
+            .await
+            .expect("connect the replica");
+        let app = Application::with_state(
+            db,
+            self.keys.clone(),
+            test_vault(),
+            false,
+            self.clock(),
+            &maillage::config::ServeConfig {
+                listen: "127.0.0.1:0".parse().expect("addr"),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("build the replica");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     /// Runs a query as the user with `email` on the server at `address` (see [`Self::beside`]).
     pub async fn query_at(
         &self,
@@ -264,7 +288,8 @@ impl TestApp {
         self.post_to(address, Some(&token), query, variables).await
     }
 
-    async fn post_to(
+    /// POSTs a GraphQL query with an optional bearer token to the server at `address`.
+    pub async fn post_to(
         &self,
         address: &str,
         token: Option<&str>,

@@ -34,6 +34,7 @@ mod reach;
 mod reaudit;
 mod reference;
 mod referents;
+mod replicas;
 mod reporting;
 mod schema;
 mod sealing;

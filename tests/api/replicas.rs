@@ -1,0 +1,208 @@
+//! Several servers on one database (issue 17): what one replica changes, the others apply
+//! on their next request. Rate limits, sessions, API keys and roles live in the database;
+//! the reference snapshot each replica keeps in memory is dropped through PostgreSQL
+//! `LISTEN`/`NOTIFY` when the reference data changes.
+use std::time::{Duration, Instant};
+
+use maillage::domain::enums::Role;
+use maillage::service::{reference_cache, sessions, users};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const ME: &str = "{ me { email roles { role } } }";
+
+/// The replica answers `query` with the bearer `token`.
+async fn at(app: &TestApp, address: &str, token: &str, query: &str) -> Value {
+    app.post_to(address, Some(token), query, Value::Null).await
+}
+
+#[tokio::test]
+async fn a_revocation_through_one_replica_applies_on_the_next_request_to_another() {
+    let app = spawn_app().await;
+    let replica = app.replica().await;
+
+    // An API key created through the first replica works on the second, and stops working
+    // there as soon as the first revokes it.
+    let created = app
+        .query_as(
+            ANCT,
+            "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key } }",
+            json!({ "i": { "name": "replicas", "role": "PREFECT", "department": "59", "expiresInDays": 30 } }),
+        )
+        .await;
+    let key = data(&created)["createApiKey"]["key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    let slice = "{ structures(first: 1) { totalCount } }";
+    assert_eq!(
+        data(&at(&app, &replica, &key, slice).await)["structures"]["totalCount"],
+        4
+    );
+    let revoked = app
+        .query_as(
+            ANCT,
+            "mutation { revokeApiKey(name: \"replicas\") { revokedAt } }",
+            Value::Null,
+        )
+        .await;
+    assert!(data(&revoked)["revokeApiKey"]["revokedAt"].is_string());
+    assert_eq!(
+        error_codes(&at(&app, &replica, &key, slice).await),
+        ["UNAUTHENTICATED"]
+    );
+
+    // A role revoked (by `maillage user revoke`, another process) is gone from both at once.
+    let token = app.token(PREFECT_59).await;
+    for address in [&app.address, &replica] {
+        let me = at(&app, address, &token, ME).await;
+        assert_eq!(data(&me)["me"]["roles"], json!([{ "role": "PREFECT" }]));
+    }
+    users::revoke(
+        &app.db,
+        PREFECT_59,
+        Role::Prefect,
+        &users::ScopeArgs {
+            department: Some("59".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("revoke");
+    for address in [&app.address, &replica] {
+        let me = at(&app, address, &token, ME).await;
+        assert_eq!(data(&me)["me"]["roles"], json!([]), "{address}");
+        let page = at(&app, address, &token, slice).await;
+        assert_eq!(data(&page)["structures"]["totalCount"], 0, "{address}");
+    }
+
+    // Out of scope and anonymous callers are refused the same way by both.
+    for address in [&app.address, &replica] {
+        let anonymous = app.post_to(address, None, ME, Value::Null).await;
+        assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"]);
+        let other = app.query_at(address, PREFECT_23, slice, Value::Null).await;
+        assert_eq!(data(&other)["structures"]["totalCount"], 2);
+    }
+}
+
+#[tokio::test]
+async fn a_session_closed_through_one_replica_is_closed_on_every_other() {
+    let app = spawn_app().await;
+    let replica = app.replica().await;
+    let user = users::find_by_email(&app.db, AGENT_LILLE)
+        .await
+        .expect("look up")
+        .expect("the agent");
+    let value = sessions::open(
+        &app.db,
+        &user,
+        "test",
+        None,
+        sessions::Lifetimes::default(),
+        &app.clock(),
+    )
+    .await
+    .expect("a session");
+    let cookie = format!("{}={value}", sessions::COOKIE);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let me = async |address: &str| -> Value {
+        client
+            .post(format!("{address}/graphql"))
+            .header("Cookie", &cookie)
+            .header("Origin", address)
+            .json(&json!({ "query": ME }))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON")
+    };
+    for address in [&app.address, &replica] {
+        assert_eq!(data(&me(address).await)["me"]["email"], AGENT_LILLE);
+    }
+    let out = client
+        .post(format!("{}/auth/logout", app.address))
+        .header("Cookie", &cookie)
+        .header("Origin", &app.address)
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(out.status(), reqwest::StatusCode::SEE_OTHER);
+    for address in [&app.address, &replica] {
+        assert_eq!(
+            error_codes(&me(address).await),
+            ["UNAUTHENTICATED"],
+            "{address}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_codes_are_counted_across_replicas() {
+    let app = spawn_app().await;
+    let replica = app.replica().await;
+    let wrong = "mutation { answerSurvey(code: \"NOPE0-NOPE0\", satisfaction: 3) }";
+    // Anonymous guesses from one address, spread over both replicas.
+    for n in 0..maillage::service::guesses::MAX_FAILED {
+        let address = if n % 2 == 0 { &app.address } else { &replica };
+        let refused = app.post_to(address, None, wrong, Value::Null).await;
+        assert_eq!(error_codes(&refused), ["BAD_USER_INPUT"], "guess {n}");
+    }
+    for address in [&app.address, &replica] {
+        let limited = app.post_to(address, None, wrong, Value::Null).await;
+        assert_eq!(error_codes(&limited), ["RATE_LIMITED"], "{address}");
+    }
+    // The window ends for both.
+    app.time.advance(chrono::TimeDelta::minutes(16));
+    let again = app.post_to(&replica, None, wrong, Value::Null).await;
+    assert_eq!(error_codes(&again), ["BAD_USER_INPUT"]);
+}
+
+#[tokio::test]
+async fn on_postgresql_a_reference_change_reaches_every_replica_s_snapshot() {
+    let app = spawn_app().await;
+    if app.db.get_database_backend() != DbBackend::Postgres {
+        return; // one server per SQLite file: no replicas
+    }
+    let replica = app.replica().await;
+    let token = app.token(PREFECT_59).await;
+    let name = "{ structure(matricule: \"DEMO-59-01\") { department { name } } }";
+    // Both replicas hold the snapshot.
+    for address in [&app.address, &replica] {
+        let read = at(&app, address, &token, name).await;
+        assert_eq!(data(&read)["structure"]["department"]["name"], "Nord");
+    }
+    // `maillage import reference` (another process) renames the department.
+    app.db
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "UPDATE department SET name = 'Nord (renamed)' WHERE code = '59'",
+        ))
+        .await
+        .expect("rename");
+    reference_cache::announce_change(&app.db)
+        .await
+        .expect("announce");
+    // Each replica drops its snapshot as the notification arrives: within milliseconds, far
+    // before the 5-minute refresh.
+    for address in [&app.address, &replica] {
+        let started = Instant::now();
+        loop {
+            let read = at(&app, address, &token, name).await;
+            if data(&read)["structure"]["department"]["name"] == "Nord (renamed)" {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{address} still serves the old snapshot"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
