@@ -178,10 +178,9 @@ impl Application {
         let graphiql = serve.graphiql.unwrap_or(demo);
         crate::metrics::init();
         let live = crate::service::live::Live::default();
-        live.spawn_listener(&db);
         live.spawn_deadlines(db.clone(), clock.clone(), serve.deadline_watch);
         let reference = ReferenceCache::new(db.clone());
-        reference.spawn_listener();
+        live.spawn_listener(&db, reference.clone()).await;
         let state = Arc::new(AppState {
             reference,
             guesses: GuessLimiter::new(db.clone()),

@@ -18,8 +18,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
+use super::reference_cache::{self, ReferenceCache};
 use crate::clock::Clock;
 use entity::support_request;
+use sea_orm::sqlx::postgres::PgListener;
 
 /// The PostgreSQL channel of the events.
 pub const CHANNEL: &str = "maillage_support_events";
@@ -89,40 +91,58 @@ impl Live {
         }
     }
 
-    /// On PostgreSQL, listens to [`CHANNEL`] for as long as the server runs and hands each
-    /// event to this server's subscribers (reconnecting after a lost connection).
-    pub fn spawn_listener(&self, db: &DatabaseConnection) {
+    /// On PostgreSQL, listens for as long as the server runs, on one connection: to
+    /// [`CHANNEL`], handing each event to this server's subscribers, and to the reference
+    /// data's channel, dropping `reference`'s snapshot at each change. The first `LISTEN` is
+    /// set up before this returns (so that no change is missed between the server's start
+    /// and its first notification); after a lost connection it listens again and drops the
+    /// snapshot, since changes may have been announced meanwhile.
+    pub async fn spawn_listener(&self, db: &DatabaseConnection, reference: ReferenceCache) {
         if db.get_database_backend() != DatabaseBackend::Postgres {
             return;
         }
         let pool = db.get_postgres_connection_pool().clone();
+        let channels = [CHANNEL, reference_cache::CHANNEL];
+        let listen = async move || -> Result<PgListener, sea_orm::sqlx::Error> {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen_all(channels).await?;
+            Ok(listener)
+        };
+        let mut first = match listen().await {
+            Ok(listener) => Some(listener),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen to live events and reference changes");
+                None
+            }
+        };
         let sender = self.sender.clone();
         tokio::spawn(async move {
             loop {
-                match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
-                    Ok(mut listener) => {
-                        if let Err(err) = listener.listen(CHANNEL).await {
-                            tracing::warn!(error = %err, "LISTEN failed");
-                        } else {
-                            loop {
-                                match listener.recv().await {
-                                    Ok(note) => match serde_json::from_str(note.payload()) {
-                                        Ok(event) => {
-                                            let _ = sender.send(event);
-                                        }
-                                        Err(err) => {
-                                            tracing::warn!(error = %err, "an unreadable live event")
-                                        }
-                                    },
-                                    Err(err) => {
-                                        tracing::warn!(error = %err, "live events: connection lost");
-                                        break;
-                                    }
-                                }
+                let listener = match first.take() {
+                    Some(listener) => Ok(listener),
+                    None => listen().await.inspect(|_| reference.forget()),
+                };
+                match listener {
+                    Ok(mut listener) => loop {
+                        let note = match listener.recv().await {
+                            Ok(note) => note,
+                            Err(err) => {
+                                tracing::warn!(error = %err, "notifications: connection lost");
+                                break;
                             }
+                        };
+                        if note.channel() == reference_cache::CHANNEL {
+                            reference.forget();
+                            continue;
                         }
-                    }
-                    Err(err) => tracing::warn!(error = %err, "live events: cannot listen"),
+                        match serde_json::from_str(note.payload()) {
+                            Ok(event) => {
+                                let _ = sender.send(event);
+                            }
+                            Err(err) => tracing::warn!(error = %err, "an unreadable live event"),
+                        }
+                    },
+                    Err(err) => tracing::warn!(error = %err, "notifications: cannot listen"),
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }

@@ -144,6 +144,8 @@ impl Snapshot {
 struct Loaded {
     at: Instant,
     snapshot: Arc<Snapshot>,
+    /// The generation it was loaded in: a later one makes it stale.
+    generation: u64,
 }
 
 /// The shared, self-refreshing snapshot. Cheap to clone.
@@ -152,7 +154,8 @@ pub struct ReferenceCache {
     db: DatabaseConnection,
     current: Arc<RwLock<Option<Loaded>>>,
     reloading: Arc<Mutex<()>>,
-    /// Counts the invalidations: a snapshot loaded across one is not kept.
+    /// Counts the invalidations: a snapshot of an earlier generation is not served, and one
+    /// loaded across an invalidation is not kept.
     generation: Arc<AtomicU64>,
 }
 
@@ -167,79 +170,68 @@ impl ReferenceCache {
         }
     }
 
-    /// The current snapshot: loaded now on first use; when older than [`MAX_AGE`], served
-    /// as is while one background task refreshes it.
+    /// The current snapshot: loaded now on first use or after a change; when older than
+    /// [`MAX_AGE`], served as is while one background task refreshes it.
     pub async fn snapshot(&self) -> AppResult<Arc<Snapshot>> {
-        if let Some(loaded) = self.current.read().await.as_ref() {
+        if let Some(loaded) = self.fresh().await {
             if loaded.at.elapsed() > MAX_AGE {
                 self.refresh_in_background();
             }
-            return Ok(loaded.snapshot.clone());
+            return Ok(loaded.snapshot);
         }
         let _reloading = self.reloading.lock().await;
-        if let Some(loaded) = self.current.read().await.as_ref() {
-            return Ok(loaded.snapshot.clone());
+        if let Some(loaded) = self.fresh().await {
+            return Ok(loaded.snapshot);
         }
         self.reload().await
+    }
+
+    /// The loaded snapshot, unless a change made it stale.
+    async fn fresh(&self) -> Option<Loaded> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        self.current
+            .read()
+            .await
+            .as_ref()
+            .filter(|loaded| loaded.generation == generation)
+            .map(|loaded| Loaded {
+                at: loaded.at,
+                snapshot: loaded.snapshot.clone(),
+                generation,
+            })
     }
 
     /// Drops the snapshot after a change made by this server, here and (PostgreSQL) on
     /// every other replica: the next use loads a fresh one. The change stands if the
     /// announcement fails; the other replicas then see it within [`MAX_AGE`].
     pub async fn invalidate(&self) {
-        self.forget().await;
+        self.forget();
         if let Err(err) = announce_change(&self.db).await {
             tracing::warn!(error = ?err, "the change of the reference data was not announced");
         }
     }
 
-    /// Drops this server's snapshot.
-    async fn forget(&self) {
+    /// Makes this server's snapshot stale: the next use loads a fresh one. Called at each
+    /// change announced by another server (see `live::Live::spawn_listener`, which listens
+    /// on one connection for both channels).
+    pub fn forget(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        *self.current.write().await = None;
     }
 
     async fn reload(&self) -> AppResult<Arc<Snapshot>> {
         let generation = self.generation.load(Ordering::SeqCst);
         let snapshot = Arc::new(Snapshot::load(&self.db).await?);
         let mut current = self.current.write().await;
-        // A change announced while loading may be missing from what was read.
+        // A change announced while loading may be missing from what was read: serve it to
+        // this request, but do not keep it.
         if self.generation.load(Ordering::SeqCst) == generation {
             *current = Some(Loaded {
                 at: Instant::now(),
                 snapshot: snapshot.clone(),
+                generation,
             });
         }
         Ok(snapshot)
-    }
-
-    /// On PostgreSQL, listens to [`CHANNEL`] for as long as the server runs and drops the
-    /// snapshot at each announced change, and whenever listening (re)starts.
-    pub fn spawn_listener(&self) {
-        if self.db.get_database_backend() != DatabaseBackend::Postgres {
-            return;
-        }
-        let pool = self.db.get_postgres_connection_pool().clone();
-        let cache = self.clone();
-        tokio::spawn(async move {
-            loop {
-                match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
-                    Ok(mut listener) => match listener.listen(CHANNEL).await {
-                        Ok(()) => {
-                            // Changes made while nobody listened are unknown: start afresh.
-                            cache.forget().await;
-                            while listener.recv().await.is_ok() {
-                                cache.forget().await;
-                            }
-                            tracing::warn!("reference changes: connection lost");
-                        }
-                        Err(err) => tracing::warn!(error = %err, "LISTEN failed"),
-                    },
-                    Err(err) => tracing::warn!(error = %err, "reference changes: cannot listen"),
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        });
     }
 
     fn refresh_in_background(&self) {
