@@ -472,20 +472,7 @@ mod on_the_national_data {
 
     /// Opens a session for `email` (as a sign-in would) and hands its cookie to the browser.
     async fn signed_in(browser: &Client, app: &TestApp, email: &str) {
-        let user = users::find_by_email(&app.db, email)
-            .await
-            .expect("look up")
-            .expect("a user");
-        let value = sessions::open(
-            &app.db,
-            &user,
-            "test",
-            None,
-            sessions::Lifetimes::default(),
-            &app.clock(),
-        )
-        .await
-        .expect("a session");
+        let value = app.session(email).await;
         browser
             .goto(&format!("{}/ui/app.css", app.address))
             .await

@@ -231,11 +231,24 @@ impl TestApp {
         self.post_to(&self.address, token, query, variables).await
     }
 
-    /// Another server on this app's database, keys and clock, sealing with `vault`: its
-    /// address (it runs until the test ends).
+    /// Another server on this app's database (its pool), keys and clock, sealing with
+    /// `vault`: its address (it runs until the test ends).
     pub async fn beside(&self, vault: maillage::vault::Vault) -> String {
+        self.serve_on(self.db.clone(), vault).await
+    }
+
+    /// Another replica of the server: its own connection pool on this app's database, the
+    /// same keys, data key and clock; its address (it runs until the test ends).
+    pub async fn replica(&self) -> String {
+        let db = maillage::db::connect(&self.database_url, 4)
+            .await
+            .expect("connect the replica");
+        self.serve_on(db, test_vault()).await
+    }
+
+    async fn serve_on(&self, db: DatabaseConnection, vault: maillage::vault::Vault) -> String {
         let app = Application::with_state(
-            self.db.clone(),
+            db,
             self.keys.clone(),
             vault,
             false,
@@ -252,28 +265,23 @@ impl TestApp {
         address
     }
 
-    /// Another replica of the server: its own connection pool on this app's database, the
-    /// same keys and clock; its address (it runs until the test ends).
-    pub async fn replica(&self) -> String {
-        let db = maillage::db::connect(&self.database_url, 4)
+    /// Opens a browser session for the user with `email`, as a sign-in would: the
+    /// session cookie's value.
+    pub async fn session(&self, email: &str) -> String {
+        let user = users::find_by_email(&self.db, email)
             .await
-            .expect("connect the replica");
-        let app = Application::with_state(
-            db,
-            self.keys.clone(),
-            test_vault(),
-            false,
-            self.clock(),
-            &maillage::config::ServeConfig {
-                listen: "127.0.0.1:0".parse().expect("addr"),
-                ..Default::default()
-            },
+            .expect("look up")
+            .unwrap_or_else(|| panic!("no user {email}"));
+        maillage::service::sessions::open(
+            &self.db,
+            &user,
+            "test",
+            None,
+            maillage::service::sessions::Lifetimes::default(),
+            &self.clock(),
         )
         .await
-        .expect("build the replica");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        address
+        .expect("a session")
     }
 
     /// Runs a query as the user with `email` on the server at `address` (see [`Self::beside`]).

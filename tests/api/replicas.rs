@@ -91,20 +91,7 @@ async fn a_revocation_through_one_replica_applies_on_the_next_request_to_another
 async fn a_session_closed_through_one_replica_is_closed_on_every_other() {
     let app = spawn_app().await;
     let replica = app.replica().await;
-    let user = users::find_by_email(&app.db, AGENT_LILLE)
-        .await
-        .expect("look up")
-        .expect("the agent");
-    let value = sessions::open(
-        &app.db,
-        &user,
-        "test",
-        None,
-        sessions::Lifetimes::default(),
-        &app.clock(),
-    )
-    .await
-    .expect("a session");
+    let value = app.session(AGENT_LILLE).await;
     let cookie = format!("{}={value}", sessions::COOKIE);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
