@@ -261,8 +261,14 @@ impl StructureQuery {
                 .iter()
                 .map(|row| (row.id, row.department_code.clone()))
                 .collect();
-            let found = conventions::effective_partners(caller.db, &keys).await?;
-            ctx.loaders().prime_effective_partners(found);
+            // On failure, each field reads through the loader and reports its own error,
+            // as without priming: the page itself stands.
+            match conventions::effective_partners(caller.db, &keys).await {
+                Ok(found) => ctx.loaders().prime_effective_partners(found),
+                Err(err) => {
+                    tracing::warn!(error = %err.message(), "priming effective partners failed")
+                }
+            }
         }
         let fields = StructureConnectionFields { filter, total };
         Ok(page.connection(rows, has_next, fields, |row| order.position(row), Structure))
