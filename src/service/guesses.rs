@@ -79,14 +79,8 @@ impl GuessLimiter {
                 vec![caller.into(), now_s.into(), ended.into(), ended.into()],
             ))
             .await?;
-        self.db
-            .execute_raw(sql::statement(
-                backend,
-                "DELETE FROM code_guess WHERE window_start <= ? AND caller <> ?",
-                vec![ended.into(), caller.into()],
-            ))
-            .await?;
-        Ok(())
+        // The caller's own row has just been given a current window: only others go.
+        forget_ended(&self.db, now).await
     }
 
     /// Runs `attempt` for `caller` unless they are over the limit; a `BAD_USER_INPUT` on
