@@ -11,13 +11,17 @@
 #   - requests/s of the structures page (50 rows with department, commune and effective
 #     partners, PREFECT 59) and of report-entry creation (32 agents in turn) at 1, 8 and
 #     32 clients (connections; wrk runs one thread per core); GraphQL errors are counted;
-#   - the server's peak memory (VmHWM).
+#   - the server's peak memory (VmHWM);
+#   - the web front: ms from navigation until the dashboard's first figure is painted, as
+#     Chromium reports it (bench/paint.py; national and department dashboards).
 # Results go to target/bench/<database>.md; bench/RESULTS.md holds the analysed numbers.
 # PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh, installed if missing).
 #
 # Settings: BENCH_SCALE (1), BENCH_SECONDS (10 per measure), BENCH_SEED (42),
-# BENCH_DIR (target/bench), BENCH_REUSE=1 (SQLite: keep the dataset of the previous run).
-# Needs wrk, jq and python3 (apt-get install wrk jq).
+# BENCH_DIR (target/bench), BENCH_REUSE=1 (SQLite: keep the dataset of the previous run),
+# BENCH_PAINT_RUNS (10 warm loads per dashboard).
+# Needs wrk, jq and python3 (apt-get install wrk jq); chromium and chromium-driver for the
+# paint measure (skipped without them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -232,4 +236,27 @@ done
 PEAK=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$SERVER/status")
 echo | tee -a "$OUT" >&2
 echo "Server peak memory (VmHWM): $PEAK." | tee -a "$OUT" >&2
+
+# The web front: how soon the dashboard paints its first figures after navigation (issue 16).
+if command -v chromedriver >/dev/null || [ -x /usr/lib/chromium/chromedriver ]; then
+  log "first figures painted in Chromium"
+  {
+    echo
+    echo "Web front, first figures painted (ms from navigation; headless Chromium, a session from"
+    echo "\`maillage session\`; cold = first load, then ${BENCH_PAINT_RUNS:-10} warm loads):"
+    echo
+    echo "| dashboard | cold | median | worst | GraphQL of the worst | figure painted | whole dashboard (median) |"
+    echo "|---|---|---|---|---|---|---|"
+  } >>"$OUT"
+  for who in anct prefet; do
+    case $who in
+      anct) name="national (ANCT)" ;;
+      prefet) name="department (PREFECT 59)" ;;
+    esac
+    python3 bench/paint.py "http://127.0.0.1:$PORT" "$("$BIN" session "bench-$who@bench.fr")" \
+      "$name" "${BENCH_PAINT_RUNS:-10}" | tee -a "$OUT" >&2
+  done
+else
+  log "no chromedriver (apt-get install chromium chromium-driver): the paint measure is skipped"
+fi
 log "results in $OUT"

@@ -12,11 +12,15 @@ const demo = document.body.dataset.demo === 'true';
 
 const documents = new Map();
 
-async function documentText(name) {
+/** The text of the document `name`, fetched once (a failed fetch is tried again next time). */
+function documentText(name) {
   if (!documents.has(name)) {
-    const response = await fetch(`/ui/graphql/${name}.graphql`);
-    if (!response.ok) throw new Error(`document ${name} missing (${response.status})`);
-    documents.set(name, await response.text());
+    const text = fetch(`/ui/graphql/${name}.graphql`).then((response) => {
+      if (!response.ok) throw new Error(`document ${name} missing (${response.status})`);
+      return response.text();
+    });
+    text.catch(() => documents.delete(name));
+    documents.set(name, text);
   }
   return documents.get(name);
 }
@@ -28,13 +32,16 @@ class ApiError extends Error {
   }
 }
 
-/** Runs the document `name`; its data, or an ApiError when nothing came back. */
-async function api(name, variables = {}) {
+/**
+ * Runs the document `name` (its operation `operationName` when the file holds several); its
+ * data, or an ApiError when nothing came back.
+ */
+async function api(name, variables = {}, operationName = undefined) {
   const response = await fetch('/graphql', {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ query: await documentText(name), variables }),
+    body: JSON.stringify({ query: await documentText(name), variables, operationName }),
   });
   const body = await response.json();
   if (body.errors && body.errors.length) {
@@ -100,10 +107,13 @@ function alert(kind, title, text) {
     h('h3', { class: 'fr-alert__title' }, title), text ? h('p', {}, text) : null);
 }
 
-/** A key figure, marked with `data-figure` (the browser tests read it). */
+/**
+ * A key figure, marked with `data-figure` (the browser tests read it) and with
+ * `elementtiming` (the browser reports when it was first painted: bench/paint.py).
+ */
 function figure(key, value, text) {
   return h('div', { class: 'mg-figure' },
-    h('p', { class: 'mg-figure__value', 'data-figure': key }, value),
+    h('p', { class: 'mg-figure__value', 'data-figure': key, elementtiming: `figure:${key}` }, value),
     h('p', { class: 'mg-figure__label' }, text));
 }
 
@@ -140,30 +150,78 @@ function table(id, caption, columns, rows) {
       `Télécharger « ${caption} » (CSV)`));
 }
 
-/** A horizontal bar chart (SVG) of `{ label, count }`, described for screen readers. */
-function barChart(id, title, items) {
-  const width = 560;
-  const row = 26;
-  const height = Math.max(row, items.length * row) + 10;
-  const max = Math.max(1, ...items.map((i) => i.count));
-  const left = 170;
-  const titleId = `${id}-titre`;
-  return h('svg', { class: 'mg-chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': titleId, 'data-chart': id },
-    h('title', { id: titleId }, `${title} (le tableau voisin donne les mêmes chiffres)`),
-    items.map((item, i) => {
-      const y = i * row + 5;
-      const barWidth = Math.round(((width - left - 60) * item.count) / max);
-      return h('g', {},
-        h('text', { x: left - 8, y: y + 16, 'text-anchor': 'end' }, item.label.slice(0, 24)),
-        h('rect', { class: 'mg-bar', x: left, y, width: Math.max(barWidth, 1), height: row - 8 }),
-        h('text', { x: left + barWidth + 6, y: y + 16 }, number.format(item.count)));
+let chartsLoaded = null;
+
+/**
+ * DSFR's charts (@gouvfr/dsfr-chart, vendored under /ui/dsfr/chart/): loaded once, when a view
+ * first shows a chart, so that the figures above it paint without waiting for them.
+ */
+function loadCharts() {
+  if (!chartsLoaded) {
+    document.head.append(h('link', { rel: 'stylesheet', href: '/ui/dsfr/chart/DSFRChart.css' }));
+    chartsLoaded = import('/ui/dsfr/chart/DSFRChart.js').catch((error) => {
+      // The tables beside the charts still give every figure; the next view tries again.
+      console.warn('DSFR charts unavailable', error);
+      chartsLoaded = null;
+    });
+  }
+  return chartsLoaded;
+}
+
+/**
+ * A DSFR bar chart of `{ label, count }`. The canvas says nothing to a screen reader, so the
+ * chart is one image with its title, and the table beside it gives the same figures.
+ */
+function barChart(id, title, items, horizontal = true) {
+  loadCharts();
+  return h('div', { class: 'mg-chart', role: 'img', 'aria-label': `${title} (le tableau voisin donne les mêmes chiffres)`, 'data-chart': id },
+    h('bar-chart', {
+      x: JSON.stringify([items.map((i) => i.label)]),
+      y: JSON.stringify([items.map((i) => i.count)]),
+      name: JSON.stringify([title]),
+      horizontal: horizontal ? 'true' : null,
+      'selected-palette': 'default',
     }));
 }
 
+/**
+ * A table of a connection read page by page: the first page's rows, and a button that reads
+ * the next page (`next(cursor)`: the next page of the connection) and adds its rows.
+ */
+function pagedTable(id, caption, columns, first, next) {
+  const rows = first.edges.map((e) => e.node);
+  const holder = h('div', {});
+  let page = first.pageInfo;
+  const render = () => {
+    const more = page.hasNextPage
+      ? h('button', { class: 'fr-btn fr-btn--tertiary fr-btn--sm fr-mb-3w', type: 'button', 'data-more': id, onclick: async (event) => {
+        event.target.disabled = true;
+        try {
+          const connection = await next(page.endCursor);
+          rows.push(...connection.edges.map((e) => e.node));
+          page = connection.pageInfo;
+          render();
+          // Keyboard users stay where they were: on the button, or on the table once complete.
+          const target = holder.querySelector('[data-more]') || holder.querySelector('table');
+          if (target.tagName === 'TABLE') target.tabIndex = -1;
+          target.focus();
+        } catch (error) {
+          holder.append(alert('error', 'La suite ne vient pas', error.message));
+          event.target.disabled = false;
+        }
+      } }, 'Afficher les suivantes')
+      : null;
+    const shown = first.totalCount === undefined ? caption : `${caption} (${number.format(rows.length)} sur ${number.format(first.totalCount)})`;
+    holder.replaceChildren(...[table(id, shown, columns, rows), more].filter(Boolean));
+  };
+  render();
+  return holder;
+}
+
 /** A chart and its table, side by side. */
-function chartAndTable(id, title, items, heading = 'Catégorie') {
+function chartAndTable(id, title, items, heading = 'Catégorie', horizontal = true) {
   return h('div', { class: 'mg-pair' },
-    barChart(id, title, items),
+    barChart(id, title, items, horizontal),
     table(id, title, [[heading, (r) => r.label], ['Nombre', (r) => number.format(r.count), (r) => r.count]], items));
 }
 
@@ -175,13 +233,16 @@ function section(title, ...children) {
 
 async function dashboardView(me) {
   const national = me.roles.some((r) => r.role === 'ANCT');
-  const departments = national
-    ? (await api('Departments')).departments
-    : me.roles.filter((r) => r.role === 'PREFECT' && r.department).map((r) => r.department);
+  const mine = me.roles.filter((r) => r.role === 'PREFECT' && r.department).map((r) => r.department);
+  const initial = !national && mine.length === 1 ? mine[0].code : '';
+  // The key figures are asked for at once, while the department list comes.
+  const figures = dashboardFigures(initial, '', '', 'DashboardKeyFigures');
+  figures.catch(() => {});
+  const departments = national ? (await api('Departments')).departments : mine;
   const picker = h('select', { class: 'fr-select', id: 'departement', name: 'departement' },
     h('option', { value: '' }, national ? 'Tout le réseau' : 'Tous mes départements'),
     departments.map((d) => h('option', { value: d.code }, `${d.code} — ${d.name}`)));
-  if (!national && departments.length === 1) picker.value = departments[0].code;
+  picker.value = initial;
   const from = h('input', { class: 'fr-input', type: 'date', id: 'du', name: 'du' });
   const to = h('input', { class: 'fr-input', type: 'date', id: 'au', name: 'au' });
   const results = h('div', { id: 'resultats', 'aria-live': 'polite' });
@@ -194,42 +255,85 @@ async function dashboardView(me) {
     h('div', { class: 'fr-col-6 fr-col-md-2 fr-input-group' }, h('label', { class: 'fr-label', for: 'au' }, 'Au'), to),
     h('div', { class: 'fr-col-12 fr-col-md-3' }, h('button', { class: 'fr-btn', type: 'submit' }, 'Afficher')));
   main.replaceChildren(h('h1', {}, 'Tableau de bord'), form, results);
-  await loadDashboard(results, picker.value, '', '');
+  await loadDashboard(results, picker.value, '', '', figures);
 }
 
-async function loadDashboard(results, department, from, to) {
+/**
+ * The dashboard for a department ('' for all the caller's) and a period: every figure, or
+ * with `DashboardKeyFigures` the key figures alone.
+ */
+function dashboardFigures(department, from, to, operation = 'Dashboard') {
   const filter = {};
   if (department) filter.departments = [department];
   if (from) filter.from = from;
   if (to) filter.to = to;
-  results.replaceChildren(h('p', {}, 'Chargement des chiffres…'));
-  let d;
-  try {
-    d = (await api('Dashboard', { filter })).dashboard;
-  } catch (error) {
-    results.replaceChildren(alert('error', 'Les chiffres ne sont pas disponibles', error.message));
-    return;
-  }
+  return api('Dashboard', { filter }, operation);
+}
+
+/** Resolves once the browser has painted what is on the page now. */
+function painted() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+/** The row of key figures (those `d` has: the key figures alone, or every figure). */
+function keyFigures(department, d) {
   const r = d.reporting;
   const s = d.supportRequests;
   const p = d.labelPipeline;
   const t = d.training;
-  results.replaceChildren(
-    h('div', { class: 'mg-figures', 'data-dashboard': department || 'tout' },
-      figure('reporting.total', number.format(r.total), 'demandes accompagnées'),
-      figure('reporting.resolvedOnSiteShare', r.resolvedOnSiteShare === null ? '—' : percent.format(r.resolvedOnSiteShare), 'résolues sur place'),
-      figure('supportRequests.total', number.format(s.total), 'demandes Administration+'),
-      figure('supportRequests.late', number.format(s.late), 'en retard sur le délai de 72 h ouvrées'),
-      p ? figure('labelPipeline.reauditsDue', number.format(p.reauditsDue), 'réaudits à programmer') : null,
-      t ? figure('training.qualified', `${number.format(t.qualified)} / ${number.format(t.agents)}`, 'agents formés (5,5 jours et webinaires)') : null),
-  );
+  return h('div', { class: 'mg-figures', 'data-dashboard': department || 'tout' },
+    figure('reporting.total', number.format(r.total), 'demandes accompagnées'),
+    figure('reporting.resolvedOnSiteShare', r.resolvedOnSiteShare === null ? '—' : percent.format(r.resolvedOnSiteShare), 'résolues sur place'),
+    figure('supportRequests.total', number.format(s.total), 'demandes Administration+'),
+    figure('supportRequests.late', number.format(s.late), 'en retard sur le délai de 72 h ouvrées'),
+    p ? figure('labelPipeline.reauditsDue', number.format(p.reauditsDue), 'réaudits à programmer') : null,
+    t ? figure('training.qualified', `${number.format(t.qualified)} / ${number.format(t.agents)}`, 'agents formés (5,5 jours et webinaires)') : null);
+}
+
+let dashboardLoads = 0;
+
+/**
+ * Shows the dashboard: the key figures first (`pending`: already asked for), painted, then
+ * every figure, with the sections, maps and charts. The server runs one dashboard request at
+ * a time, so the whole one is asked for once the key figures are in. A later load supersedes
+ * this one.
+ */
+async function loadDashboard(results, department, from, to, pending = null) {
+  const load = ++dashboardLoads;
+  const current = () => load === dashboardLoads;
+  results.replaceChildren(h('p', {}, 'Chargement des chiffres…'));
+  try {
+    const first = (await (pending || dashboardFigures(department, from, to, 'DashboardKeyFigures'))).dashboard;
+    if (!current()) return;
+    results.replaceChildren(keyFigures(department, first), h('p', {}, 'Chargement du détail…'));
+  } catch (error) {
+    if (current()) results.replaceChildren(alert('error', 'Les chiffres ne sont pas disponibles', error.message));
+    return;
+  }
+  await painted();
+  if (!current()) return;
+  let d;
+  try {
+    d = (await dashboardFigures(department, from, to)).dashboard;
+  } catch (error) {
+    if (current()) results.lastChild.replaceWith(alert('error', 'Le détail des chiffres n’est pas disponible', error.message));
+    return;
+  }
+  if (!current()) return;
+  const r = d.reporting;
+  const s = d.supportRequests;
+  const p = d.labelPipeline;
+  const t = d.training;
+  results.replaceChildren(keyFigures(department, d));
   if (department) {
     const map = h('div', {}, h('p', {}, 'Chargement de la carte…'));
     results.append(section('Carte des France Services', map));
     structuresMap(map, department, d.coverage || []);
+  } else if (d.coverage && d.coverage.length > 1) {
+    results.append(section('Couverture des cantons', coverageMap(d.coverage)));
   }
   results.append(
-    section('Demandes accompagnées par mois', chartAndTable('par-mois', 'Demandes par mois', r.byMonth, 'Mois')),
+    section('Demandes accompagnées par mois', chartAndTable('par-mois', 'Demandes par mois', r.byMonth, 'Mois', false)),
     section('Demandes par partenaire', chartAndTable('par-partenaire', 'Demandes par partenaire', r.byPartner, 'Partenaire')),
     section('Demandes par thème', chartAndTable('par-theme', 'Demandes par thème', r.byTheme.map((i) => ({ ...i, label: label(i.key) })), 'Thème')),
     section('Administration+',
@@ -299,6 +403,38 @@ function adminPlusRows(figures, delays) {
   for (const item of figures.lateByPartner) row(item.key).late = item.count;
   for (const delay of delays) Object.assign(row(delay.partner), delay);
   return [...partners.values()];
+}
+
+/** The share of each department's cantons that hold a labelled France Services, on DSFR's map. */
+function coverageMap(coverage) {
+  loadCharts();
+  const share = (c) => (c.cantons ? c.covered / c.cantons : null);
+  const cantons = coverage.reduce((n, c) => n + c.cantons, 0);
+  const covered = coverage.reduce((n, c) => n + c.covered, 0);
+  const shown = (value) => (value === null ? null : Math.round(value * 1000) / 10);
+  const data = Object.fromEntries(coverage.filter((c) => c.cantons).map((c) => [c.department, shown(share(c))]));
+  const title = 'Part des cantons où une France Services labellisée est présente, par département';
+  return h('div', { class: 'mg-pair' },
+    h('div', { class: 'mg-chart', role: 'img', 'aria-label': `${title} (le tableau voisin donne les mêmes chiffres)`, 'data-chart': 'couverture' },
+      h('map-chart', {
+        data: JSON.stringify(data),
+        value: String(shown(cantons ? covered / cantons : null) ?? ''),
+        name: 'Cantons couverts (%)',
+        date: new Date().toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' }),
+        level: 'dep',
+        'selected-palette': 'sequentialAscending',
+      })),
+    h('div', {},
+      h('p', { 'data-figure': 'coverage.covered' },
+        `${number.format(covered)} cantons couverts sur ${number.format(cantons)} (${number.format(cantons - covered)} sans France Services)`),
+      h('details', {}, h('summary', {}, `Le tableau, département par département (${number.format(coverage.length)})`),
+        table('couverture', 'Cantons couverts par département', [
+          ['Département', (x) => x.department],
+          ['Cantons', (x) => number.format(x.cantons), (x) => x.cantons],
+          ['Couverts', (x) => number.format(x.covered), (x) => x.covered],
+          ['Sans France Services', (x) => number.format(x.uncovered), (x) => x.uncovered],
+          ['Part couverte', (x) => (share(x) === null ? '—' : percent.format(share(x))), (x) => share(x)],
+        ], coverage))));
 }
 
 /** The structures of a department on a map (their coordinates; no outline is drawn). */
@@ -418,23 +554,22 @@ async function operatorView() {
   const top = h('div', {});
   const notice = liveNotice();
   const render = (data) => top.replaceChildren(...operatorInbox(data, detail));
-  render(await api('OperatorPortal'));
+  render(await api('OperatorPortal', {}, 'OperatorPortal'));
   main.replaceChildren(h('h1', {}, 'Portail opérateur'), notice, top, detail);
   followEvents(async (event) => {
     announce(notice, event);
-    render(await api('OperatorPortal'));
+    render(await api('OperatorPortal', {}, 'OperatorPortal'));
   });
 }
 
 function operatorInbox(data, detail) {
-  const inbox = data.supportRequests.edges.map((e) => e.node);
   return [
     h('div', { class: 'mg-figures' },
       figure('supportRequests.totalCount', number.format(data.supportRequests.totalCount), 'demandes Administration+'),
-      figure('supportRequests.late', number.format(inbox.filter((r) => r.late).length), 'en retard'),
+      figure('supportRequests.late', number.format(data.lateRequests.totalCount), 'en retard'),
       figure('structures.totalCount', number.format(data.structures.totalCount), 'France Services où le partenaire est présent')),
     section('Boîte de réception Administration+',
-      table('boite', 'Demandes Administration+ reçues', [
+      pagedTable('boite', 'Demandes Administration+ reçues', [
         ['Structure', (x) => (x.structure ? x.structure.name : '—'), (x) => (x.structure ? x.structure.matricule : '')],
         ['Département', (x) => (x.structure ? x.structure.department.code : '—')],
         ['Envoyée', (x) => dateTime.format(new Date(x.sentAt)), (x) => x.sentAt],
@@ -442,12 +577,12 @@ function operatorInbox(data, detail) {
         ['Temps restant', timeLeft, (x) => (x.firstAnsweredAt ? 'répondue' : x.late ? 'en retard' : 'dans le délai')],
         ['Statut', (x) => label(x.status), (x) => x.status],
         ['', (x) => h('button', { class: 'fr-btn fr-btn--sm fr-btn--tertiary', type: 'button', 'data-open': x.id, onclick: () => openRequest(detail, x.id) }, 'Ouvrir'), () => ''],
-      ], inbox)),
+      ], data.supportRequests, async (after) => (await api('OperatorPortal', { after }, 'InboxPage')).supportRequests)),
     section('France Services où le partenaire est présent',
-      table('structures-partenaire', 'France Services du partenaire', [
+      pagedTable('structures-partenaire', 'France Services du partenaire', [
         ['Matricule', (x) => x.matricule], ['Nom', (x) => x.name], ['Département', (x) => x.department.code],
         ['Commune', (x) => (x.commune ? x.commune.name : '—')], ['Label', (x) => label(x.labelStatus), (x) => x.labelStatus],
-      ], data.structures.edges.map((e) => e.node))),
+      ], data.structures, async (after) => (await api('OperatorPortal', { after }, 'PartnerStructuresPage')).structures)),
     ...data.me.roles.filter((r) => r.role === 'OPERATOR' && r.partner).map((r) => section(`Référents ${r.partner.name}`,
       table('referents-partenaire', `Référents ${r.partner.code}`, [
         ['Département', (x) => `${x.department.code} — ${x.department.name}`, (x) => x.department.code],
@@ -520,7 +655,7 @@ async function agentView(me) {
     return;
   }
   const structure = structures[0].matricule;
-  const data = await api('AgentDesk', { structure });
+  const data = await api('AgentDesk', { structure }, 'AgentDesk');
   const suggestions = data.reportingSuggestions;
   const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
   const partner = h('select', { class: 'fr-select', id: 'partenaire', name: 'partenaire', required: true },
@@ -543,7 +678,7 @@ async function agentView(me) {
         helpKind: help.value, resolvedOnSite: resolved.checked, durationMinutes: Number(duration.value),
       } });
       key = crypto.randomUUID();
-      const again = await api('AgentDesk', { structure });
+      const again = await api('AgentDesk', { structure }, 'AgentDesk');
       count.textContent = number.format(again.reportEntries.totalCount);
       outcome.replaceChildren(alert('success', 'Demande enregistrée', `${partner.value} · ${label(theme.value)} · ${day.value}`));
     } catch (error) {
@@ -561,12 +696,12 @@ async function agentView(me) {
         h('div', { class: 'fr-col-12 fr-col-md-3 fr-checkbox-group' }, resolved, h('label', { class: 'fr-label', for: 'resolue' }, 'Résolue sur place')))),
     h('button', { class: 'fr-btn', type: 'submit' }, 'Enregistrer la demande'), outcome);
   const requests = h('div', {});
-  const renderRequests = (desk) => requests.replaceChildren(agentRequests(desk.supportRequests.edges.map((e) => e.node)));
+  const renderRequests = (desk) => requests.replaceChildren(agentRequests(desk.supportRequests));
   renderRequests(data);
   const notice = liveNotice();
   followEvents(async (event) => {
     announce(notice, event);
-    renderRequests(await api('AgentDesk', { structure }));
+    renderRequests(await api('AgentDesk', { structure }, 'AgentDesk'));
   });
   main.replaceChildren(
     h('h1', {}, `Bureau de l’agent — ${data.structure.name}`),
@@ -586,12 +721,12 @@ async function agentView(me) {
 }
 
 function agentRequests(requests) {
-  return table('demandes-structure', 'Demandes Administration+', [
+  return pagedTable('demandes-structure', 'Demandes Administration+', [
     ['Partenaire', (x) => (x.partner ? x.partner.code : '—')],
     ['Envoyée', (x) => dateTime.format(new Date(x.sentAt)), (x) => x.sentAt],
     ['Échéance', (x) => dateTime.format(new Date(x.dueAt)), (x) => x.dueAt],
     ['Statut', (x) => (x.late ? h('span', { class: 'mg-late' }, `${label(x.status)}, en retard`) : label(x.status)), (x) => x.status],
-  ], requests);
+  ], requests, async (after) => (await api('AgentDesk', { after }, 'DeskRequestsPage')).supportRequests);
 }
 
 // ---------------------------------------------------------------- navigation and sign-in
@@ -616,6 +751,8 @@ function signInPage() {
 async function start() {
   stopLive();
   let me;
+  // The dashboard's documents come while the caller is identified (most users open it).
+  for (const name of ['Dashboard', 'Departments']) documentText(name).catch(() => {});
   try {
     me = (await api('Me')).me;
   } catch (error) {

@@ -76,6 +76,14 @@ enum Command {
         #[arg(long, default_value = "8h", value_parser = humantime::parse_duration)]
         ttl: Duration,
     },
+    /// Open a browser session for a user and print the value of its cookie
+    /// (`maillage_session`), as a sign-in would: for a browser driven by a script (the
+    /// benchmark's paint measure) or a support check. It ends like any session (30 min idle,
+    /// 12 h at most) and with the user's sign-out or disabling.
+    Session {
+        /// The user's e-mail.
+        email: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -309,12 +317,25 @@ pub async fn run() -> anyhow::Result<()> {
             emit(&report.to_string())?;
             Ok(())
         }
+        Some(Command::Session { email }) => {
+            let db = crate::db::connect_existing(&config.database_url, 1).await?;
+            let user = active_user(&db, &email).await?;
+            let value = crate::service::sessions::open(
+                &db,
+                &user,
+                "cli",
+                None,
+                crate::service::sessions::Lifetimes::default(),
+                &clock,
+            )
+            .await
+            .map_err(|err| anyhow::anyhow!(err.message()))?;
+            emit(&format!("{value}\n"))?;
+            Ok(())
+        }
         Some(Command::Token { email, ttl }) => {
             let db = crate::db::connect_existing(&config.database_url, 1).await?;
-            let user = users::find_by_email(&db, &email).await?.with_context(|| {
-                format!("no user '{email}': create one with `maillage user grant`")
-            })?;
-            anyhow::ensure!(!user.disabled, "'{email}' is disabled");
+            let user = active_user(&db, &email).await?;
             anyhow::ensure!(
                 ttl <= token::MAX_TTL,
                 "--ttl is at most {} (30 days)",
@@ -341,6 +362,18 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The user `email`, who must exist and not be disabled.
+async fn active_user(
+    db: &sea_orm::DatabaseConnection,
+    email: &str,
+) -> anyhow::Result<entity::app_user::Model> {
+    let user = users::find_by_email(db, email)
+        .await?
+        .with_context(|| format!("no user '{email}': create one with `maillage user grant`"))?;
+    anyhow::ensure!(!user.disabled, "'{email}' is disabled");
+    Ok(user)
 }
 
 async fn serve(config: &Config, serve: &ServeConfig) -> anyhow::Result<()> {

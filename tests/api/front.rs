@@ -54,6 +54,8 @@ async fn the_front_is_served_from_the_binary_and_loads_nothing_from_elsewhere() 
         ("/ui/dsfr/dsfr.min.css", "text/css"),
         ("/ui/dsfr/dsfr.module.min.js", "text/javascript"),
         ("/ui/dsfr/fonts/Marianne-Regular.woff2", "font/woff2"),
+        ("/ui/dsfr/chart/DSFRChart.js", "text/javascript"),
+        ("/ui/dsfr/chart/DSFRChart.css", "text/css"),
         ("/ui/graphql/Dashboard.graphql", "application/graphql"),
     ] {
         let response = client
@@ -138,6 +140,24 @@ mod in_a_browser {
             .find(|(file, _)| *file == format!("{name}.graphql"))
             .map(|(_, text)| text)
             .unwrap_or_else(|| panic!("no front/graphql/{name}.graphql"))
+    }
+
+    /// Runs the front's document `file`, its operation of the same name, as `email`: what the
+    /// page asks.
+    pub async fn run(app: &TestApp, email: &str, file: &str, variables: Value) -> Value {
+        let token = app.token(email).await;
+        reqwest::Client::new()
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(token)
+            .json(
+                &json!({ "query": document(file), "operationName": file, "variables": variables }),
+            )
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON")
     }
 
     /// A count as the page writes it (French grouping with a narrow no-break space).
@@ -235,7 +255,31 @@ mod in_a_browser {
         Ok(serde_json::from_value(found).expect("a list"))
     }
 
-    async fn screenshot(browser: &Client, name: &str) -> Result<(), fantoccini::error::CmdError> {
+    /// Waits (at most 30 s) until every chart of the page (DSFR's, loaded apart) has drawn its
+    /// canvas or its map, and returns how many there are.
+    pub async fn charts_drawn(browser: &Client) -> Result<usize, fantoccini::error::CmdError> {
+        let script = "const charts = [...document.querySelectorAll('[data-chart]')]; \
+            return charts.every((c) => c.querySelector('canvas[width], svg path')) ? charts.length : -1;";
+        for _ in 0..300 {
+            let drawn = browser.execute(script, vec![]).await?;
+            if let Some(count) = drawn.as_u64() {
+                return Ok(count as usize);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the charts are not drawn after 30 s");
+    }
+
+    pub async fn screenshot(
+        browser: &Client,
+        name: &str,
+    ) -> Result<(), fantoccini::error::CmdError> {
+        charts_drawn(browser).await?;
+        // A value the page failed to render shows as a bare "null" or "undefined".
+        let text = text_now(browser, "main").await?;
+        for word in ["null", "undefined", "NaN", "[object"] {
+            assert!(!text.contains(word), "{name} shows '{word}':\n{text}");
+        }
         let violations = accessibility(browser).await?;
         assert!(violations.is_empty(), "{name}: {violations:#?}");
         let shot = browser.screenshot().await?;
@@ -266,10 +310,7 @@ mod in_a_browser {
         let outcome = async {
             // The prefect's dashboard: the figures are the API's for the prefect.
             sign_in(&browser, &app, PREFECT).await?;
-            let before = dashboard(
-                &app.query_as(PREFECT, document("Dashboard"), filter.clone())
-                    .await,
-            );
+            let before = dashboard(&run(&app, PREFECT, "Dashboard", filter.clone()).await);
             assert_eq!(
                 text_of(&browser, "[data-figure='reporting.total']").await?,
                 shown(&before["reporting"]["total"])
@@ -311,13 +352,13 @@ mod in_a_browser {
 
             // The agent desk: an entry in three actions (partner, theme, record).
             sign_in(&browser, &app, AGENT).await?;
-            let desk = app
-                .query_as(
-                    AGENT,
-                    document("AgentDesk"),
-                    json!({ "structure": "DEMO-59-01" }),
-                )
-                .await;
+            let desk = run(
+                &app,
+                AGENT,
+                "AgentDesk",
+                json!({ "structure": "DEMO-59-01" }),
+            )
+            .await;
             assert_eq!(
                 text_of(&browser, "[data-figure='reportEntries.totalCount']").await?,
                 shown(&data(&desk)["reportEntries"]["totalCount"])
@@ -341,13 +382,13 @@ mod in_a_browser {
                 .await?;
             let recorded = text_of(&browser, "#enregistrement .fr-alert").await?;
             assert!(recorded.contains("Demande enregistrée"), "{recorded}");
-            let after_desk = app
-                .query_as(
-                    AGENT,
-                    document("AgentDesk"),
-                    json!({ "structure": "DEMO-59-01" }),
-                )
-                .await;
+            let after_desk = run(
+                &app,
+                AGENT,
+                "AgentDesk",
+                json!({ "structure": "DEMO-59-01" }),
+            )
+            .await;
             let entries = &data(&after_desk)["reportEntries"]["totalCount"];
             assert_eq!(
                 entries.as_i64(),
@@ -363,10 +404,7 @@ mod in_a_browser {
 
             // Counted on the prefect's dashboard.
             sign_in(&browser, &app, PREFECT).await?;
-            let after = dashboard(
-                &app.query_as(PREFECT, document("Dashboard"), filter.clone())
-                    .await,
-            );
+            let after = dashboard(&run(&app, PREFECT, "Dashboard", filter.clone()).await);
             assert_eq!(
                 after["reporting"]["total"].as_i64(),
                 before["reporting"]["total"].as_i64().map(|n| n + 1)
@@ -378,9 +416,7 @@ mod in_a_browser {
 
             // The operator portal: the inbox is the API's, a request opens with its content.
             sign_in(&browser, &app, OPERATOR).await?;
-            let portal = app
-                .query_as(OPERATOR, document("OperatorPortal"), Value::Null)
-                .await;
+            let portal = run(&app, OPERATOR, "OperatorPortal", Value::Null).await;
             let total = &data(&portal)["supportRequests"]["totalCount"];
             assert_eq!(total.as_i64(), Some(1));
             assert_eq!(
@@ -466,7 +502,7 @@ mod on_the_national_data {
     use maillage::service::users::{self, ScopeArgs};
     use serde_json::{Value, json};
 
-    use super::in_a_browser::{document, shown, text_now};
+    use super::in_a_browser::{charts_drawn, document, run, screenshot, shown, text_now};
     use crate::browser::{driver, session};
     use crate::helpers::*;
 
@@ -520,6 +556,14 @@ mod on_the_national_data {
         users::grant(&app.db, prefect, Role::Prefect, &nord, app.now())
             .await
             .expect("grant");
+        let operator = "operateur.caf.front@t.fr";
+        let caf = ScopeArgs {
+            partner: Some("CAF".into()),
+            ..Default::default()
+        };
+        users::grant(&app.db, operator, Role::Operator, &caf, app.now())
+            .await
+            .expect("grant");
         let figures = |answer: &Value| answer["data"]["dashboard"].clone();
 
         let browser = session(&driver).await;
@@ -527,10 +571,7 @@ mod on_the_national_data {
             // ANCT, the whole network.
             signed_in(&browser, &app, anct).await;
             browser.goto(&format!("{}/", app.address)).await?;
-            let national = figures(
-                &app.query_as(anct, document("Dashboard"), json!({ "filter": {} }))
-                    .await,
-            );
+            let national = figures(&run(&app, anct, "Dashboard", json!({ "filter": {} })).await);
             assert!(
                 national["reporting"]["total"].as_i64() > Some(1000),
                 "{national}"
@@ -553,6 +594,39 @@ mod on_the_national_data {
                 &shown(&national["supportRequests"]["late"]),
             )
             .await;
+            // The coverage of every department's cantons, on DSFR's map and in its table.
+            let coverage = national["coverage"].as_array().expect("coverage");
+            let sum = |key: &str| {
+                coverage
+                    .iter()
+                    .map(|c| c[key].as_i64().expect("a count"))
+                    .sum::<i64>()
+            };
+            figure_reads(
+                &browser,
+                "coverage.covered",
+                &format!(
+                    "{} cantons couverts sur {} ({} sans France Services)",
+                    shown(&json!(sum("covered"))),
+                    shown(&json!(sum("cantons"))),
+                    shown(&json!(sum("uncovered")))
+                ),
+            )
+            .await;
+            assert_eq!(
+                browser
+                    .find_all(Locator::Css("[data-table='couverture'] tbody tr"))
+                    .await?
+                    .len(),
+                coverage.len()
+            );
+            let charts = charts_drawn(&browser).await?;
+            assert_eq!(
+                charts, 5,
+                "by month, partner, theme and label step, and the map"
+            );
+            browser.set_window_size(1400, 2400).await?;
+            screenshot(&browser, "national").await?;
             let departments = browser
                 .find_all(Locator::Css("#departement option"))
                 .await?;
@@ -574,10 +648,7 @@ mod on_the_national_data {
                 .click()
                 .await?;
             let filter = json!({ "filter": { "departments": ["59"] } });
-            let nord_figures = figures(
-                &app.query_as(anct, document("Dashboard"), filter.clone())
-                    .await,
-            );
+            let nord_figures = figures(&run(&app, anct, "Dashboard", filter.clone()).await);
             figure_reads(
                 &browser,
                 "reporting.total",
@@ -623,7 +694,7 @@ mod on_the_national_data {
             // The prefect of Nord: Nord by default, the same figures as the API gives them.
             signed_in(&browser, &app, prefect).await;
             browser.goto(&format!("{}/", app.address)).await?;
-            let theirs = figures(&app.query_as(prefect, document("Dashboard"), filter).await);
+            let theirs = figures(&run(&app, prefect, "Dashboard", filter).await);
             assert_eq!(theirs["reporting"], nord_figures["reporting"]);
             figure_reads(
                 &browser,
@@ -645,6 +716,79 @@ mod on_the_national_data {
                 .find_all(Locator::Css("#departement option"))
                 .await?;
             assert_eq!(options.len(), 2, "their departments only");
+
+            // A national operator of CAF: the inbox and the structures of the whole network,
+            // counted by the API, read 100 at a time.
+            signed_in(&browser, &app, operator).await;
+            browser
+                .goto(&format!("{}/#/operateur", app.address))
+                .await?;
+            let portal = data(&run(&app, operator, "OperatorPortal", Value::Null).await).clone();
+            for (key, count) in [
+                (
+                    "supportRequests.totalCount",
+                    &portal["supportRequests"]["totalCount"],
+                ),
+                (
+                    "supportRequests.late",
+                    &portal["lateRequests"]["totalCount"],
+                ),
+                ("structures.totalCount", &portal["structures"]["totalCount"]),
+            ] {
+                figure_reads(&browser, key, &shown(count)).await;
+            }
+            assert!(
+                portal["lateRequests"]["totalCount"].as_i64() > Some(0),
+                "late requests among {}",
+                portal["supportRequests"]["totalCount"]
+            );
+            let structures = portal["structures"]["totalCount"]
+                .as_u64()
+                .expect("a count") as usize;
+            assert!(
+                structures > 100,
+                "{structures} structures where CAF is effective"
+            );
+            let rows = async || -> Result<usize, fantoccini::error::CmdError> {
+                Ok(browser
+                    .find_all(Locator::Css(
+                        "[data-table='structures-partenaire'] tbody tr",
+                    ))
+                    .await?
+                    .len())
+            };
+            assert_eq!(rows().await?, 100);
+            browser
+                .find(Locator::Css("[data-more='structures-partenaire']"))
+                .await?
+                .click()
+                .await?;
+            let mut read = 0;
+            for _ in 0..100 {
+                read = rows().await?;
+                if read > 100 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(read, structures.min(200), "the next page added");
+
+            // An agent of the synthetic network: their structure's entries, as the API counts.
+            let agent = "agent0@synthetic.maillage.fr";
+            signed_in(&browser, &app, agent).await;
+            browser.goto(&format!("{}/#/agent", app.address)).await?;
+            let me = app
+                .query_as(
+                    agent,
+                    "{ me { roles { structure { matricule } } } }",
+                    Value::Null,
+                )
+                .await;
+            let structure = data(&me)["me"]["roles"][0]["structure"]["matricule"].clone();
+            let desk = run(&app, agent, "AgentDesk", json!({ "structure": structure })).await;
+            let entries = &data(&desk)["reportEntries"]["totalCount"];
+            assert!(entries.as_i64() > Some(0), "{desk}");
+            figure_reads(&browser, "reportEntries.totalCount", &shown(entries)).await;
             Ok::<_, fantoccini::error::CmdError>(())
         }
         .await;
