@@ -18,6 +18,9 @@ const ROW_CHANNEL: usize = 256;
 /// A pooled connection idle this long is pinged before it is handed out.
 const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How much of a SQLite file each connection maps (0x7fff0000, SQLite's default maximum).
+const MMAP_SIZE: u64 = 0x7fff_0000;
+
 /// Connects to `url` with at most `max_connections` pooled connections.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -46,6 +49,12 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
             // Sorts and window functions build temporary B-trees: in memory, not in a
             // temporary file opened for each statement.
             .pragma("temp_store", "memory")
+            // Reads straight from the operating system's cache of the file, shared by every
+            // connection, instead of copying pages into each connection's 2 MB cache: a
+            // national figure reading 100,000 index entries took 90–250 ms by connection
+            // (the cold ones slowest), 54 ms mapped. Writes still go through the file
+            // (SQLite maps for reading only), and at most 2 GB is mapped (SQLite's own cap).
+            .pragma("mmap_size", MMAP_SIZE.to_string())
     });
     options.map_sqlx_sqlite_pool_opts(|pool| pool.after_release(close_if_inside_a_transaction));
     let shown = redact(url);

@@ -34,6 +34,7 @@ mod m20261130_000028_purge;
 mod m20261201_000029_content_encryption;
 mod m20261201_000030_structure_department_order;
 mod m20261201_000031_code_guess;
+mod m20261201_000032_survey_answer_period;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000029_content_encryption::Migration),
             Box::new(m20261201_000030_structure_department_order::Migration),
             Box::new(m20261201_000031_code_guess::Migration),
+            Box::new(m20261201_000032_survey_answer_period::Migration),
         ]
     }
 }

@@ -29,10 +29,11 @@ pub struct RequestData {
     pub guesses: GuessLimiter,
     /// The application's clock.
     pub clock: Clock,
-    /// The figure groups of a dashboard request run one after the other, not all at once on
-    /// as many connections, so that a heavy request takes one core (with the heavy gate,
-    /// `limits::HeavyGate`) and not the machine; and they pace themselves while light requests
-    /// run (`limits::FigureTurns`).
+    /// The figure groups of a dashboard request run side by side, at most as many as the
+    /// machine has cores, while the server has no light request; while light requests run,
+    /// one after the other, pacing themselves, so that a heavy request (with the heavy gate,
+    /// `limits::HeavyGate`) takes a fraction of one core and not the machine
+    /// (`limits::FigureTurns`).
     pub figures: Arc<crate::graphql::limits::FigureTurns>,
     /// The reads of citizens' content this request logged already (`service::privacy`).
     pub content_reads: crate::service::privacy::ReadsLogged,

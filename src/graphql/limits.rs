@@ -347,12 +347,13 @@ impl Drop for LightRequest {
 /// How recent a light request must be for dashboards to pace themselves.
 pub const LIGHT_RECENT: Duration = Duration::from_millis(200);
 
-/// The figure groups of one dashboard request: one at a time, and, while light requests run,
-/// each waits twice as long as the previous one took ([`PACE`]), so that a dashboard (its
-/// share of the server and of the database together) takes at most a third of a core from
-/// them. Alone, a dashboard runs at full speed.
+/// The figure groups of one dashboard request. Alone on the server, as many run at once as
+/// the machine has cores. While light requests run, one at a time, and each waits twice as
+/// long as the previous one took ([`PACE`]), so that a dashboard (its share of the server and
+/// of the database together) takes at most a third of a core from them.
 pub struct FigureTurns {
-    one: Semaphore,
+    slots: Semaphore,
+    width: u32,
     previous: Mutex<Option<Duration>>,
     light: LightTraffic,
 }
@@ -365,23 +366,38 @@ pub struct FigureTurn<'a> {
 }
 
 impl FigureTurns {
-    /// The turns of one request, pacing against `light`.
+    /// The turns of one request, pacing against `light`, as wide as the machine's cores.
     pub fn new(light: LightTraffic) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self::with_width(light, u32::try_from(cores).unwrap_or(2))
+    }
+
+    /// The turns of one request, at most `width` groups at once.
+    pub fn with_width(light: LightTraffic, width: u32) -> Self {
+        let width = width.max(1);
         Self {
-            one: Semaphore::new(1),
+            slots: Semaphore::new(width as usize),
+            width,
             previous: Mutex::new(None),
             light,
         }
     }
 
-    /// Waits for this request's previous figure group, then, while light requests run, [`PACE`]
-    /// times as long as that group took.
+    /// A turn: at once while the server has no light request (up to the width); while light
+    /// requests run, alone (after the groups running now), [`PACE`] times as long after the
+    /// previous group as that group took.
     pub async fn take(&self) -> Option<FigureTurn<'_>> {
-        let permit = self.one.acquire().await.ok()?;
+        if !self.light.busy() {
+            let permit = self.slots.acquire().await.ok()?;
+            return Some(FigureTurn {
+                turns: self,
+                started: Instant::now(),
+                _permit: permit,
+            });
+        }
+        let permit = self.slots.acquire_many(self.width).await.ok()?;
         let previous = self.previous.lock().ok().and_then(|p| *p);
-        if let Some(took) = previous
-            && self.light.busy()
-        {
+        if let Some(took) = previous {
             tokio::time::sleep((took * PACE).min(MAX_PAUSE)).await;
         }
         Some(FigureTurn {
@@ -514,7 +530,7 @@ mod tests {
     #[tokio::test]
     async fn figure_groups_pace_themselves_only_while_light_requests_run() {
         let light = LightTraffic::default();
-        let turns = FigureTurns::new(light.clone());
+        let turns = FigureTurns::with_width(light.clone(), 1);
         let group = Duration::from_millis(40);
         // Alone: no pause between groups.
         let first = turns.take().await.expect("a turn");
@@ -534,6 +550,29 @@ mod tests {
         // Just after it ended, still (a client between two pages).
         drop(page);
         assert!(light.busy());
+    }
+
+    #[tokio::test]
+    async fn figure_groups_run_side_by_side_only_while_the_server_has_no_light_request() {
+        let light = LightTraffic::default();
+        let turns = FigureTurns::with_width(light.clone(), 2);
+        let soon = Duration::from_millis(20);
+        // Alone: two groups at once, the third waits for one of them.
+        let a = turns.take().await.expect("a turn");
+        let b = tokio::time::timeout(soon, turns.take())
+            .await
+            .expect("a second group at once")
+            .expect("a turn");
+        assert!(tokio::time::timeout(soon, turns.take()).await.is_err());
+        drop(a);
+        // A light request arrives: the next group waits until the one running now is done.
+        let page = light.enter();
+        assert!(tokio::time::timeout(soon, turns.take()).await.is_err());
+        drop(b);
+        let alone = turns.take().await.expect("a turn");
+        assert!(tokio::time::timeout(soon * 3, turns.take()).await.is_err());
+        drop(alone);
+        drop(page);
     }
 
     #[tokio::test]

@@ -273,7 +273,7 @@ impl Dashboard {
     /// Requests handled, from the reporting tool.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn reporting(&self, ctx: &Context<'_>) -> Result<ReportingFigures> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -300,7 +300,7 @@ impl Dashboard {
     /// Administration+ volume and lateness.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn support_requests(&self, ctx: &Context<'_>) -> Result<SupportFigures> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -323,7 +323,7 @@ impl Dashboard {
     /// The label pipeline (not for operators).
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn label_pipeline(&self, ctx: &Context<'_>) -> Result<Option<PipelineFigures>> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
@@ -352,7 +352,7 @@ impl Dashboard {
     /// Self-assessment against audit findings per criterion (not for operators).
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn assessment_gap(&self, ctx: &Context<'_>) -> Result<Option<Vec<AssessmentGapFigure>>> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
@@ -375,7 +375,7 @@ impl Dashboard {
     /// counted per department.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn missing_referents(&self, ctx: &Context<'_>) -> Result<Vec<DashboardCount>> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         let rows =
             dashboard::missing_referents(&ctx.request().db, &self.scope, &self.filter).await?;
@@ -386,7 +386,7 @@ impl Dashboard {
     /// Agents and how many are qualified (not for operators).
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn training(&self, ctx: &Context<'_>) -> Result<Option<TrainingFigures>> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
@@ -401,7 +401,7 @@ impl Dashboard {
     /// Administration+ answer delays per partner.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn answer_delays(&self, ctx: &Context<'_>) -> Result<Vec<DelayFigure>> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
@@ -422,7 +422,7 @@ impl Dashboard {
     /// Survey satisfaction per audience (not for operators).
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn satisfaction(&self, ctx: &Context<'_>) -> Result<Option<Vec<SatisfactionFigure>>> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
@@ -444,7 +444,7 @@ impl Dashboard {
     /// Canton coverage per department (ANCT and prefectures only, R-07); today's labels.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn coverage(&self, ctx: &Context<'_>) -> Result<Option<Vec<CoverageFigure>>> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         self.steering_figures("coverage")?;
         let rows = dashboard::coverage(&ctx.request().db, &self.scope, &self.filter).await?;
@@ -464,7 +464,7 @@ impl Dashboard {
     /// state.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn compliance_gaps(&self, ctx: &Context<'_>) -> Result<Option<Vec<ComplianceGapFigure>>> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
@@ -485,7 +485,7 @@ impl Dashboard {
     /// the campaign is published).
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn mystery_visits(&self, ctx: &Context<'_>) -> Result<Option<Vec<MysteryFigure>>> {
-        // One figure group of a request at a time, paced (see `RequestData::figures`).
+        // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         self.structure_figures()?;
         let r = ctx.request();
