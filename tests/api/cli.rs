@@ -189,19 +189,7 @@ async fn a_session_from_the_cli_signs_a_browser_in_until_the_user_is_disabled() 
     let app = spawn_app().await;
     let value = stdout(&maillage(&app, &["session", PREFECT_59]));
     let cookie = format!("{}={}", maillage::service::sessions::COOKIE, value.trim());
-    let me = async || -> Value {
-        reqwest::Client::new()
-            .post(format!("{}/graphql", app.address))
-            .header("Cookie", &cookie)
-            .header("Origin", &app.address)
-            .json(&serde_json::json!({ "query": "{ me { email } }" }))
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("JSON")
-    };
+    let me = async || post_with_session(&app.address, &cookie, "{ me { email } }").await;
     assert_eq!(data(&me().await)["me"]["email"], PREFECT_59);
     stdout(&maillage(&app, &["user", "disable", PREFECT_59]));
     assert_eq!(error_codes(&me().await), ["UNAUTHENTICATED"]);

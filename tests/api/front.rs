@@ -146,18 +146,15 @@ mod in_a_browser {
     /// page asks.
     pub async fn run(app: &TestApp, email: &str, file: &str, variables: Value) -> Value {
         let token = app.token(email).await;
-        reqwest::Client::new()
-            .post(format!("{}/graphql", app.address))
-            .bearer_auth(token)
-            .json(
-                &json!({ "query": document(file), "operationName": file, "variables": variables }),
-            )
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("JSON")
+        answer(
+            reqwest::Client::new()
+                .post(format!("{}/graphql", app.address))
+                .bearer_auth(token)
+                .json(
+                    &json!({ "query": document(file), "operationName": file, "variables": variables }),
+                ),
+        )
+        .await
     }
 
     /// A count as the page writes it (French grouping with a narrow no-break space).

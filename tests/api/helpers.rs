@@ -352,6 +352,30 @@ impl TestApp {
     }
 }
 
+/// The JSON answer to `request`, sent now.
+pub async fn answer(request: reqwest::RequestBuilder) -> Value {
+    request
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+/// POSTs `query` to the server at `address` as a browser with the session `cookie` (a
+/// `name=value` pair) would, from the server's own origin.
+pub async fn post_with_session(address: &str, cookie: &str, query: &str) -> Value {
+    answer(
+        reqwest::Client::new()
+            .post(format!("{address}/graphql"))
+            .header("Cookie", cookie)
+            .header("Origin", address)
+            .json(&json!({ "query": query })),
+    )
+    .await
+}
+
 /// The `extensions.code` of every error of a response.
 pub fn error_codes(response: &Value) -> Vec<String> {
     response["errors"]

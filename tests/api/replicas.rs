@@ -97,19 +97,7 @@ async fn a_session_closed_through_one_replica_is_closed_on_every_other() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let me = async |address: &str| -> Value {
-        client
-            .post(format!("{address}/graphql"))
-            .header("Cookie", &cookie)
-            .header("Origin", address)
-            .json(&json!({ "query": ME }))
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("JSON")
-    };
+    let me = async |address: &str| post_with_session(address, &cookie, ME).await;
     for address in [&app.address, &replica] {
         assert_eq!(data(&me(address).await)["me"]["email"], AGENT_LILLE);
     }
