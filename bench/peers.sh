@@ -59,11 +59,7 @@ PG_URL="$MAILLAGE_TEST_DATABASE_URL/bench"
 SQLITE_URL="sqlite://$DIR/peers.db?mode=rwc"
 rm -f "$DIR"/peers.db*
 
-export MAILLAGE_JWT_SECRET=bench-secret-bench-secret-bench-secret
-export MAILLAGE_DATA_KEY=YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMDE=
-export MAILLAGE_DEMO_SEED=false
-export MAILLAGE_LOG_FORMAT=json
-export RUST_LOG=warn
+. bench/env.sh
 cargo build --release -q
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

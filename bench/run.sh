@@ -59,12 +59,7 @@ case "${1:-all}" in
 esac
 
 OUT=$DIR/$DB.md
-export MAILLAGE_JWT_SECRET=bench-secret-bench-secret-bench-secret
-# Citizens' content is sealed at rest; a fixed key so that BENCH_REUSE finds its data.
-export MAILLAGE_DATA_KEY=YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMDE=
-export MAILLAGE_DEMO_SEED=false
-export MAILLAGE_LOG_FORMAT=json
-export RUST_LOG=warn
+. bench/env.sh
 cargo build --release -q
 log() { echo "bench[$DB]: $*" >&2; }
 

@@ -33,10 +33,10 @@ class ApiError extends Error {
 }
 
 /**
- * Runs the document `name` (its operation `operationName` when the file holds several); its
- * data, or an ApiError when nothing came back.
+ * Runs the operation `operationName` of the document `name` (each file's main operation bears
+ * the file's name); its data, or an ApiError when nothing came back.
  */
-async function api(name, variables = {}, operationName = undefined) {
+async function api(name, variables = {}, operationName = name) {
   const response = await fetch('/graphql', {
     method: 'POST',
     credentials: 'same-origin',
@@ -554,11 +554,11 @@ async function operatorView() {
   const top = h('div', {});
   const notice = liveNotice();
   const render = (data) => top.replaceChildren(...operatorInbox(data, detail));
-  render(await api('OperatorPortal', {}, 'OperatorPortal'));
+  render(await api('OperatorPortal'));
   main.replaceChildren(h('h1', {}, 'Portail opérateur'), notice, top, detail);
   followEvents(async (event) => {
     announce(notice, event);
-    render(await api('OperatorPortal', {}, 'OperatorPortal'));
+    render(await api('OperatorPortal'));
   });
 }
 
@@ -655,7 +655,7 @@ async function agentView(me) {
     return;
   }
   const structure = structures[0].matricule;
-  const data = await api('AgentDesk', { structure }, 'AgentDesk');
+  const data = await api('AgentDesk', { structure });
   const suggestions = data.reportingSuggestions;
   const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
   const partner = h('select', { class: 'fr-select', id: 'partenaire', name: 'partenaire', required: true },
@@ -678,7 +678,7 @@ async function agentView(me) {
         helpKind: help.value, resolvedOnSite: resolved.checked, durationMinutes: Number(duration.value),
       } });
       key = crypto.randomUUID();
-      const again = await api('AgentDesk', { structure }, 'AgentDesk');
+      const again = await api('AgentDesk', { structure });
       count.textContent = number.format(again.reportEntries.totalCount);
       outcome.replaceChildren(alert('success', 'Demande enregistrée', `${partner.value} · ${label(theme.value)} · ${day.value}`));
     } catch (error) {
@@ -701,7 +701,7 @@ async function agentView(me) {
   const notice = liveNotice();
   followEvents(async (event) => {
     announce(notice, event);
-    renderRequests(await api('AgentDesk', { structure }, 'AgentDesk'));
+    renderRequests(await api('AgentDesk', { structure }));
   });
   main.replaceChildren(
     h('h1', {}, `Bureau de l’agent — ${data.structure.name}`),
