@@ -19,7 +19,8 @@
 #
 # Settings: BENCH_SCALE (1), BENCH_SECONDS (10 per measure), BENCH_SEED (42),
 # BENCH_DIR (target/bench), BENCH_REUSE=1 (SQLite: keep the dataset of the previous run),
-# BENCH_PAINT_RUNS (10 warm loads per dashboard).
+# BENCH_PAINT_RUNS (10 warm loads per dashboard), BENCH_BIN (measure this binary instead of
+# building one: an A/B run), BENCH_ONLY (some of: dashboards,fields,page,writes,paint).
 # Needs wrk, jq and python3 (apt-get install wrk jq); chromium and chromium-driver for the
 # paint measure (skipped without them).
 set -euo pipefail
@@ -30,7 +31,9 @@ SECONDS_PER=${BENCH_SECONDS:-10}
 SEED=${BENCH_SEED:-42}
 DIR=${BENCH_DIR:-$ROOT/target/bench}
 DATA=${MAILLAGE_SHARED_DATA:-$ROOT/../shared/data}
-BIN=$ROOT/target/release/maillage
+BIN=${BENCH_BIN:-$ROOT/target/release/maillage}
+# Whether BENCH_ONLY (a comma-separated list; all when unset) holds section $1.
+only() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 mkdir -p "$DIR"
 for tool in wrk jq python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)" >&2; exit 1; }
@@ -60,7 +63,7 @@ esac
 
 OUT=$DIR/$DB.md
 . bench/env.sh
-cargo build --release -q
+[ -n "${BENCH_BIN:-}" ] || cargo build --release -q
 log() { echo "bench[$DB]: $*" >&2; }
 
 "$BIN" migrate >/dev/null
@@ -186,6 +189,16 @@ measure() { # clients, then env for the script; prints "req/s p50 p95 requests e
 } >"$OUT"
 row() { read -r rps p50 p95 n errors; echo "| $1 | $2 | $rps | $p50 | $p95 | $n | $errors |" | tee -a "$OUT" >&2; }
 
+# The data's version raised by hand: no dashboard figure is kept from an earlier request.
+changed() {
+  if [ "$DB" = sqlite ]; then
+    python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("UPDATE data_version SET version = version + 1"); c.commit()' "$DIR/sqlite.db"
+  else
+    "$PSQL" -q -h 127.0.0.1 -p "${MAILLAGE_TEST_DATABASE_URL##*:}" -U postgres -d bench -c "UPDATE data_version SET version = version + 1" >/dev/null
+  fi
+}
+
+only dashboards && {
 log "dashboards"
 # One warm-up request each, then one client for the measured time.
 for who in anct prefet caf; do
@@ -201,7 +214,22 @@ for who in anct prefet caf; do
     log "$name answered errors: $(jq -c .errors "$DIR/$DB-$who-dashboard.json")"; exit 1
   fi
   measure 1 BENCH_TOKEN="$t" BENCH_BODY="$b" | row "$name" 1
+  # After a change of the data, nothing kept: the median and worst of 8 requests.
+  for _ in $(seq 1 8); do
+    changed
+    curl -s -o /dev/null -w '%{time_total}\n' "$URL" -H "Authorization: Bearer $t" -H 'Content-Type: application/json' -d "$b"
+  done | sort -n | awk '{ t[NR] = $1 * 1000 } END { printf "- %.1f %.1f %d 0\n", (t[4] + t[5]) / 2, t[NR], NR }' | row "$name, each after a change (median, worst)" 1
 done
+# Eight ANCT users at once on the national dashboard (their own tokens and sessions).
+USERS=$DIR/$DB-anct-users.tsv
+: >"$USERS"
+for i in $(seq 1 8); do
+  "$BIN" user grant "bench-anct$i@bench.fr" ANCT >/dev/null
+  printf '%s\t-\n' "$(token "bench-anct$i@bench.fr")" >>"$USERS"
+done
+measure 8 BENCH_AGENTS="$USERS" BENCH_BODY="$(body "$STEERING")" | row "national dashboard, 8 ANCT users at once" 8
+}
+only fields && {
 # The national dashboard field by field: what its time is made of.
 t=$(token bench-anct@bench.fr)
 for field in reporting supportRequests answerDelays missingReferents labelPipeline complianceGaps assessmentGap training satisfaction mysteryVisits coverage funding; do
@@ -217,14 +245,15 @@ while True:
 print(text[start:i])")
   BENCH_SECONDS=3 SECONDS_PER=3 measure 1 BENCH_TOKEN="$t" BENCH_BODY="$(body "$sub")" | row "national: $field only" 1
 done
+}
 
 log "structures page and report entries"
 t=$(token bench-prefet@bench.fr)
 RECORD=$(jq -cn --arg q "mutation { recordReportEntry(input: { structure: \"%s\", occurredOn: \"$UNTIL\", partner: \"CAF\", theme: OTHER, helpKind: INFORMATION, resolvedOnSite: true, durationMinutes: 10 }) { id } }" '{query: $q}')
-for clients in 1 8 32; do
+only page && for clients in 1 8 32; do
   measure "$clients" BENCH_TOKEN="$t" BENCH_BODY="$PAGE" | row "structures page (PREFECT 59)" "$clients"
 done
-for clients in 1 8 32; do
+only writes && for clients in 1 8 32; do
   measure "$clients" BENCH_AGENTS="$AGENTS" BENCH_BODY="$RECORD" | row "report entry creation (agents)" "$clients"
 done
 
@@ -238,7 +267,9 @@ echo | tee -a "$OUT" >&2
 echo "Server peak memory (VmHWM): $PEAK; at the end, its own (RssAnon) $OWN, file pages mapped (RssFile) $MAPPED." | tee -a "$OUT" >&2
 
 # The web front: how soon the dashboard paints its first figures after navigation (issue 16).
-if command -v chromedriver >/dev/null || [ -x /usr/lib/chromium/chromedriver ]; then
+if ! only paint; then
+  :
+elif command -v chromedriver >/dev/null || [ -x /usr/lib/chromium/chromedriver ]; then
   log "first figures painted in Chromium"
   {
     echo

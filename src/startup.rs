@@ -61,6 +61,8 @@ pub struct AppState {
     pub vault: crate::vault::Vault,
     /// Live Administration+ events, for the subscriptions.
     pub live: crate::service::live::Live,
+    /// Dashboard figures kept while the data under them is unchanged.
+    pub figure_memo: crate::service::figure_memo::FigureMemo,
 }
 
 /// The CORS policy: the listed origins (`scheme://host[:port]`) may call the API from a
@@ -198,6 +200,7 @@ impl Application {
             signin,
             vault,
             live,
+            figure_memo: Default::default(),
         });
         let router = Router::new()
             .route(

@@ -35,6 +35,7 @@ mod m20261201_000029_content_encryption;
 mod m20261201_000030_structure_department_order;
 mod m20261201_000031_code_guess;
 mod m20261201_000032_survey_answer_period;
+pub mod m20261202_000033_data_version;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000030_structure_department_order::Migration),
             Box::new(m20261201_000031_code_guess::Migration),
             Box::new(m20261201_000032_survey_answer_period::Migration),
+            Box::new(m20261202_000033_data_version::Migration),
         ]
     }
 }

@@ -41,6 +41,9 @@ pub struct RequestData {
     pub vault: crate::vault::Vault,
     /// Live Administration+ events (published by the mutations that make them).
     pub live: crate::service::live::Live,
+    /// Dashboard figures kept while the data under them is unchanged, and the data's
+    /// version as this request read it (`service::figure_memo`).
+    pub memo: crate::service::figure_memo::MemoView,
 }
 
 impl RequestData {

@@ -209,6 +209,7 @@ async fn execute(
             content_reads: Default::default(),
             vault: state.vault.clone(),
             live: state.live.clone(),
+            memo: state.figure_memo.view(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
     if let Some(id) = user_id {

@@ -12,6 +12,7 @@ pub mod csv_file;
 pub mod dashboard;
 pub mod demo;
 pub mod export_sites;
+pub mod figure_memo;
 pub mod funding;
 pub mod guesses;
 pub mod idempotency;

@@ -12,6 +12,7 @@ mod conventions;
 mod criteria;
 mod dashboard;
 mod data_filter;
+mod figure_memo;
 mod first_run;
 mod front;
 mod funding;

@@ -234,6 +234,23 @@ pub struct MysteryFigure {
 }
 
 impl Dashboard {
+    /// Figure group `group` as `compute` gives it, or as it was kept from an earlier request
+    /// under the same data (`service::figure_memo`): the key holds the caller's slice, the
+    /// filters and today's date.
+    async fn kept<T>(
+        &self,
+        ctx: &Context<'_>,
+        group: &str,
+        compute: impl std::future::Future<Output = Result<T, AppError>>,
+    ) -> Result<T, AppError>
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        let r = ctx.request();
+        let slice = (&self.scope, &self.filter, r.clock.today());
+        r.memo.figure(&r.db, group, &slice, compute).await
+    }
+
     /// `FORBIDDEN` for operators, whose figures are about their partner only.
     fn structure_figures(&self) -> Result<(), AppError> {
         if self.scope.structure_figures {
@@ -328,14 +345,19 @@ impl Dashboard {
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let p = dashboard::pipeline(
-            &r.db,
-            &self.scope,
-            &self.filter,
-            &reference,
-            &ctx.request().clock,
-        )
-        .await?;
+        let p = self
+            .kept(
+                ctx,
+                "pipeline",
+                dashboard::pipeline(
+                    &r.db,
+                    &self.scope,
+                    &self.filter,
+                    &reference,
+                    &ctx.request().clock,
+                ),
+            )
+            .await?;
         Ok(Some(PipelineFigures {
             by_status: keyed(p.by_status),
             audits_passed: p.audits_passed,
@@ -357,7 +379,13 @@ impl Dashboard {
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let rows = dashboard::assessment_gap(&r.db, &self.scope, &self.filter, &reference).await?;
+        let rows = self
+            .kept(
+                ctx,
+                "assessment_gap",
+                dashboard::assessment_gap(&r.db, &self.scope, &self.filter, &reference),
+            )
+            .await?;
         Ok(Some(
             rows.into_iter()
                 .map(|g| AssessmentGapFigure {
@@ -377,8 +405,13 @@ impl Dashboard {
     async fn missing_referents(&self, ctx: &Context<'_>) -> Result<Vec<DashboardCount>> {
         // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
-        let rows =
-            dashboard::missing_referents(&ctx.request().db, &self.scope, &self.filter).await?;
+        let rows = self
+            .kept(
+                ctx,
+                "missing_referents",
+                dashboard::missing_referents(&ctx.request().db, &self.scope, &self.filter),
+            )
+            .await?;
         let reference = ctx.request().reference.snapshot().await?;
         Ok(by_department(rows, &reference))
     }
@@ -391,7 +424,13 @@ impl Dashboard {
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let t = dashboard::training(&r.db, &self.scope, &self.filter, &reference).await?;
+        let t = self
+            .kept(
+                ctx,
+                "training",
+                dashboard::training(&r.db, &self.scope, &self.filter, &reference),
+            )
+            .await?;
         Ok(Some(TrainingFigures {
             agents: t.agents,
             qualified: t.qualified.unwrap_or(0),
@@ -405,7 +444,13 @@ impl Dashboard {
         let _turn = ctx.request().figures.take().await;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let rows = dashboard::delays(&r.db, &self.scope, &self.filter, &reference).await?;
+        let rows = self
+            .kept(
+                ctx,
+                "delays",
+                dashboard::delays(&r.db, &self.scope, &self.filter, &reference),
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .map(|d| DelayFigure {
@@ -427,7 +472,13 @@ impl Dashboard {
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let rows = dashboard::satisfaction(&r.db, &self.scope, &self.filter, &reference).await?;
+        let rows = self
+            .kept(
+                ctx,
+                "satisfaction",
+                dashboard::satisfaction(&r.db, &self.scope, &self.filter, &reference),
+            )
+            .await?;
         Ok(Some(
             rows.into_iter()
                 .map(|s| {
@@ -447,7 +498,13 @@ impl Dashboard {
         // Its turn among the request's figure groups (see `FigureTurns`).
         let _turn = ctx.request().figures.take().await;
         self.steering_figures("coverage")?;
-        let rows = dashboard::coverage(&ctx.request().db, &self.scope, &self.filter).await?;
+        let rows = self
+            .kept(
+                ctx,
+                "coverage",
+                dashboard::coverage(&ctx.request().db, &self.scope, &self.filter),
+            )
+            .await?;
         Ok(Some(
             rows.into_iter()
                 .map(|c| CoverageFigure {
@@ -469,7 +526,13 @@ impl Dashboard {
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let rows = dashboard::compliance_gaps(&r.db, &self.scope, &self.filter, &reference).await?;
+        let rows = self
+            .kept(
+                ctx,
+                "compliance_gaps",
+                dashboard::compliance_gaps(&r.db, &self.scope, &self.filter, &reference),
+            )
+            .await?;
         Ok(Some(
             rows.into_iter()
                 .map(|g| ComplianceGapFigure {
@@ -490,7 +553,13 @@ impl Dashboard {
         self.structure_figures()?;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let rows = dashboard::mystery_scores(&r.db, &self.scope, &self.filter, &reference).await?;
+        let rows = self
+            .kept(
+                ctx,
+                "mystery_scores",
+                dashboard::mystery_scores(&r.db, &self.scope, &self.filter, &reference),
+            )
+            .await?;
         let max_score = mystery::MAX_SCORE * mystery::ITEMS.len() as i32;
         Ok(Some(
             rows.into_iter()
@@ -510,7 +579,12 @@ impl Dashboard {
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
         Ok(Some(keyed(
-            dashboard::funding(&r.db, &self.scope, &self.filter, &reference).await?,
+            self.kept(
+                ctx,
+                "funding",
+                dashboard::funding(&r.db, &self.scope, &self.filter, &reference),
+            )
+            .await?,
         )))
     }
 }

@@ -1,0 +1,168 @@
+//! Dashboard figures kept between requests while the data under them is unchanged (issue 17,
+//! goal 2): the data's version, raised by triggers, decides; every replica sees a change at
+//! its next request, whatever wrote it.
+use std::collections::BTreeSet;
+
+use maillage::service::figure_memo;
+use migration::m20261202_000033_data_version::UNVERSIONED;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const MISSING: &str = "{ dashboard { missingReferents { key count } } }";
+const REFERENT: &str = "mutation($n: String!) { createReferent(input: { partner: \"CAF\", \
+    department: \"59\", kind: BACK_OFFICE, name: $n, email: \"paul@caf.fr\" }) { id } }";
+
+/// Rows of `sql`, first column as text.
+async fn names(app: &TestApp, sql: &str) -> BTreeSet<String> {
+    let backend = app.db.get_database_backend();
+    app.db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .expect(sql)
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).expect("a name"))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_table_but_the_fast_moving_ones_raises_the_data_version() {
+    let app = spawn_app().await;
+    let (tables, watched) = match app.db.get_database_backend() {
+        DbBackend::Postgres => (
+            names(
+                &app,
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+            )
+            .await,
+            names(
+                &app,
+                "SELECT c.relname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+                 WHERE t.tgname = 'maillage_data_changed' AND t.tgdeferrable AND t.tginitdeferred",
+            )
+            .await,
+        ),
+        _ => {
+            let tables = names(
+                &app,
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .await;
+            // A table is watched when it has its three triggers (insert, update, delete).
+            let mut watched = BTreeSet::new();
+            for table in &tables {
+                let triggers = names(
+                    &app,
+                    &format!(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '{table}' \
+                         AND name LIKE 'maillage_data_changed_%'"
+                    ),
+                )
+                .await;
+                if triggers.len() == 3 {
+                    watched.insert(table.clone());
+                }
+            }
+            (tables, watched)
+        }
+    };
+    assert!(tables.len() > 40, "{tables:?}");
+    let expected: BTreeSet<String> = tables
+        .iter()
+        .filter(|t| !UNVERSIONED.contains(&t.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(
+        watched, expected,
+        "a new table needs the data version's triggers (migration 33's `watch`), or a place \
+         in UNVERSIONED if no kept dashboard figure reads it"
+    );
+    for table in UNVERSIONED {
+        assert!(tables.contains(table), "{table} is not a table");
+    }
+}
+
+#[tokio::test]
+async fn a_kept_figure_changes_at_once_through_every_replica_whatever_wrote_the_change() {
+    let app = spawn_app().await;
+    let replica = app.replica().await;
+    let token = app.token(PREFECT_59).await;
+    let missing = |body: &Value| data(body)["dashboard"]["missingReferents"].clone();
+    let on_replica = || async {
+        missing(
+            &app.post_to(&replica, Some(&token), MISSING, Value::Null)
+                .await,
+        )
+    };
+    let before = on_replica().await;
+    assert_eq!(before, json!([{ "key": "59", "count": 9 }]));
+
+    // A referent added through the first replica: the second computes again.
+    data(
+        &app.query_as(PREFECT_59, REFERENT, json!({ "n": "Paul Martin" }))
+            .await,
+    );
+    data(
+        &app.query_as(PREFECT_59, REFERENT, json!({ "n": "Léa Martin" }))
+            .await,
+    );
+    let after = json!([{ "key": "59", "count": 8 }]);
+    assert_eq!(on_replica().await, after);
+    assert_eq!(
+        missing(&app.query_as(PREFECT_59, MISSING, json!({})).await),
+        after
+    );
+
+    // The figure is kept: with the version put back by hand after a change, the change is not
+    // seen (this is what the triggers prevent) …
+    let version = figure_memo::version(&app.db).await.expect("version");
+    app.db
+        .execute_unprepared("DELETE FROM referent")
+        .await
+        .expect("delete");
+    assert!(figure_memo::version(&app.db).await.expect("version") > version);
+    app.db
+        .execute_unprepared(&format!("UPDATE data_version SET version = {version}"))
+        .await
+        .expect("put back");
+    assert_eq!(
+        on_replica().await,
+        after,
+        "served from what the replica kept"
+    );
+    // … and raised, it is, on every replica.
+    app.db
+        .execute_unprepared("UPDATE data_version SET version = version + 1")
+        .await
+        .expect("raise");
+    assert_eq!(on_replica().await, before);
+    assert_eq!(
+        missing(&app.query_as(PREFECT_59, MISSING, json!({})).await),
+        before
+    );
+}
+
+#[tokio::test]
+async fn the_reporting_tool_leaves_the_data_version_alone() {
+    let app = spawn_app().await;
+    let version = figure_memo::version(&app.db).await.expect("version");
+    let record = "mutation($input: ReportEntryInput!) { recordReportEntry(input: $input) { id } }";
+    let input = json!({ "input": { "structure": "DEMO-59-01", "occurredOn": app.day(0),
+        "partner": "CAF", "theme": "OTHER", "helpKind": "INFORMATION",
+        "resolvedOnSite": true, "durationMinutes": 10 } });
+    data(&app.query_as(AGENT_LILLE, record, input).await);
+    assert_eq!(
+        figure_memo::version(&app.db).await.expect("version"),
+        version
+    );
+    // The reporting figures are computed at each request: the entry is counted at once.
+    let total = app
+        .query_as(
+            PREFECT_59,
+            "{ dashboard { reporting { total } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data(&total)["dashboard"]["reporting"]["total"], 1);
+}
