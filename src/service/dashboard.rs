@@ -7,7 +7,9 @@
 //! for a national assignment); an agent their structures. Funding is ANCT's and the
 //! prefects' only (R-42); the label pipeline is not an operator's business.
 
-use chrono::{Datelike, Months, NaiveDate};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 
 use super::sql;
@@ -435,52 +437,109 @@ fn requests_sent(scope: &DashboardScope, filter: &DashboardFilter, reference: &S
     w
 }
 
+/// Administration+ figures of the slice over the period (by sending date), as they stand
+/// whatever the time: how many were sent and answered late per partner, and when each
+/// request still unanswered falls due. [`SupportRequests::at`] gives the figures at an
+/// instant, so they can be kept between requests (`service::figure_memo`) although a late
+/// request is one whose due date has passed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SupportRequests {
+    /// Per partner id, most requests first.
+    partners: Vec<PartnerRequests>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct PartnerRequests {
+    key: String,
+    sent: i64,
+    answered_late: i64,
+    /// Due dates of the unanswered requests, in order.
+    unanswered_due: Vec<DateTime<Utc>>,
+}
+
+#[derive(FromQueryResult)]
+struct Unanswered {
+    key: String,
+    due_at: DateTime<Utc>,
+}
+
 /// Administration+ figures of the slice over the period (by sending date).
 pub async fn support(
     db: &impl ConnectionTrait,
     scope: &DashboardScope,
     filter: &DashboardFilter,
     reference: &Snapshot,
-    clock: &Clock,
-) -> AppResult<Support> {
+) -> AppResult<SupportRequests> {
     let w = requests_sent(scope, filter, reference);
     let sent: Vec<SentLate> = rows(
         db,
         &format!(
             "SELECT {} AS key, COUNT(*) AS sent, \
-                    SUM(CASE WHEN (first_answered_at IS NULL AND due_at < ?) \
-                             OR first_answered_at > due_at THEN 1 ELSE 0 END) AS late \
+                    SUM(CASE WHEN first_answered_at > due_at THEN 1 ELSE 0 END) AS late \
              FROM support_request WHERE {} GROUP BY partner_id ORDER BY sent DESC, key",
             as_key("partner_id"),
             w.sql()
         ),
-        std::iter::once(clock.now().into())
-            .chain(w.values)
-            .collect(),
+        w.values.clone(),
     )
     .await?;
-    let by_partner: Vec<Count> = sent
-        .iter()
-        .map(|r| Count {
-            key: r.key.clone(),
-            count: r.sent,
-        })
-        .collect();
-    let mut late_by_partner: Vec<Count> = sent
-        .into_iter()
-        .filter(|r| r.late > 0)
-        .map(|r| Count {
-            key: r.key,
-            count: r.late,
-        })
-        .collect();
-    late_by_partner.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-    Ok(Support {
-        total: by_partner.iter().map(|c| c.count).sum(),
-        late: late_by_partner.iter().map(|c| c.count).sum(),
-        by_partner,
-        late_by_partner,
+    let unanswered: Vec<Unanswered> = rows(
+        db,
+        &format!(
+            "SELECT {} AS key, due_at FROM support_request \
+             WHERE {} AND first_answered_at IS NULL ORDER BY due_at",
+            as_key("partner_id"),
+            w.sql()
+        ),
+        w.values,
+    )
+    .await?;
+    let mut due: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+    for row in unanswered {
+        due.entry(row.key).or_default().push(row.due_at);
+    }
+    Ok(SupportRequests {
+        partners: sent
+            .into_iter()
+            .map(|r| PartnerRequests {
+                unanswered_due: due.remove(&r.key).unwrap_or_default(),
+                key: r.key,
+                sent: r.sent,
+                answered_late: r.late,
+            })
+            .collect(),
     })
+}
+
+impl SupportRequests {
+    /// The figures at `now`: a request is late once answered after its due date, or still
+    /// unanswered with its due date before `now`.
+    pub fn at(&self, now: DateTime<Utc>) -> Support {
+        let by_partner: Vec<Count> = self
+            .partners
+            .iter()
+            .map(|p| Count {
+                key: p.key.clone(),
+                count: p.sent,
+            })
+            .collect();
+        let mut late_by_partner: Vec<Count> = self
+            .partners
+            .iter()
+            .map(|p| Count {
+                key: p.key.clone(),
+                count: p.answered_late + p.unanswered_due.partition_point(|due| *due < now) as i64,
+            })
+            .filter(|c| c.count > 0)
+            .collect();
+        late_by_partner.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        Support {
+            total: by_partner.iter().map(|c| c.count).sum(),
+            late: late_by_partner.iter().map(|c| c.count).sum(),
+            by_partner,
+            late_by_partner,
+        }
+    }
 }
 
 #[derive(FromQueryResult)]
@@ -1161,5 +1220,49 @@ mod tests {
                 "{from}..{to}"
             );
         }
+    }
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(2026, 3, 2, hour, 0, 0)
+            .single()
+            .expect("a time")
+    }
+
+    #[test]
+    fn kept_requests_turn_late_as_their_due_dates_pass() {
+        let kept = SupportRequests {
+            partners: vec![
+                PartnerRequests {
+                    key: "1".into(),
+                    sent: 5,
+                    answered_late: 1,
+                    unanswered_due: vec![at(9), at(12)],
+                },
+                PartnerRequests {
+                    key: "2".into(),
+                    sent: 3,
+                    answered_late: 0,
+                    unanswered_due: vec![at(10)],
+                },
+            ],
+        };
+        let count = |key: &str, count| Count {
+            key: key.into(),
+            count,
+        };
+        let early = kept.at(at(8));
+        assert_eq!((early.total, early.late), (8, 1));
+        assert_eq!(early.by_partner, [count("1", 5), count("2", 3)]);
+        assert_eq!(early.late_by_partner, [count("1", 1)]);
+        // Due at 10: late only once 10 o'clock has passed.
+        assert_eq!(kept.at(at(10)).late_by_partner, [count("1", 2)]);
+        let later = kept.at(at(11));
+        assert_eq!(later.late, 3);
+        assert_eq!(later.late_by_partner, [count("1", 2), count("2", 1)]);
+        assert_eq!(
+            kept.at(at(13)).late_by_partner,
+            [count("1", 3), count("2", 1)]
+        );
     }
 }

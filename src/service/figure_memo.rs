@@ -12,8 +12,9 @@
 //! import, or SQL by hand) is seen by every replica at its next request.
 //!
 //! Not kept: the reporting figures (the reporting tool's entries do not raise the version:
-//! thousands a second would all wait on it) and the Administration+ volume, whose lateness
-//! moves with the clock. A kept figure's key holds the caller's slice, the filters and
+//! thousands a second would all wait on it). The Administration+ figures are kept as they
+//! stand whatever the time (the due dates of the unanswered requests), and made late at
+//! each request's instant. A kept figure's key holds the caller's slice, the filters and
 //! today's date.
 
 use std::any::Any;

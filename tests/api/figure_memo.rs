@@ -166,3 +166,68 @@ async fn the_reporting_tool_leaves_the_data_version_alone() {
         .await;
     assert_eq!(data(&total)["dashboard"]["reporting"]["total"], 1);
 }
+
+#[tokio::test]
+async fn a_dashboard_asked_again_reads_only_the_figures_that_are_not_kept() {
+    let app = spawn_app().await;
+    let every = "{ dashboard { reporting { total byMonth { key count } byPartner { key count }
+        byTheme { key count } byDepartment { key count } }
+        supportRequests { total late byPartner { key count } }
+        answerDelays { partner answered } missingReferents { key count }
+        labelPipeline { byStatus { key count } reauditsDue } complianceGaps { criterion unmet }
+        assessmentGap { criterion gap } training { agents qualified }
+        satisfaction { audience answers } mysteryVisits { department visits }
+        coverage { department covered } funding { key count } } }";
+    let computed = "{ dashboard { reporting { total byMonth { key count } byPartner { key count }
+        byTheme { key count } byDepartment { key count } } } }";
+    let cost = |query: &'static str| {
+        let app = &app;
+        async move {
+            let before = app.statements();
+            let response = app.query_as(PREFECT_59, query, json!({})).await;
+            data(&response);
+            app.statements() - before
+        }
+    };
+    let first = cost(every).await;
+    let again = cost(every).await;
+    let unkept = cost(computed).await;
+    // Asked again, the kept groups cost nothing; the data's version is read once.
+    assert_eq!(
+        again,
+        unkept + 1,
+        "first {first}, again {again}, unkept {unkept}"
+    );
+    assert!(first >= again + 10, "first {first}, again {again}");
+}
+
+#[tokio::test]
+async fn a_kept_request_count_turns_late_when_its_due_date_passes() {
+    let app = spawn_app().await;
+    data(
+        &app.query_as(PREFECT_59, REFERENT, json!({ "n": "Paul Martin" }))
+            .await,
+    );
+    let send = "mutation { sendSupportRequest(input: { structure: \"DEMO-59-01\", partner: \"CAF\",
+        subject: \"S\", description: \"D\", citizenName: \"C\" }) { id } }";
+    data(&app.query_as(AGENT_LILLE, send, json!({})).await);
+    let figures = "{ dashboard { supportRequests { total late lateByPartner { key count } } } }";
+    let ask = || async {
+        data(&app.query_as(PREFECT_59, figures, json!({})).await)["dashboard"]["supportRequests"]
+            .clone()
+    };
+    let on_time = json!({ "total": 1, "late": 0, "lateByPartner": [] });
+    assert_eq!(ask().await, on_time);
+    assert_eq!(ask().await, on_time, "asked again, from what was kept");
+    // Days later, unanswered: late, with no change to the data.
+    let version = figure_memo::version(&app.db).await.expect("version");
+    app.time.advance(chrono::TimeDelta::days(8));
+    assert_eq!(
+        ask().await,
+        json!({ "total": 1, "late": 1, "lateByPartner": [{ "key": "CAF", "count": 1 }] })
+    );
+    assert_eq!(
+        figure_memo::version(&app.db).await.expect("version"),
+        version
+    );
+}

@@ -321,14 +321,14 @@ impl Dashboard {
         let _turn = ctx.request().figures.take().await;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
-        let figures = dashboard::support(
-            &r.db,
-            &self.scope,
-            &self.filter,
-            &reference,
-            &ctx.request().clock,
-        )
-        .await?;
+        let kept = self
+            .kept(
+                ctx,
+                "support",
+                dashboard::support(&r.db, &self.scope, &self.filter, &reference),
+            )
+            .await?;
+        let figures = kept.at(r.clock.now());
         Ok(SupportFigures {
             total: figures.total,
             late: figures.late,
