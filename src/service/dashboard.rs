@@ -8,6 +8,7 @@
 //! prefects' only (R-42); the label pipeline is not an operator's business.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
@@ -240,13 +241,21 @@ async fn measured(
 }
 
 /// Reporting figures of the slice over the period.
-pub async fn reporting(
+///
+/// Its four statements (months, partners, themes, departments) run side by side, each once
+/// `turn` gives it its turn (the dashboard's pacing, `graphql::limits::FigureTurns`); the
+/// turn is held until the statement ends.
+pub async fn reporting<T, F>(
     db: &impl ConnectionTrait,
     scope: &DashboardScope,
     filter: &DashboardFilter,
     reference: &Snapshot,
     clock: &Clock,
-) -> AppResult<Reporting> {
+    turn: impl Fn() -> F,
+) -> AppResult<Reporting>
+where
+    F: Future<Output = T>,
+{
     let mut w = scoped(
         scope,
         filter,
@@ -282,17 +291,33 @@ pub async fn reporting(
         _ => "substr(occurred_on, 1, 7)",
     };
     // The months carry the resolved counts too: the totals add up at most a dozen rows.
-    let months: Vec<Month> = rows(
-        db,
-        &format!(
-            "SELECT {month} AS key, {sum} AS count, \
-                    CAST(SUM(CASE WHEN resolved_on_site THEN {one} ELSE 0 END) AS BIGINT) AS resolved \
-             FROM {table} WHERE {} GROUP BY {month} HAVING {sum} > 0 ORDER BY key",
-            w.sql()
-        ),
-        w.values.clone(),
-    )
-    .await?;
+    let months = async {
+        let _turn = turn().await;
+        rows::<Month>(
+            db,
+            &format!(
+                "SELECT {month} AS key, {sum} AS count, \
+                        CAST(SUM(CASE WHEN resolved_on_site THEN {one} ELSE 0 END) AS BIGINT) AS resolved \
+                 FROM {table} WHERE {} GROUP BY {month} HAVING {sum} > 0 ORDER BY key",
+                w.sql()
+            ),
+            w.values.clone(),
+        )
+        .await
+    };
+    let by = |key: String| {
+        let (sum, w, turn) = (&sum, &w, &turn);
+        async move {
+            let _turn = turn().await;
+            measured(db, &key, sum, table, w).await
+        }
+    };
+    let (months, by_partner, by_theme, by_department) = tokio::try_join!(
+        months,
+        by(as_key("partner_id")),
+        by("theme".into()),
+        by("department_code".into())
+    )?;
     Ok(Reporting {
         total: months.iter().map(|m| m.count).sum(),
         resolved_on_site: months.iter().map(|m| m.resolved).sum(),
@@ -303,9 +328,9 @@ pub async fn reporting(
                 count: m.count,
             })
             .collect(),
-        by_partner: measured(db, &as_key("partner_id"), &sum, table, &w).await?,
-        by_theme: measured(db, "theme", &sum, table, &w).await?,
-        by_department: measured(db, "department_code", &sum, table, &w).await?,
+        by_partner,
+        by_theme,
+        by_department,
     })
 }
 
@@ -486,8 +511,10 @@ pub async fn support(
     let unanswered: Vec<Unanswered> = rows(
         db,
         &format!(
+            // `answer_seconds` is stored with the first answer: through the covering index
+            // `(partner_id, answer_seconds, sent_at, …, due_at, first_answered_at)`.
             "SELECT {} AS key, due_at FROM support_request \
-             WHERE {} AND first_answered_at IS NULL ORDER BY due_at",
+             WHERE {} AND answer_seconds IS NULL AND first_answered_at IS NULL",
             as_key("partner_id"),
             w.sql()
         ),
@@ -497,6 +524,9 @@ pub async fn support(
     let mut due: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
     for row in unanswered {
         due.entry(row.key).or_default().push(row.due_at);
+    }
+    for dates in due.values_mut() {
+        dates.sort_unstable();
     }
     Ok(SupportRequests {
         partners: sent

@@ -290,16 +290,17 @@ impl Dashboard {
     /// Requests handled, from the reporting tool.
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn reporting(&self, ctx: &Context<'_>) -> Result<ReportingFigures> {
-        // Its turn among the request's figure groups (see `FigureTurns`).
-        let _turn = ctx.request().figures.take().await;
         let r = ctx.request();
         let reference = r.reference.snapshot().await?;
+        // Never kept (the entries move all day): its statements take a turn each among the
+        // request's figure groups (see `FigureTurns`), side by side when the server is free.
         let figures = dashboard::reporting(
             &r.db,
             &self.scope,
             &self.filter,
             &reference,
-            &ctx.request().clock,
+            &r.clock,
+            || r.figures.take(),
         )
         .await?;
         Ok(ReportingFigures {
