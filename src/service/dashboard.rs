@@ -20,6 +20,7 @@ use crate::domain::enums::Role;
 use crate::domain::label_workflow;
 use crate::domain::training;
 use crate::error::{AppError, AppResult};
+use crate::service::figure_memo::Weight;
 use crate::service::reference_cache::Snapshot;
 use crate::service::reporting::Grain;
 use crate::service::{coverage, referents};
@@ -428,6 +429,50 @@ fn summary_source(
         values.extend([first.into(), last.into()]);
     }
     (format!("({}) AS r", parts.join(" UNION ALL ")), values)
+}
+
+/// Figure rows whose texts are codes (a department, a partner id, a month, a criterion):
+/// their size and a few bytes of text each.
+macro_rules! weighs_its_size {
+    ($($row:ty),*) => {$(
+        impl Weight for $row {
+            fn weight(&self) -> usize {
+                size_of::<Self>() + 16
+            }
+        }
+    )*};
+}
+
+weighs_its_size!(
+    Count,
+    CoverageCount,
+    ComplianceGap,
+    MysteryScores,
+    AssessmentGap,
+    TrainingCompletion,
+    Delays,
+    Satisfaction
+);
+
+impl Weight for Pipeline {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + self.by_status.weight() + self.failed_criteria.weight()
+    }
+}
+
+impl Weight for SupportRequests {
+    fn weight(&self) -> usize {
+        size_of::<Self>()
+            + self
+                .partners
+                .iter()
+                .map(|p| {
+                    size_of::<PartnerRequests>()
+                        + p.key.len()
+                        + p.unanswered_due.len() * size_of::<DateTime<Utc>>()
+                })
+                .sum::<usize>()
+    }
 }
 
 /// A partner id as the text key of a [`Count`].

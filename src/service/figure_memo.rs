@@ -28,18 +28,40 @@ use tokio::sync::OnceCell;
 
 use crate::error::{AppError, AppResult};
 
-/// Figures kept at most (a few kilobytes each): past it, the oldest version's go first.
+/// Figures kept at most: past it, the older versions' go first.
 const CAPACITY: usize = 4_096;
+/// Bytes of figures kept at most (by [`Weight`]): a caller asking for many periods cannot
+/// make the server hold more (a national Administration+ figure weighs about 300 kB).
+const BUDGET: usize = 32 << 20;
+
+/// What a kept figure weighs in memory, roughly, in bytes.
+pub trait Weight {
+    /// The weight.
+    fn weight(&self) -> usize;
+}
+
+impl<T: Weight> Weight for Vec<T> {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + self.iter().map(Weight::weight).sum::<usize>()
+    }
+}
 
 struct Kept {
     version: i64,
+    weight: usize,
     value: Arc<dyn Any + Send + Sync>,
+}
+
+#[derive(Default)]
+struct Shelf {
+    kept: HashMap<String, Kept>,
+    weight: usize,
 }
 
 /// The kept figures of one server (shared by its requests).
 #[derive(Clone, Default)]
 pub struct FigureMemo {
-    kept: Arc<Mutex<HashMap<String, Kept>>>,
+    shelf: Arc<Mutex<Shelf>>,
 }
 
 /// What one request knows of the memo: the data's version, read once.
@@ -71,40 +93,68 @@ impl FigureMemo {
     }
 
     fn get<T: Clone + 'static>(&self, key: &str, version: i64) -> Option<T> {
-        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.get(key)
+        let shelf = self.shelf.lock().unwrap_or_else(|e| e.into_inner());
+        shelf
+            .kept
+            .get(key)
             .filter(|k| k.version == version)
             .and_then(|k| k.value.downcast_ref::<T>())
             .cloned()
     }
 
-    fn put<T: Send + Sync + 'static>(&self, key: String, version: i64, value: T) {
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.len() >= CAPACITY && !kept.contains_key(&key) {
-            // Stale ones first; all of them if every one is current (a burst of slices).
-            let newest = kept.values().map(|k| k.version).max().unwrap_or(version);
-            kept.retain(|_, k| k.version == newest);
-            if kept.len() >= CAPACITY {
-                kept.clear();
-            }
+    fn put<T: Weight + Send + Sync + 'static>(&self, key: String, version: i64, value: T) {
+        let weight = key.len() + value.weight();
+        if weight > BUDGET / 4 {
+            return;
         }
-        kept.insert(
+        let mut shelf = self.shelf.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = shelf.kept.remove(&key) {
+            shelf.weight -= old.weight;
+        }
+        if shelf.kept.len() >= CAPACITY || shelf.weight + weight > BUDGET {
+            // Older versions' first; all of them if every one is current (many slices).
+            let newest = shelf
+                .kept
+                .values()
+                .map(|k| k.version)
+                .max()
+                .unwrap_or(version);
+            shelf.kept.retain(|_, k| k.version == newest);
+            if shelf.kept.len() >= CAPACITY
+                || shelf.kept.values().map(|k| k.weight).sum::<usize>() + weight > BUDGET
+            {
+                shelf.kept.clear();
+            }
+            shelf.weight = shelf.kept.values().map(|k| k.weight).sum();
+        }
+        shelf.weight += weight;
+        shelf.kept.insert(
             key,
             Kept {
                 version,
+                weight,
                 value: Arc::new(value),
             },
         );
     }
 
-    /// How many figures are kept (tests, metrics).
+    /// How many figures are kept.
     pub fn len(&self) -> usize {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.shelf
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .kept
+            .len()
     }
 
     /// Whether none is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// What the kept figures weigh ([`Weight`]).
+    pub fn weight(&self) -> usize {
+        self.shelf.lock().unwrap_or_else(|e| e.into_inner()).weight
     }
 }
 
@@ -119,7 +169,7 @@ impl MemoView {
         compute: F,
     ) -> AppResult<T>
     where
-        T: Clone + Send + Sync + 'static,
+        T: Weight + Clone + Send + Sync + 'static,
         F: Future<Output = AppResult<T>>,
     {
         let version = *self.version.get_or_try_init(|| version(db)).await?;
@@ -137,28 +187,56 @@ impl MemoView {
 mod tests {
     use super::*;
 
+    #[derive(Clone, Debug, PartialEq)]
+    struct Figure(usize);
+
+    impl Weight for Figure {
+        fn weight(&self) -> usize {
+            self.0
+        }
+    }
+
     #[test]
     fn a_figure_is_found_under_its_version_only() {
         let memo = FigureMemo::default();
-        memo.put("training|all".into(), 3, vec![1_i64, 2]);
-        assert_eq!(memo.get::<Vec<i64>>("training|all", 3), Some(vec![1, 2]));
-        assert_eq!(memo.get::<Vec<i64>>("training|all", 4), None);
-        assert_eq!(memo.get::<Vec<i64>>("training|59", 3), None);
+        memo.put("training|all".into(), 3, Figure(1));
+        assert_eq!(memo.get::<Figure>("training|all", 3), Some(Figure(1)));
+        assert_eq!(memo.get::<Figure>("training|all", 4), None);
+        assert_eq!(memo.get::<Figure>("training|59", 3), None);
         // Another type under the same key is not taken for it.
-        assert_eq!(memo.get::<String>("training|all", 3), None);
+        assert_eq!(memo.get::<Vec<Figure>>("training|all", 3), None);
     }
 
     #[test]
     fn past_its_capacity_the_stale_figures_go_first() {
         let memo = FigureMemo::default();
         for i in 0..CAPACITY - 1 {
-            memo.put(format!("old|{i}"), 1, i);
+            memo.put(format!("old|{i}"), 1, Figure(1));
         }
-        memo.put("current|a".into(), 2, 0_usize);
+        memo.put("current|a".into(), 2, Figure(1));
         assert_eq!(memo.len(), CAPACITY);
-        memo.put("current|b".into(), 2, 1_usize);
+        memo.put("current|b".into(), 2, Figure(1));
         assert_eq!(memo.len(), 2);
-        assert_eq!(memo.get::<usize>("current|a", 2), Some(0));
-        assert_eq!(memo.get::<usize>("old|0", 1), None);
+        assert_eq!(memo.get::<Figure>("current|a", 2), Some(Figure(1)));
+        assert_eq!(memo.get::<Figure>("old|0", 1), None);
+    }
+
+    #[test]
+    fn the_kept_figures_never_weigh_more_than_the_budget() {
+        let memo = FigureMemo::default();
+        let heavy = BUDGET / 8;
+        for i in 0..20 {
+            memo.put(format!("support|{i}"), 1, Figure(heavy));
+            assert!(memo.weight() <= BUDGET, "{}", memo.weight());
+        }
+        assert!(memo.len() <= 8);
+        // The latest is kept; one heavier than a quarter of the budget is not kept at all.
+        assert_eq!(memo.get::<Figure>("support|19", 1), Some(Figure(heavy)));
+        memo.put("huge".into(), 1, Figure(BUDGET / 2));
+        assert_eq!(memo.get::<Figure>("huge", 1), None);
+        // A figure kept again under a newer version replaces its weight.
+        let before = memo.weight();
+        memo.put("support|19".into(), 2, Figure(heavy));
+        assert_eq!(memo.weight(), before);
     }
 }

@@ -244,7 +244,7 @@ impl Dashboard {
         compute: impl std::future::Future<Output = Result<T, AppError>>,
     ) -> Result<T, AppError>
     where
-        T: Clone + Send + Sync + 'static,
+        T: crate::service::figure_memo::Weight + Clone + Send + Sync + 'static,
     {
         let r = ctx.request();
         let slice = (&self.scope, &self.filter, r.clock.today());
