@@ -344,6 +344,15 @@ impl Drop for LightRequest {
     }
 }
 
+/// The machine's cores, read once: every request builds its [`FigureTurns`], and on Linux
+/// `available_parallelism` reads the process's cgroup files.
+static CORES: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
+    std::thread::available_parallelism()
+        .ok()
+        .and_then(|n| u32::try_from(n.get()).ok())
+        .unwrap_or(2)
+});
+
 /// How recent a light request must be for dashboards to pace themselves.
 pub const LIGHT_RECENT: Duration = Duration::from_millis(200);
 
@@ -368,8 +377,7 @@ pub struct FigureTurn<'a> {
 impl FigureTurns {
     /// The turns of one request, pacing against `light`, as wide as the machine's cores.
     pub fn new(light: LightTraffic) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self::with_width(light, u32::try_from(cores).unwrap_or(2))
+        Self::with_width(light, *CORES)
     }
 
     /// The turns of one request, at most `width` groups at once.

@@ -111,21 +111,16 @@ impl FigureMemo {
         if let Some(old) = shelf.kept.remove(&key) {
             shelf.weight -= old.weight;
         }
-        if shelf.kept.len() >= CAPACITY || shelf.weight + weight > BUDGET {
+        let full = |shelf: &Shelf| shelf.kept.len() >= CAPACITY || shelf.weight + weight > BUDGET;
+        if full(&shelf) {
             // Older versions' first; all of them if every one is current (many slices).
-            let newest = shelf
-                .kept
-                .values()
-                .map(|k| k.version)
-                .max()
-                .unwrap_or(version);
-            shelf.kept.retain(|_, k| k.version == newest);
-            if shelf.kept.len() >= CAPACITY
-                || shelf.kept.values().map(|k| k.weight).sum::<usize>() + weight > BUDGET
-            {
-                shelf.kept.clear();
-            }
+            let newest = shelf.kept.values().map(|k| k.version).max();
+            shelf.kept.retain(|_, k| Some(k.version) == newest);
             shelf.weight = shelf.kept.values().map(|k| k.weight).sum();
+            if full(&shelf) {
+                shelf.kept.clear();
+                shelf.weight = 0;
+            }
         }
         shelf.weight += weight;
         shelf.kept.insert(
@@ -138,8 +133,8 @@ impl FigureMemo {
         );
     }
 
-    /// How many figures are kept.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.shelf
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -147,13 +142,8 @@ impl FigureMemo {
             .len()
     }
 
-    /// Whether none is kept.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// What the kept figures weigh ([`Weight`]).
-    pub fn weight(&self) -> usize {
+    #[cfg(test)]
+    fn weight(&self) -> usize {
         self.shelf.lock().unwrap_or_else(|e| e.into_inner()).weight
     }
 }
