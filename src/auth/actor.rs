@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+use super::policy::PolarUser;
 use super::scope::{PartnerReach, StructureScope, StructureView};
 use crate::domain::enums::Role;
 
@@ -34,6 +35,9 @@ pub struct Actor {
     /// The SQL mirrors of the policy for this actor, computed on first use. The actor is
     /// loaded once per request, so they are computed at most once per request.
     views: OnceLock<Views>,
+    /// The actor as the policy sees them, and that view written out (the asker of the
+    /// policy's kept decisions), computed on first use.
+    polar: OnceLock<(PolarUser, String)>,
 }
 
 /// What the policy's SQL mirrors make of one actor (see `src/auth/scope.rs`).
@@ -57,6 +61,7 @@ impl Actor {
             email,
             assignments,
             views: OnceLock::new(),
+            polar: OnceLock::new(),
         }
     }
 
@@ -67,6 +72,15 @@ impl Actor {
             internal: StructureView::internal(self),
             steered: StructureView::steered(self),
             partners: PartnerReach::of(self),
+        })
+    }
+
+    /// The actor as the policy sees them, with that view written out whole.
+    pub fn polar(&self) -> &(PolarUser, String) {
+        self.polar.get_or_init(|| {
+            let user = PolarUser::from(self);
+            let written = format!("{user:?}");
+            (user, written)
         })
     }
 

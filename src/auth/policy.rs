@@ -1,5 +1,8 @@
 //! The Oso policy (`src/authorization.polar`) and the Polar views of our types.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use oso::{Oso, PolarClass};
 
 use super::actor::Actor;
@@ -10,7 +13,7 @@ use entity::structure;
 pub const POLICY_SOURCE: &str = include_str!("../authorization.polar");
 
 /// A user as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "User")]
 pub struct PolarUser {
     /// Internal user id.
@@ -22,7 +25,7 @@ pub struct PolarUser {
 }
 
 /// A role assignment as the policy sees it: absent scopes are `""` / `0`, never null.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "Assignment")]
 pub struct PolarAssignment {
     /// `ANCT`, `PREFECT`, `AUDITOR`, `OPERATOR` or `AGENT`.
@@ -46,7 +49,7 @@ pub struct PolarAssignment {
 }
 
 /// A structure as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "Structure")]
 pub struct PolarStructure {
     /// Internal id.
@@ -87,7 +90,7 @@ impl PolarStructure {
 }
 
 /// A labelling audit as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "LabelAudit")]
 pub struct PolarLabelAudit {
     /// User id of the assigned auditor.
@@ -99,13 +102,13 @@ pub struct PolarLabelAudit {
 }
 
 /// The national funding envelopes as the policy sees them (one resource for all).
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "FundingEnvelope")]
 pub struct PolarFundingEnvelope {}
 
 /// An agent as the policy sees it: the structures they work in, the sessions they are
 /// enrolled in.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "Agent")]
 pub struct PolarAgent {
     /// Their structures (bare views).
@@ -117,7 +120,7 @@ pub struct PolarAgent {
 }
 
 /// A training session as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "TrainingSession")]
 pub struct PolarTrainingSession {
     /// Department code, `""` for an online session.
@@ -129,7 +132,7 @@ pub struct PolarTrainingSession {
 }
 
 /// An Administration+ support request as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "SupportRequest")]
 pub struct PolarSupportRequest {
     /// Id of the structure that sent it.
@@ -144,38 +147,38 @@ pub struct PolarSupportRequest {
 }
 
 /// ANCT's quality programme (survey and mystery-visit campaigns), one resource for all.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "QualityProgramme")]
 pub struct PolarQualityProgramme {}
 
 /// The training modules as the policy sees them (one resource for the whole catalogue).
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "TrainingCatalogue")]
 pub struct PolarTrainingCatalogue {}
 
 /// The API keys of integration scripts as the policy sees them (one resource for all).
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "ApiKeys")]
 pub struct PolarApiKeys {}
 
 /// The log of reads of citizens' content (one resource).
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "ContentReads")]
 pub struct PolarContentReads {}
 
 /// The rights of the people concerned: finding, exporting and erasing a citizen's requests
 /// (one resource).
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "CitizenRights")]
 pub struct PolarCitizenRights {}
 
 /// The national list of structures in the ANCT open-data format (one resource).
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "SitesExport")]
 pub struct PolarSitesExport {}
 
 /// A mystery visit as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "MysteryVisit")]
 pub struct PolarMysteryVisit {
     /// Id of the visited structure.
@@ -193,7 +196,7 @@ pub struct PolarMysteryVisit {
 }
 
 /// A mystery-visit campaign as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "MysteryCampaign")]
 pub struct PolarMysteryCampaign {
     /// Whether its results are published.
@@ -202,7 +205,7 @@ pub struct PolarMysteryCampaign {
 }
 
 /// A cell of the dashboards' figures as the policy sees it: every figure adds up cells.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "Figures")]
 pub struct PolarFigures {
     /// Department of the cell.
@@ -218,7 +221,7 @@ pub struct PolarFigures {
 }
 
 /// A departmental convention as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "Convention")]
 pub struct PolarConvention {
     /// Department code.
@@ -227,7 +230,7 @@ pub struct PolarConvention {
 }
 
 /// A partner's signature of a departmental convention, to be recorded.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "Signature")]
 pub struct PolarSignature {
     /// Partner code.
@@ -239,7 +242,7 @@ pub struct PolarSignature {
 }
 
 /// A department as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "Department")]
 pub struct PolarDepartment {
     /// INSEE code.
@@ -248,7 +251,7 @@ pub struct PolarDepartment {
 }
 
 /// A referent (existing or to be created) as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "Referent")]
 pub struct PolarReferent {
     /// Partner code.
@@ -260,12 +263,12 @@ pub struct PolarReferent {
 }
 
 /// The criteria catalogue as the policy sees it (one resource for the whole catalogue).
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "CriteriaCatalogue")]
 pub struct PolarCriteriaCatalogue {}
 
 /// An audit-log entry as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "AuditEntry")]
 pub struct PolarAuditEntry {
     /// Department code the entry concerns, or `""`.
@@ -282,7 +285,7 @@ impl From<&entity::audit_log::Model> for PolarAuditEntry {
 }
 
 /// A partner as the policy sees it.
-#[derive(Clone, PolarClass)]
+#[derive(Clone, Debug, PolarClass)]
 #[polar(class_name = "Partner")]
 pub struct PolarPartner {
     /// Partner code.
@@ -310,10 +313,62 @@ impl From<&Actor> for PolarUser {
     }
 }
 
-/// The loaded policy. Cheap to share (`Oso` is reference-counted inside).
+/// The loaded policy. Cheap to share (`Oso` and the kept decisions are reference-counted).
 #[derive(Clone)]
 pub struct Policy {
     oso: Oso,
+    decisions: Arc<Decisions>,
+}
+
+/// Decisions kept in each of the two generations of [`Decisions`]: at most twice this many
+/// are kept, a few hundred bytes each.
+const DECISIONS_PER_GENERATION: usize = 16_384;
+
+/// The policy's decisions, kept by question. A decision is a function of the question alone:
+/// the policy is loaded once, reads nothing but the attributes of the caller (their
+/// assignments, loaded from the database on every request) and of the resource, and has no
+/// clock. So a kept decision is the one Polar would give again, and a revoked or changed
+/// assignment is a different question. A Polar query costs a few hundred microseconds (a
+/// quarter of a report entry's time on the server); a kept decision, a look-up.
+///
+/// Two generations bound the memory: when the newer is full, it becomes the older and the
+/// older is dropped; a decision found in the older is carried into the newer.
+#[derive(Default)]
+struct Decisions {
+    generations: Mutex<[HashMap<String, bool>; 2]>,
+}
+
+impl Decisions {
+    /// The kept decision on `question`, if any.
+    fn get(&self, question: &str) -> Option<bool> {
+        let mut generations = self.generations.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(allowed) = generations[0].get(question) {
+            return Some(*allowed);
+        }
+        let allowed = generations[1].remove(question)?;
+        Self::put_in(&mut generations, question.to_owned(), allowed);
+        Some(allowed)
+    }
+
+    /// Keeps `allowed` as the decision on `question`.
+    fn put(&self, question: String, allowed: bool) {
+        let mut generations = self.generations.lock().unwrap_or_else(|p| p.into_inner());
+        Self::put_in(&mut generations, question, allowed);
+    }
+
+    fn put_in(generations: &mut [HashMap<String, bool>; 2], question: String, allowed: bool) {
+        if generations[0].len() >= DECISIONS_PER_GENERATION {
+            generations[1] = std::mem::take(&mut generations[0]);
+        }
+        generations[0].insert(question, allowed);
+    }
+
+    /// How many decisions are kept.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        let generations = self.generations.lock().unwrap_or_else(|p| p.into_inner());
+        generations[0].len() + generations[1].len()
+    }
 }
 
 impl Policy {
@@ -346,17 +401,30 @@ impl Policy {
         oso.register_class(PolarFigures::get_polar_class())?;
         oso.load_str(POLICY_SOURCE)
             .map_err(|err| anyhow::anyhow!("Failed to load src/authorization.polar: {err}"))?;
-        Ok(Self { oso })
+        Ok(Self {
+            oso,
+            decisions: Arc::default(),
+        })
     }
 
-    /// Whether `actor` may perform `action` on `resource`.
+    /// Whether `actor` may perform `action` on `resource`: Polar's decision, kept by
+    /// question (see [`Decisions`]). The question is written out whole (the caller as the
+    /// policy sees them, the action, the resource with every attribute), never hashed, so
+    /// two questions share a decision only when they are the same question.
     pub fn is_allowed<R>(&self, actor: &Actor, action: &str, resource: R) -> AppResult<bool>
     where
-        R: oso::ToPolar + Send + Sync + 'static,
+        R: oso::ToPolar + std::fmt::Debug + Send + Sync + 'static,
     {
-        Ok(self
+        let (user, asker) = actor.polar();
+        let question = format!("{asker}\u{1f}{action}\u{1f}{resource:?}");
+        if let Some(allowed) = self.decisions.get(&question) {
+            return Ok(allowed);
+        }
+        let allowed = self
             .oso
-            .is_allowed(PolarUser::from(actor), action.to_owned(), resource)?)
+            .is_allowed(user.clone(), action.to_owned(), resource)?;
+        self.decisions.put(question, allowed);
+        Ok(allowed)
     }
 
     /// `row` if it exists and `actor` may `read` it (seen by the policy as `resource(row)`);
@@ -371,7 +439,7 @@ impl Policy {
         key: &str,
     ) -> AppResult<T>
     where
-        R: oso::ToPolar + Send + Sync + 'static,
+        R: oso::ToPolar + std::fmt::Debug + Send + Sync + 'static,
     {
         match row {
             Some(row) if self.is_allowed(actor, "read", resource(&row))? => Ok(row),
@@ -388,12 +456,113 @@ impl Policy {
         message: &str,
     ) -> AppResult<()>
     where
-        R: oso::ToPolar + Send + Sync + 'static,
+        R: oso::ToPolar + std::fmt::Debug + Send + Sync + 'static,
     {
         if self.is_allowed(actor, action, resource)? {
             Ok(())
         } else {
             Err(AppError::Forbidden(message.to_owned()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Assignment;
+    use crate::domain::enums::Role;
+
+    fn actor(user_id: i64, role: Role, scope: impl Fn(&mut Assignment)) -> Actor {
+        let mut assignment = Assignment {
+            role,
+            department_code: None,
+            partner_code: None,
+            partner_department_code: None,
+            structure_id: None,
+            structure_department_code: None,
+        };
+        scope(&mut assignment);
+        Actor::new(user_id, format!("{user_id}@policy.test"), vec![assignment])
+    }
+
+    fn agent(user_id: i64, structure: i64, department: &str) -> Actor {
+        actor(user_id, Role::Agent, |a| {
+            a.structure_id = Some(structure);
+            a.structure_department_code = Some(department.into());
+        })
+    }
+
+    #[test]
+    fn kept_decisions_are_polars_own_for_every_question_asked_again() {
+        let policy = Policy::load().expect("policy");
+        let actors = [
+            agent(1, 10, "59"),
+            actor(2, Role::Prefect, |a| a.department_code = Some("59".into())),
+            actor(3, Role::Prefect, |a| a.department_code = Some("62".into())),
+            actor(4, Role::Anct, |_| {}),
+            actor(5, Role::Operator, |a| a.partner_code = Some("CAF".into())),
+            Actor::new(6, "6@policy.test".into(), Vec::new()),
+        ];
+        let structure = |id, department: &str, partners: &[&str]| PolarStructure {
+            partners: partners.iter().map(|p| (*p).to_owned()).collect(),
+            ..PolarStructure::of(id, department)
+        };
+        let structures = [
+            structure(10, "59", &[]),
+            structure(11, "59", &["CAF"]),
+            structure(20, "62", &["CAF"]),
+        ];
+        for round in 0..2 {
+            for actor in &actors {
+                for action in ["read", "read_internal", "record_report", "update"] {
+                    for resource in &structures {
+                        let polar = policy
+                            .oso
+                            .is_allowed(actor.polar().0.clone(), action, resource.clone())
+                            .expect("polar");
+                        let kept = policy
+                            .is_allowed(actor, action, resource.clone())
+                            .expect("decision");
+                        assert_eq!(
+                            kept, polar,
+                            "round {round}: {action} on {resource:?} by {:?}",
+                            actor.assignments
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(policy.decisions.len(), actors.len() * 4 * structures.len());
+    }
+
+    #[test]
+    fn a_changed_assignment_is_another_question() {
+        let policy = Policy::load().expect("policy");
+        let own = PolarStructure::of(10, "59");
+        let allowed = |actor: &Actor| {
+            policy
+                .is_allowed(actor, "record_report", own.clone())
+                .expect("decision")
+        };
+        assert!(allowed(&agent(1, 10, "59")));
+        // The same user moved to another structure, then with no role left.
+        assert!(!allowed(&agent(1, 11, "59")));
+        assert!(!allowed(&Actor::new(1, "1@policy.test".into(), Vec::new())));
+        assert!(allowed(&agent(1, 10, "59")));
+    }
+
+    #[test]
+    fn kept_decisions_are_bounded_and_the_recent_ones_stay() {
+        let decisions = Decisions::default();
+        decisions.put("first".into(), true);
+        for i in 0..(2 * DECISIONS_PER_GENERATION) {
+            decisions.put(format!("q{i}"), i % 2 == 0);
+            // "first", asked all along, is carried into each new generation.
+            assert_eq!(decisions.get("first"), Some(true));
+        }
+        assert!(decisions.len() <= 2 * DECISIONS_PER_GENERATION);
+        assert_eq!(decisions.get("q0"), None, "the oldest is dropped");
+        let last = 2 * DECISIONS_PER_GENERATION - 1;
+        assert_eq!(decisions.get(&format!("q{last}")), Some(false));
     }
 }

@@ -62,7 +62,8 @@ impl ReportingMutation {
         let r = ctx.request();
         let actor = ctx.actor()?;
         let create = async {
-            let row = reporting::record(r.caller(actor), input.into(), &r.clock).await?;
+            let row =
+                reporting::record(r.caller(actor), input.into(), &r.clock, &r.reference).await?;
             Ok(ReportEntry(row))
         };
         let replay = super::replay_node!(ctx, ReportEntry);
@@ -86,8 +87,15 @@ impl ReportingMutation {
         let actor = ctx.actor()?;
         let id = internal_id(&entry, NodeType::ReportEntry, "report entry")?;
         let create = async {
-            let row =
-                reporting::correct(r.caller(actor), id, input.into(), &reason, &r.clock).await?;
+            let row = reporting::correct(
+                r.caller(actor),
+                id,
+                input.into(),
+                &reason,
+                &r.clock,
+                &r.reference,
+            )
+            .await?;
             Ok(ReportEntry(row))
         };
         let replay = super::replay_node!(ctx, ReportEntry);
