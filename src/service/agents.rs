@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -252,7 +252,7 @@ pub async fn register(
         "agents are registered by the department's prefecture or with the onboarding code",
     )?;
     let input = check(&input, "input")?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let row = attach(&txn, &structure, &input, Registrar::Prefecture, clock).await?;
     audit::record(&txn, actor, clock, change(&structure, &row)).await?;
     txn.commit().await?;
@@ -294,7 +294,7 @@ pub async fn onboard(
         .one(db)
         .await?
         .ok_or_else(invalid)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let used = onboarding_invitation::Entity::update_many()
         .col_expr(onboarding_invitation::Column::UsedAt, clock.now().into())
         .filter(onboarding_invitation::Column::Id.eq(invitation.id))

@@ -12,7 +12,7 @@ use chrono::Duration;
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -77,7 +77,7 @@ pub async fn create(
         "a key lives from 1 to 366 days"
     );
     let now = clock.now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     if api_key::Entity::find()
         .filter(api_key::Column::Name.eq(name))
         .one(&txn)
@@ -142,7 +142,7 @@ pub async fn revoke(
     by: Option<&Actor>,
     clock: &Clock,
 ) -> anyhow::Result<api_key::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let row = api_key::Entity::find()
         .filter(api_key::Column::Name.eq(name))
         .one(&txn)
@@ -210,7 +210,7 @@ pub async fn authenticate(db: &DatabaseConnection, key: &str, clock: &Clock) -> 
         .await?
         .ok_or_else(|| AppError::Unauthenticated("unknown API key".into()))?;
     if row.revoked_at.is_some() {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         audit::record_without_account(
             &txn,
             clock,

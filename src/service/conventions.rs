@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, Value,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Value,
 };
 use serde_json::json;
 
@@ -317,7 +317,7 @@ pub async fn draft(
         .order_by_asc(partner::Column::Id)
         .all(db)
         .await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let now = clock.now();
     let row = convention::ActiveModel {
         department_code: Set(department.to_owned()),
@@ -405,7 +405,7 @@ pub async fn sign(
             partner.code
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let now = clock.now();
     // Conditional on "not signed yet", so two concurrent signatures record one.
     let updated = convention_signatory::Entity::update_many()
@@ -453,7 +453,7 @@ pub async fn conclude(
     let row = managed(caller, department).await?;
     // Checked and changed under the convention's lock: a partner or an annex added at the
     // same moment either comes first (and is counted here) or waits and sees it signed.
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let row = lock(&txn, row.id, clock).await?;
     if row.status != db_name(ConventionStatus::Draft) {
         return Err(AppError::Conflict(format!(
@@ -625,7 +625,7 @@ pub async fn add_partner(
     let Caller { db, actor, .. } = caller;
     let row = managed(caller, department).await?;
     let partner = partner_for(db, "partner", partner_code, department).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     // Whether this needs an amendment is decided on the status under the lock.
     let row = lock(&txn, row.id, clock).await?;
     convention_signatory::ActiveModel {
@@ -721,7 +721,7 @@ pub async fn add_annex(
         }
         partner_ids.push(p.id);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     insert_annex(
         &txn,
         actor,
@@ -857,7 +857,7 @@ pub async fn extend_legacy_msap(
             "a legacy MSAP convention is extended to 1 January 2020 or later",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     structure::Entity::update_many()
         .col_expr(structure::Column::LegacyMsap, true.into())
         .filter(structure::Column::Id.eq(structure.id))

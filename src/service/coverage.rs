@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait, Value,
+    QuerySelect, Set, Value,
 };
 use serde_json::json;
 
@@ -213,7 +213,7 @@ pub async fn set_target(
     let before = deployment_target::Entity::find_by_id(department.to_owned())
         .one(db)
         .await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     deployment_target::Entity::insert(deployment_target::ActiveModel {
         department_code: Set(department.to_owned()),
         target: Set(target),

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set};
 
 use super::audit;
 use crate::auth::Caller;
@@ -162,7 +162,7 @@ pub async fn load(
         "only ANCT loads criteria frameworks",
     )?;
     validate(&new)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let exists = criteria_framework::Entity::find_by_id(new.version.clone())
         .one(&txn)
         .await?;

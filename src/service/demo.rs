@@ -6,7 +6,7 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 
 use super::users::{self, ScopeArgs};
@@ -237,7 +237,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection, clock: &Clock) -> anyhow::Re
 /// Seeds the demo (communes, cantons, structures, users) in one transaction, dated by `clock`.
 pub async fn seed(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<()> {
     let now = clock.now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     for (code, name, kind, department) in CANTONS {
         canton::ActiveModel {
             code: Set(code.into()),

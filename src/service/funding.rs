@@ -12,7 +12,7 @@ use chrono::Datelike;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -131,7 +131,7 @@ pub async fn grant(
             (amount, None, None)
         }
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     if let Some(code) = envelope {
         let committed = funding_envelope::Entity::update_many()
             .col_expr(

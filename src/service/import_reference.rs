@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 
 use super::csv_file::CsvFile;
 use entity::{canton, commune, department, region};
@@ -83,8 +83,7 @@ pub async fn import(db: &DatabaseConnection, dir: &Path) -> anyhow::Result<Refer
         cantons: canton_rows.len(),
         communes: commune_rows.len(),
     };
-    let txn = db
-        .begin()
+    let txn = crate::db::begin(db)
         .await
         .context("Failed to start the import transaction")?;
     upsert::<region::Entity, _>(

@@ -16,7 +16,7 @@ use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 
 use super::csv_file::{CsvFile, CsvRow};
@@ -295,8 +295,7 @@ pub async fn import(
     clock: &Clock,
 ) -> anyhow::Result<SitesReport> {
     let file = CsvFile::read(path, &COLUMNS)?;
-    let txn = db
-        .begin()
+    let txn = crate::db::begin(db)
         .await
         .context("Failed to start the import transaction")?;
     let context = load_context(&txn).await?;

@@ -12,7 +12,7 @@ use rand::Rng;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -256,7 +256,7 @@ pub async fn propose(
         ));
     }
     let priority = label_workflow::proposal_is_priority(status_of(&row)?);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     advance(&txn, &row, next, None, None, clock).await?;
     if let Some(legacy) = legacy_msap {
         structure::Entity::update_many()
@@ -340,7 +340,7 @@ pub async fn schedule_audit(
     )?;
     let auditor = auditor_named(db, auditor_email).await?;
     let application = latest_application(db, row.id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     advance(&txn, &row, next, None, None, clock).await?;
     let audit = label_audit::ActiveModel {
         application_id: Set(application.id),
@@ -435,7 +435,7 @@ async fn schedule_reaudit(
         .into_iter()
         .find(|f| f.current)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no criteria framework loaded")))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     advance(&txn, &row, LabelStatus::Labelled, None, None, clock).await?;
     structure::Entity::update_many()
         .col_expr(
@@ -575,7 +575,7 @@ pub async fn record_result(
         ));
     }
     let remark = remark.filter(|r| !r.trim().is_empty());
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     // The audit's row, taken while it is still open: a submission running at the same time
     // either sees this result or makes this call fail.
     let open = label_audit::Entity::update_many()
@@ -672,7 +672,7 @@ pub async fn submit(
 ) -> AppResult<label_audit::Model> {
     let Caller { db, actor, .. } = caller;
     let (audit, row) = conducted(caller, audit_id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let now = clock.now();
     // Taken first: the findings read below cannot change before the commit (a result being
     // recorded waits, then finds the audit submitted).
@@ -851,7 +851,7 @@ pub async fn approve(
         expected_version,
     )
     .await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     advance(&txn, &row, next, None, None, clock).await?;
     let audit = latest_audit(&txn, row.id).await?;
     if let Some(audit) = &audit {
@@ -939,7 +939,7 @@ pub async fn label(
     let existing_annex = conventions::annexes_of(db, &[row.id]).await?;
     let convention = conventions::find(db, &row.department_code).await?;
     let code = onboarding_code();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     advance(&txn, &row, next, Some(Some(label_date)), Some(None), clock).await?;
     // A new label: its own 3-year clock and no re-audit under way.
     structure::Entity::update_many()
@@ -1024,7 +1024,7 @@ pub async fn withdraw(
         expected_version,
     )
     .await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     advance(&txn, &row, next, None, Some(Some(reason.to_owned())), clock).await?;
     // The label stood until today (the lump sums of the years before stay due, R-40); a
     // re-audit under way ends with it.

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Select, Set,
 };
 use serde_json::json;
 
@@ -78,7 +78,7 @@ pub async fn create_campaign(
         .await?;
     let per_department = usize::try_from(new.per_department).unwrap_or(1);
     let drawn = mystery::draw(&candidates, per_department, new.seed as u64);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let campaign = mystery_campaign::ActiveModel {
         year: Set(new.year),
         label: Set(label.to_owned()),
@@ -233,7 +233,7 @@ pub async fn assign(
     {
         return Err(not_visitor());
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     // Only while the visit is not recorded, also against a recording running meanwhile.
     let done = mystery_visit::Entity::update_many()
         .col_expr(mystery_visit::Column::VisitorId, Some(user.id).into())
@@ -344,7 +344,7 @@ pub async fn record(
         .map(|i| ((*i).to_owned(), by_item[i]))
         .collect();
     let scores_json = serde_json::to_string(&ordered).map_err(|e| AppError::Internal(e.into()))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let done = mystery_visit::Entity::update_many()
         .col_expr(mystery_visit::Column::VisitedOn, visited_on.into())
         .col_expr(mystery_visit::Column::Scores, scores_json.clone().into())
@@ -401,7 +401,7 @@ pub async fn publish(
             "campaign {id} is already published"
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let done = mystery_campaign::Entity::update_many()
         .col_expr(mystery_campaign::Column::Published, true.into())
         .filter(mystery_campaign::Column::Id.eq(id))

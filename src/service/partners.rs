@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, Set, SqlErr, TransactionTrait,
+    QueryOrder, Set, SqlErr,
 };
 
 use super::audit;
@@ -125,7 +125,7 @@ pub async fn create_local(
     if exists.is_some() {
         return Err(conflict());
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let inserted = partner::ActiveModel {
         code: Set(code.clone()),
         name: Set(name),

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Select, Set,
 };
 use serde_json::json;
 
@@ -195,7 +195,7 @@ pub async fn citizen_requests(
         }
     }
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     for row in &rows {
         for kind in [
             ContentReadKind::Details,
@@ -255,7 +255,7 @@ pub async fn erase_citizen_requests(
     if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
         return Err(AppError::not_found("support request", &missing.to_string()));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     purge::anonymise_requests(&txn, ids, clock.now()).await?;
     audit::record(
         &txn,

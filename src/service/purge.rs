@@ -21,7 +21,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use serde_json::json;
 
@@ -109,7 +109,7 @@ pub async fn run(
     let survey_cut = cutoff(now, retention.survey_comments)?;
     let log_cut = cutoff(now, retention.read_log)?;
     let audit_cut = cutoff(now, retention.audit_payloads)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let due_requests: Vec<i64> = support_request::Entity::find()
         .select_only()
         .column(support_request::Column::Id)

@@ -186,6 +186,24 @@ impl ReferenceCache {
         self.reload().await
     }
 
+    /// The current snapshot, holding the partners `ids`. The ids are read from rows, whose
+    /// partners exist: one missing was created after the snapshot was loaded (through another
+    /// replica, its notification not arrived yet), so the snapshot is stale and loaded again.
+    pub async fn snapshot_with_partners(
+        &self,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> AppResult<Arc<Snapshot>> {
+        let snapshot = self.snapshot().await?;
+        if ids
+            .into_iter()
+            .all(|id| snapshot.partner_codes.contains_key(&id))
+        {
+            return Ok(snapshot);
+        }
+        self.forget();
+        self.snapshot().await
+    }
+
     /// The loaded snapshot, unless a change made it stale.
     async fn fresh(&self) -> Option<Loaded> {
         let generation = self.generation.load(Ordering::SeqCst);

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -237,7 +236,7 @@ pub async fn create(
     let Caller { db, policy, actor } = caller;
     let partner = check(db, &input).await?;
     authorize_manage(policy, actor, &partner.code, &input.department)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let now = clock.now();
     let row = referent::ActiveModel {
         partner_id: Set(partner.id),
@@ -301,7 +300,7 @@ pub async fn update(
     authorize_manage(policy, actor, &before_partner, &before.department_code)?;
     let partner = check(db, &input).await?;
     authorize_manage(policy, actor, &partner.code, &input.department)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let mut row: referent::ActiveModel = before.clone().into();
     row.partner_id = Set(partner.id);
     row.department_code = Set(input.department.clone());
@@ -333,7 +332,7 @@ pub async fn delete(caller: Caller<'_>, id: i64, clock: &Clock) -> AppResult<()>
     let Caller { db, policy, actor } = caller;
     let (before, partner) = readable(caller, id).await?;
     authorize_manage(policy, actor, &partner, &before.department_code)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     referent::Entity::delete_by_id(id).exec(&txn).await?;
     let key = id.to_string();
     let change = audit::Change {

@@ -7,11 +7,12 @@
 use chrono::{Datelike, Days, NaiveDate};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    Select, Set, TransactionTrait,
+    Select, Set,
 };
 use serde_json::json;
 
 use super::paging::{self, Direction};
+use super::reference_cache::ReferenceCache;
 use super::{audit, sql, structures};
 use crate::auth::policy::PolarStructure;
 use crate::auth::{Actor, Caller};
@@ -63,6 +64,7 @@ async fn checked(
     caller: Caller<'_, impl ConnectionTrait>,
     input: &EntryInput,
     clock: &Clock,
+    reference: &ReferenceCache,
 ) -> AppResult<(structure::Model, partner::Model)> {
     let Caller { db, policy, actor } = caller;
     let structure = structures::by_matricule(caller, &input.structure).await?;
@@ -88,10 +90,21 @@ async fn checked(
             format!("a duration is 1 to {MAX_MINUTES} minutes"),
         ));
     }
-    let partner = partner::Entity::find()
-        .filter(partner::Column::Code.eq(input.partner.trim().to_uppercase()))
-        .one(db)
-        .await?
+    // Partners are created, never changed nor removed: one in the reference snapshot is its
+    // row as stored; one created since the snapshot was loaded (on another replica, say) is
+    // read from the database.
+    let code = input.partner.trim().to_uppercase();
+    let known = reference.snapshot().await?.partner(&code).cloned();
+    let partner = match known {
+        Some(partner) => Some(partner),
+        None => {
+            partner::Entity::find()
+                .filter(partner::Column::Code.eq(code))
+                .one(db)
+                .await?
+        }
+    };
+    let partner = partner
         .filter(|p| {
             p.department_code
                 .as_ref()
@@ -233,10 +246,11 @@ pub async fn record(
     caller: Caller<'_>,
     input: EntryInput,
     clock: &Clock,
+    reference: &ReferenceCache,
 ) -> AppResult<report_entry::Model> {
     let Caller { db, actor, .. } = caller;
-    let (structure, partner) = checked(caller, &input, clock).await?;
-    let txn = db.begin().await?;
+    let (structure, partner) = checked(caller, &input, clock, reference).await?;
+    let txn = crate::db::begin(db).await?;
     let row = model(actor, &structure, &partner, &input, clock)
         .insert(&txn)
         .await?;
@@ -268,6 +282,7 @@ pub async fn correct(
     input: EntryInput,
     reason: &str,
     clock: &Clock,
+    reference: &ReferenceCache,
 ) -> AppResult<report_entry::Model> {
     let Caller { db, actor, .. } = caller;
     let old = readable(caller, id).await?;
@@ -278,7 +293,7 @@ pub async fn correct(
             "a correction says why, in 1 to 500 characters",
         ));
     }
-    let (structure, partner) = checked(caller, &input, clock).await?;
+    let (structure, partner) = checked(caller, &input, clock, reference).await?;
     if structure.id != old.structure_id {
         return Err(AppError::bad_input(
             "input.structure",
@@ -290,7 +305,7 @@ pub async fn correct(
             "entry {id} was already corrected"
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let mut new = model(actor, &structure, &partner, &input, clock);
     new.corrects_id = Set(Some(old.id));
     new.correction_reason = Set(Some(reason.to_owned()));

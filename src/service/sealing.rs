@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 
 use crate::config::Config;
@@ -231,7 +231,7 @@ pub async fn rotate(
             .await?;
         let Some(last) = rows.last() else { break };
         after = last.id;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         for row in rows {
             let was = row.key_id.as_deref();
             let open = |field, text: &str| {
@@ -299,7 +299,7 @@ pub async fn rotate(
             .await?;
         let Some(last) = rows.last() else { break };
         after = last.id;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         for row in rows {
             let body = at(
                 vault.open_text(Field::MessageBody, &row.body, row.key_id.as_deref()),
@@ -342,7 +342,7 @@ pub async fn rotate(
             .await?;
         let Some(last) = rows.last() else { break };
         after = last.id;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         for row in rows {
             let was = row.key_id.as_deref();
             let name = at(

@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use chrono::{Days, NaiveDate};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -131,7 +130,7 @@ pub async fn create(
         }
     }
     let now = clock.now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     // A bare candidate first (its id names it), then the facts, checked as in an update.
     let bare = structure::ActiveModel {
         matricule: Set(format!(
@@ -187,7 +186,7 @@ pub async fn update(
 ) -> AppResult<structure::Model> {
     let row = for_change(caller, matricule, expected_version).await?;
     let mut model: structure::ActiveModel = row.clone().into();
-    let txn = caller.db.begin().await?;
+    let txn = crate::db::begin(caller.db).await?;
     apply(&txn, &row, facts, &mut model).await?;
     let after = save_recorded(&txn, caller.actor, &row, model, "structure.update", clock).await?;
     txn.commit().await?;
@@ -227,7 +226,7 @@ pub async fn close(
     let mut model: structure::ActiveModel = row.clone().into();
     model.closed_on = Set(Some(on));
     model.closure_reason = Set(Some(reason));
-    let txn = caller.db.begin().await?;
+    let txn = crate::db::begin(caller.db).await?;
     let after = save_recorded(&txn, caller.actor, &row, model, "structure.close", clock).await?;
     txn.commit().await?;
     Ok(after)
@@ -249,7 +248,7 @@ pub async fn reopen(
     let mut model: structure::ActiveModel = row.clone().into();
     model.closed_on = Set(None);
     model.closure_reason = Set(None);
-    let txn = caller.db.begin().await?;
+    let txn = crate::db::begin(caller.db).await?;
     let after = save_recorded(&txn, caller.actor, &row, model, "structure.reopen", clock).await?;
     txn.commit().await?;
     Ok(after)
@@ -282,7 +281,7 @@ pub async fn set_stops(
             format!("at most {MAX_STOPS} stops"),
         ));
     }
-    let txn = caller.db.begin().await?;
+    let txn = crate::db::begin(caller.db).await?;
     let mut checked = Vec::with_capacity(stops.len());
     for (i, stop) in stops.iter().enumerate() {
         locatable_commune(

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, Select, Set, TransactionTrait,
+    ExprTrait, QueryFilter, QueryOrder, Select, Set,
 };
 use serde_json::json;
 
@@ -342,7 +342,7 @@ pub async fn send(
         ));
     }
     let sent_at = clock.now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let row = support_request::ActiveModel {
         structure_id: Set(structure.id),
         department_code: Set(structure.department_code.clone()),
@@ -443,7 +443,7 @@ pub async fn write(
         "PARTNER"
     };
     let now = clock.now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     // The request as it is now, taken for the rest of the transaction: a close running at
     // the same time either comes after this message or makes it fail.
     let row = lock(&txn, row.id, now).await?;
@@ -552,7 +552,7 @@ async fn transition(
         )));
     }
     let now = clock.now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let mut update = support_request::Entity::update_many()
         .col_expr(support_request::Column::Status, to.into())
         .col_expr(support_request::Column::UpdatedAt, now.into());

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -86,7 +86,7 @@ pub async fn create_campaign(
             "a campaign closes on or after it opens",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let row = survey_campaign::ActiveModel {
         year: Set(new.year),
         audience: Set(new.audience.clone()),
@@ -241,7 +241,7 @@ pub async fn issue_codes(
         )));
     }
     let codes: Vec<String> = (0..count).map(|_| new_code()).collect();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     survey_code::Entity::insert_many(codes.iter().map(|code| survey_code::ActiveModel {
         campaign_id: Set(campaign.id),
         structure_id: Set(structure.id),
@@ -324,7 +324,7 @@ pub async fn answer_with_code(
         .one(db)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("survey code without structure")))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let spent = survey_code::Entity::update_many()
         .col_expr(survey_code::Column::Used, true.into())
         .filter(survey_code::Column::Id.eq(row.id))
@@ -386,7 +386,7 @@ pub async fn answer_as_agent(
         .one(db)
         .await?
         .ok_or_else(|| AppError::Forbidden("you are not registered as an agent".into()))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let saved = answer_model(&campaign, structure.id, Some(me.id), answer, clock)
         .insert(&txn)
         .await

@@ -137,7 +137,7 @@ pub async fn seed(
     let partners = partner::Entity::find().all(db).await?;
     // All or nothing: one transaction, so that an interrupted run (killed, disk full, an
     // error) leaves no half dataset behind and can simply be run again.
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let core: Vec<&partner::Model> = partners
         .iter()
         .filter(|p| p.core && p.department_code.is_none())

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -209,7 +209,7 @@ pub async fn organise(
         },
         "sessions are organised by ANCT, the department's prefecture or the trainer partner's operators",
     )?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let row = training_session::ActiveModel {
         module_code: Set(module.code.clone()),
         department_code: Set(input.department.clone()),
@@ -327,7 +327,7 @@ pub async fn enrol(
             format!("this session is in department {code}, where the agent does not work"),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let seat = training_session::Entity::update_many()
         .col_expr(
             training_session::Column::Enrolled,
@@ -401,7 +401,7 @@ pub async fn record_attendance(
         .one(db)
         .await?
         .ok_or_else(|| AppError::bad_input("agent", "this agent is not enrolled in the session"))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let mut row: training_enrolment::ActiveModel = enrolment.clone().into();
     row.attended = Set(Some(attended));
     row.attendance_recorded_at = Set(Some(clock.now()));

@@ -181,3 +181,39 @@ async fn on_postgresql_a_reference_change_reaches_every_replica_s_snapshot() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_local_partner_created_through_one_replica_takes_entries_at_once_on_another() {
+    let app = spawn_app().await;
+    let replica = app.replica().await;
+    let agent = app.token(AGENT_LILLE).await;
+    let record = |partner: &str| {
+        format!(
+            "mutation {{ recordReportEntry(input: {{ structure: \"DEMO-59-01\", occurredOn: \
+             \"{}\", partner: \"{partner}\", theme: FAMILY, helpKind: INFORMATION, \
+             resolvedOnSite: true, durationMinutes: 10 }}) {{ partner {{ code }} }} }}",
+            app.today()
+        )
+    };
+    // The second replica holds its reference snapshot, from before the partner exists.
+    let warm = at(&app, &replica, &agent, &record("CAF")).await;
+    assert_eq!(data(&warm)["recordReportEntry"]["partner"]["code"], "CAF");
+    let created = app
+        .query_as(
+            PREFECT_59,
+            "mutation { createLocalPartner(input: { code: \"CD59\", name: \"Département du Nord\", department: \"59\" }) { code } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(data(&created)["createLocalPartner"]["code"], "CD59");
+    // At once, whatever the notification's delay: a partner missing from the snapshot is
+    // read from the database.
+    let recorded = at(&app, &replica, &agent, &record("cd59")).await;
+    assert_eq!(
+        data(&recorded)["recordReportEntry"]["partner"]["code"],
+        "CD59"
+    );
+    // A partner that exists nowhere is refused as before.
+    let refused = at(&app, &replica, &agent, &record("NOPE")).await;
+    assert_eq!(error_codes(&refused), ["BAD_USER_INPUT"], "{refused}");
+}

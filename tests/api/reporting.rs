@@ -193,3 +193,28 @@ async fn suggestions_follow_the_structure_and_the_chosen_partner() {
         "UNAUTHENTICATED",
     );
 }
+
+/// Recording an entry reads the caller and the structure, then writes the entry, its two
+/// summaries and the audit line: six statements. The partner comes from the reference
+/// snapshot and the policy's decisions are kept, so neither adds one.
+#[tokio::test]
+async fn recording_an_entry_costs_six_statements() {
+    let app = spawn_app().await;
+    let token = app.token(AGENT_LILLE).await;
+    let record = "mutation($input: ReportEntryInput!) { recordReportEntry(input: $input) { id } }";
+    let mut costs = Vec::new();
+    // The first request also loads the reference snapshot.
+    for days_ago in [1, 2, 3] {
+        let before = app.statements();
+        let response = app
+            .post(
+                Some(&token),
+                record,
+                entry(&app, "DEMO-59-01", "CAF", days_ago, 10),
+            )
+            .await;
+        assert!(data(&response)["recordReportEntry"]["id"].is_string());
+        costs.push(app.statements() - before);
+    }
+    assert_eq!(costs[1..], [6, 6], "statements per entry: {costs:?}");
+}

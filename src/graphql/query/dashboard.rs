@@ -52,6 +52,11 @@ fn keyed(counts: Vec<Count>) -> Vec<DashboardCount> {
         .collect()
 }
 
+/// The partner ids that are the keys of `counts`.
+fn partner_ids(counts: &[Count]) -> impl Iterator<Item = i64> + '_ {
+    counts.iter().filter_map(|c| c.key.parse().ok())
+}
+
 /// Partner ids as codes, named.
 fn by_code(counts: Vec<Count>, reference: &Snapshot) -> Vec<DashboardCount> {
     counts
@@ -303,6 +308,10 @@ impl Dashboard {
             || r.figures.take(),
         )
         .await?;
+        let reference = r
+            .reference
+            .snapshot_with_partners(partner_ids(&figures.by_partner))
+            .await?;
         Ok(ReportingFigures {
             total: figures.total,
             resolved_on_site: figures.resolved_on_site,
@@ -330,6 +339,8 @@ impl Dashboard {
             )
             .await?;
         let figures = kept.at(r.clock.now());
+        let ids = partner_ids(&figures.by_partner).chain(partner_ids(&figures.late_by_partner));
+        let reference = r.reference.snapshot_with_partners(ids).await?;
         Ok(SupportFigures {
             total: figures.total,
             late: figures.late,
@@ -451,6 +462,10 @@ impl Dashboard {
                 "delays",
                 dashboard::delays(&r.db, &self.scope, &self.filter, &reference),
             )
+            .await?;
+        let reference = r
+            .reference
+            .snapshot_with_partners(rows.iter().map(|d| d.partner_id))
             .await?;
         Ok(rows
             .into_iter()

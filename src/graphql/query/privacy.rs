@@ -131,7 +131,10 @@ impl PrivacyQuery {
         let who = privacy::CitizenIdentifiers { name, details };
         let rows =
             privacy::citizen_requests(caller, &r.vault, &who, &r.content_reads, &r.clock).await?;
-        let reference = r.reference.snapshot().await?;
+        let reference = r
+            .reference
+            .snapshot_with_partners(rows.iter().map(|row| row.partner_id))
+            .await?;
         let mut records = Vec::with_capacity(rows.len());
         for row in rows {
             let content = support::content(&r.vault, &row)?;

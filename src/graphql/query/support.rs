@@ -48,7 +48,11 @@ impl SupportQuery {
             &ctx.request().clock,
         )
         .await?;
-        let reference = ctx.request().reference.snapshot().await?;
+        let reference = ctx
+            .request()
+            .reference
+            .snapshot_with_partners(rows.iter().map(|row| row.partner_id))
+            .await?;
         let fields = SupportConnectionFields { late };
         Ok(page.connection(
             rows,

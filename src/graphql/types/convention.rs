@@ -12,7 +12,11 @@ use entity::{amendment, annex, convention_signatory};
 
 /// The partners with these ids, from the reference snapshot, by code.
 pub(crate) async fn partners(ctx: &Context<'_>, ids: &[i64]) -> Result<Vec<Partner>> {
-    let reference = ctx.request().reference.snapshot().await?;
+    let reference = ctx
+        .request()
+        .reference
+        .snapshot_with_partners(ids.iter().copied())
+        .await?;
     let mut partners: Vec<Partner> = ids
         .iter()
         .map(|id| {

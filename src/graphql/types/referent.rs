@@ -21,7 +21,11 @@ impl Referent {
 
     /// The partner they work for.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Partner> {
-        let reference = ctx.request().reference.snapshot().await?;
+        let reference = ctx
+            .request()
+            .reference
+            .snapshot_with_partners([self.0.partner_id])
+            .await?;
         let partner = reference.partner_by_id(self.0.partner_id).cloned();
         Ok(partner.map(Partner).ok_or_else(|| {
             AppError::Internal(anyhow::anyhow!("referent {} has no partner", self.0.id))

@@ -40,7 +40,11 @@ impl ReportEntry {
 
     /// The partner concerned.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let reference = ctx.request().reference.snapshot().await?;
+        let reference = ctx
+            .request()
+            .reference
+            .snapshot_with_partners([self.0.partner_id])
+            .await?;
         Ok(reference
             .partner_by_id(self.0.partner_id)
             .cloned()

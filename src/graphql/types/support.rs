@@ -124,8 +124,9 @@ impl SupportRequest {
 
     /// The partner addressed.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        let reference = ctx.request().reference.snapshot().await?;
-        Ok(reference.partner(&self.partner).cloned().map(Partner))
+        let id = self.row.partner_id;
+        let reference = ctx.request().reference.snapshot_with_partners([id]).await?;
+        Ok(reference.partner_by_id(id).cloned().map(Partner))
     }
 
     /// Where it stands.

@@ -111,7 +111,7 @@ impl TrainingSession {
         let Some(id) = self.0.trainer_partner_id else {
             return Ok(None);
         };
-        let reference = ctx.request().reference.snapshot().await?;
+        let reference = ctx.request().reference.snapshot_with_partners([id]).await?;
         Ok(reference.partner_by_id(id).cloned().map(Partner))
     }
 
