@@ -254,7 +254,6 @@ pub async fn record(
     let row = model(actor, &structure, &partner, &input, clock)
         .insert(&txn)
         .await?;
-    summarise(&txn, &row, 1).await?;
     let key = row.id.to_string();
     audit::record(
         &txn,
@@ -270,6 +269,9 @@ pub async fn record(
         },
     )
     .await?;
+    // Last before the commit: on PostgreSQL, the summary rows stay locked until then, and
+    // the entries of one department and day (the same rows) follow one another.
+    summarise(&txn, &row, 1).await?;
     txn.commit().await?;
     Ok(row)
 }
