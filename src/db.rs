@@ -176,9 +176,9 @@ const WRITE_TURN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(
 /// SQLite lets one transaction write at a time. Without turns, a second writer finds the
 /// file locked and SQLite's busy handler puts its thread to sleep for 1, 2, 5, 10… ms
 /// before trying again, whatever the moment the first one commits: measured at 8 clients
-/// recording report entries, about one such sleep per entry and a 95th percentile of 58 ms
-/// for a median of 7 ms. Writers of this process wait for their turn here instead, in
-/// order, each woken the moment the previous one ends (95th percentile 13 ms). Other
+/// recording report entries, about one such sleep per entry and a 95th percentile of about
+/// 50 ms for a median of 10 ms. Writers of this process wait for their turn here instead,
+/// in order, each woken the moment the previous one ends (95th percentile 15 ms). Other
 /// processes on the file (the command line) still meet SQLite's busy handler. PostgreSQL
 /// locks rows, not the database: no turn is taken there.
 pub struct Txn {
