@@ -220,26 +220,22 @@ async fn summarise(
             delta.into(),
         ]
     };
-    let statements: Vec<(String, Vec<sea_orm::Value>)> = if backend == DbBackend::Postgres {
-        let (last, before) = SUMMARIES.split_last().expect("summaries");
-        let with: Vec<String> = before
+    let mut statements: Vec<(String, Vec<sea_orm::Value>)> = SUMMARIES
+        .iter()
+        .map(|(table, grain)| (upsert(table), values(*grain)))
+        .collect();
+    if backend == DbBackend::Postgres
+        && statements.len() > 1
+        && let Some((last, values)) = statements.pop()
+    {
+        let with: Vec<String> = statements
             .iter()
             .enumerate()
-            .map(|(i, (table, _))| format!("s{i} AS ({})", upsert(table)))
+            .map(|(i, (sql, _))| format!("s{i} AS ({sql})"))
             .collect();
-        let sql = format!("WITH {} {}", with.join(", "), upsert(last.0));
-        let all = before
-            .iter()
-            .chain([last])
-            .flat_map(|(_, grain)| values(*grain))
-            .collect();
-        vec![(sql, all)]
-    } else {
-        SUMMARIES
-            .iter()
-            .map(|(table, grain)| (upsert(table), values(*grain)))
-            .collect()
-    };
+        let all = statements.into_iter().flat_map(|(_, v)| v).chain(values);
+        statements = vec![(format!("WITH {} {last}", with.join(", ")), all.collect())];
+    }
     for (sql, values) in statements {
         txn.execute_raw(sql::statement(backend, &sql, values))
             .await?;
