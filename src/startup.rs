@@ -63,6 +63,8 @@ pub struct AppState {
     pub live: crate::service::live::Live,
     /// Dashboard figures kept while the data under them is unchanged.
     pub figure_memo: crate::service::figure_memo::FigureMemo,
+    /// Structure rows kept under their revision, for the pages of structures.
+    pub structure_rows: crate::service::structure_rows::StructureRows,
 }
 
 /// The CORS policy: the listed origins (`scheme://host[:port]`) may call the API from a
@@ -201,6 +203,7 @@ impl Application {
             vault,
             live,
             figure_memo: Default::default(),
+            structure_rows: Default::default(),
         });
         let router = Router::new()
             .route(

@@ -36,6 +36,7 @@ mod m20261201_000030_structure_department_order;
 mod m20261201_000031_code_guess;
 mod m20261201_000032_survey_answer_period;
 pub mod m20261202_000033_data_version;
+mod m20261203_000034_structure_revision;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000031_code_guess::Migration),
             Box::new(m20261201_000032_survey_answer_period::Migration),
             Box::new(m20261202_000033_data_version::Migration),
+            Box::new(m20261203_000034_structure_revision::Migration),
         ]
     }
 }

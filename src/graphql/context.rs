@@ -44,6 +44,8 @@ pub struct RequestData {
     /// Dashboard figures kept while the data under them is unchanged, and the data's
     /// version as this request read it (`service::figure_memo`).
     pub memo: crate::service::figure_memo::MemoView,
+    /// Structure rows kept under their revision (`service::structure_rows`).
+    pub structure_rows: crate::service::structure_rows::StructureRows,
 }
 
 impl RequestData {

@@ -210,6 +210,7 @@ async fn execute(
             vault: state.vault.clone(),
             live: state.live.clone(),
             memo: state.figure_memo.view(),
+            structure_rows: state.structure_rows.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
     if let Some(id) = user_id {

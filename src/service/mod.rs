@@ -33,6 +33,7 @@ pub mod sealing;
 pub mod sessions;
 pub mod sql;
 pub mod structure_life;
+pub mod structure_rows;
 pub mod structures;
 pub mod support;
 pub mod surveys;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use sea_orm::sea_query::{Expr, LikeExpr, NullOrdering, Query};
+use sea_orm::sea_query::{Alias, Expr, LikeExpr, NullOrdering, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, FromQueryResult, Order,
     QueryFilter, QueryOrder, QueryResult, QuerySelect, Select, Value,
@@ -13,6 +13,7 @@ use sea_orm::{
 
 use super::conventions;
 use super::paging;
+use super::structure_rows::StructureRows;
 use crate::auth::policy::PolarStructure;
 use crate::auth::{Actor, Caller, StructureScope};
 use crate::domain::enums::{LOCATABLE_COMMUNE_KINDS, LabelStatus, StructureFormat, db_name};
@@ -237,23 +238,49 @@ pub struct Page {
     pub total: Option<u64>,
 }
 
-/// A page row with the number of rows matching in all (`COUNT(*) OVER ()`).
-struct Counted {
-    row: structure::Model,
+/// A row with the number of rows matching in all (`COUNT(*) OVER ()`).
+struct Counted<T> {
+    row: T,
     total: i64,
 }
 
-impl FromQueryResult for Counted {
+impl<T: FromQueryResult> FromQueryResult for Counted<T> {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         Ok(Self {
-            row: structure::Model::from_query_result(res, pre)?,
+            row: T::from_query_result(res, pre)?,
             total: res.try_get(pre, "total_count")?,
         })
     }
 }
 
+/// A row with its revision (`structure.revision`, migration 34).
+struct Revised<T> {
+    row: T,
+    revision: i64,
+}
+
+impl<T: FromQueryResult> FromQueryResult for Revised<T> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: T::from_query_result(res, pre)?,
+            revision: res.try_get(pre, "revision")?,
+        })
+    }
+}
+
+/// A structure's identifier.
+#[derive(FromQueryResult)]
+struct Id {
+    id: i64,
+}
+
 /// One page of the actor's structures in `order`, after the position `after`: at most
 /// `limit` rows, plus whether more follow. A position of another order is `BAD_USER_INPUT`.
+///
+/// The page's statement reads the identifiers and revisions of its rows; the rows come from
+/// `kept` when every one is kept at that revision, else from a second statement with the same
+/// conditions that reads them whole (and keeps them). See [`StructureRows`].
+///
 /// With `with_total`, on PostgreSQL, the first page also counts every matching structure in
 /// the same statement (a window count, evaluated before the limit), which spares a round
 /// trip; later pages leave the count to [`count`], since their condition excludes the
@@ -261,6 +288,7 @@ impl FromQueryResult for Counted {
 /// into a temporary B-tree: measured slower than a second statement, so it counts apart.
 pub async fn page(
     caller: Caller<'_, impl ConnectionTrait>,
+    kept: &StructureRows,
     filter: &StructureFilter,
     order: StructureOrder,
     after: Option<&SortPosition>,
@@ -296,11 +324,23 @@ pub async fn page(
     }
     let select = select
         .order_by(structure::Column::Id, as_order(order.id_descending()))
-        .limit(limit + 1);
-    let (mut rows, total) = if counted {
-        let counted = select
+        .limit(limit + 1)
+        .column_as(
+            Expr::col((structure::Entity, Alias::new("revision"))),
+            "revision",
+        );
+    let keys = select
+        .clone()
+        .select_only()
+        .column(structure::Column::Id)
+        .column_as(
+            Expr::col((structure::Entity, Alias::new("revision"))),
+            "revision",
+        );
+    let (keys, total) = if counted {
+        let counted = keys
             .column_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
-            .into_model::<Counted>()
+            .into_model::<Counted<Revised<Id>>>()
             .all(db)
             .await?;
         // No row: nothing matches (this is the first page).
@@ -309,7 +349,18 @@ pub async fn page(
             .map_or(0, |c| u64::try_from(c.total).unwrap_or(0));
         (counted.into_iter().map(|c| c.row).collect(), Some(total))
     } else {
-        (select.all(db).await?, None)
+        (keys.into_model::<Revised<Id>>().all(db).await?, None)
+    };
+    let mut rows = match kept.all(keys.iter().map(|k| (k.row.id, k.revision))) {
+        Some(rows) => rows,
+        None => {
+            let read = select
+                .into_model::<Revised<structure::Model>>()
+                .all(db)
+                .await?;
+            kept.keep(read.iter().map(|r| (r.revision, &r.row)));
+            read.into_iter().map(|r| r.row).collect()
+        }
     };
     let has_next = rows.len() as u64 > limit;
     rows.truncate(limit as usize);

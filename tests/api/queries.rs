@@ -98,10 +98,15 @@ async fn a_department_page_reads_its_count_and_effective_partners_with_the_page(
     // Warm the reference snapshot.
     ask(1, Value::Null, false).await;
 
-    // The first page: the caller, then the page with its count (PostgreSQL; SQLite counts
-    // apart), then (when asked) the effective partners of the page in one statement.
+    // The first page: the caller, then the page's identifiers and revisions with its count
+    // (PostgreSQL; SQLite counts apart), then (when asked) the effective partners of the page
+    // in one statement. Rows read for the first time are read whole by one more statement,
+    // then kept under their revision.
     let count = usize::from(app.db.get_database_backend() != sea_orm::DbBackend::Postgres);
+    let (cold, cost) = ask(100, Value::Null, false).await;
+    assert!(cost <= 3 + count, "statements for rows read first: {cost}");
     let (page, cost) = ask(100, Value::Null, false).await;
+    assert_eq!(page, cold, "kept rows answer the same page");
     let total = page["totalCount"].as_u64().expect("count");
     assert_eq!(total, 4, "{page}");
     assert_eq!(page["edges"].as_array().expect("edges").len(), 4);

@@ -217,3 +217,84 @@ async fn a_local_partner_created_through_one_replica_takes_entries_at_once_on_an
     let refused = at(&app, &replica, &agent, &record("NOPE")).await;
     assert_eq!(error_codes(&refused), ["BAD_USER_INPUT"], "{refused}");
 }
+
+/// The names on a page, by matricule.
+fn names(page: &Value) -> Vec<(String, String)> {
+    page["data"]["structures"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a page: {page}"))
+        .iter()
+        .map(|e| {
+            let node = &e["node"];
+            (
+                node["matricule"].as_str().expect("matricule").to_owned(),
+                node["name"].as_str().expect("name").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_structure_changed_through_either_replica_or_by_hand_shows_at_once_on_every_page() {
+    // Pages keep the rows they read under the rows' revisions (`service::structure_rows`):
+    // every change must show on the next page of every replica, whoever made it.
+    let app = spawn_app().await;
+    let replica = app.replica().await;
+    let token = app.token(PREFECT_59).await;
+    let page = "{ structures(first: 10, filter: { department: \"59\" }) { edges { node { matricule name } } } }";
+    let name_on = |page: &Value, matricule: &str| {
+        names(page)
+            .into_iter()
+            .find(|(m, _)| m == matricule)
+            .map(|(_, name)| name)
+            .unwrap_or_else(|| panic!("{matricule} on {page}"))
+    };
+    // Both replicas read the page twice: the second time from the rows they keep.
+    for address in [&app.address, &replica] {
+        let first = at(&app, address, &token, page).await;
+        assert_eq!(at(&app, address, &token, page).await, first);
+    }
+
+    // Through the API of the first replica.
+    let renamed = app
+        .query_as(
+            PREFECT_59,
+            "mutation { updateStructure(structure: \"DEMO-59-01\", expectedVersion: 0, \
+             input: { name: \"France services du Quesnoy\" }) { factsVersion } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(data(&renamed)["updateStructure"]["factsVersion"], 1);
+    for address in [&app.address, &replica] {
+        let read = at(&app, address, &token, page).await;
+        assert_eq!(
+            name_on(&read, "DEMO-59-01"),
+            "France services du Quesnoy",
+            "{address}"
+        );
+    }
+
+    // By hand in SQL, with no server involved.
+    app.db
+        .execute_unprepared("UPDATE structure SET name = 'Renommée à la main' WHERE matricule = 'DEMO-59-02'")
+        .await
+        .expect("update by hand");
+    for address in [&app.address, &replica] {
+        let read = at(&app, address, &token, page).await;
+        assert_eq!(name_on(&read, "DEMO-59-02"), "Renommée à la main", "{address}");
+        assert_eq!(name_on(&read, "DEMO-59-01"), "France services du Quesnoy");
+    }
+
+    // Moved out of the caller's department by hand: gone from their pages at once.
+    app.db
+        .execute_unprepared("UPDATE structure SET department_code = '23' WHERE matricule = 'DEMO-59-02'")
+        .await
+        .expect("move by hand");
+    for address in [&app.address, &replica] {
+        let read = at(&app, address, &token, page).await;
+        assert!(
+            names(&read).iter().all(|(m, _)| m != "DEMO-59-02"),
+            "{address}: {read}"
+        );
+    }
+}

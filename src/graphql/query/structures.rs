@@ -242,6 +242,7 @@ impl StructureQuery {
             total,
         } = structures::page(
             caller,
+            &ctx.request().structure_rows,
             &filter,
             order,
             page.after.as_ref(),
