@@ -37,7 +37,10 @@ impl StructureRows {
     /// The rows named by `keys` (identifier, revision), in their order, when every one is kept
     /// at that revision; `None` otherwise.
     pub fn all(&self, keys: impl IntoIterator<Item = (i64, i64)>) -> Option<Vec<structure::Model>> {
-        let kept = self.kept.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let kept = self
+            .kept
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         keys.into_iter()
             .map(|(id, revision)| {
                 kept.get(&id)
@@ -166,6 +169,9 @@ mod tests {
         let many: Vec<_> = (0..MAX_ROWS as i64 + 10).map(|id| row(id, "x")).collect();
         rows.keep(many.iter().map(|r| (0, r)));
         assert!(rows.len() <= MAX_ROWS);
-        assert!(rows.all([(MAX_ROWS as i64 + 9, 0)]).is_some(), "the latest row is kept");
+        assert!(
+            rows.all([(MAX_ROWS as i64 + 9, 0)]).is_some(),
+            "the latest row is kept"
+        );
     }
 }

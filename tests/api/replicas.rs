@@ -276,18 +276,26 @@ async fn a_structure_changed_through_either_replica_or_by_hand_shows_at_once_on_
 
     // By hand in SQL, with no server involved.
     app.db
-        .execute_unprepared("UPDATE structure SET name = 'Renommée à la main' WHERE matricule = 'DEMO-59-02'")
+        .execute_unprepared(
+            "UPDATE structure SET name = 'Renommée à la main' WHERE matricule = 'DEMO-59-02'",
+        )
         .await
         .expect("update by hand");
     for address in [&app.address, &replica] {
         let read = at(&app, address, &token, page).await;
-        assert_eq!(name_on(&read, "DEMO-59-02"), "Renommée à la main", "{address}");
+        assert_eq!(
+            name_on(&read, "DEMO-59-02"),
+            "Renommée à la main",
+            "{address}"
+        );
         assert_eq!(name_on(&read, "DEMO-59-01"), "France services du Quesnoy");
     }
 
     // Moved out of the caller's department by hand: gone from their pages at once.
     app.db
-        .execute_unprepared("UPDATE structure SET department_code = '23' WHERE matricule = 'DEMO-59-02'")
+        .execute_unprepared(
+            "UPDATE structure SET department_code = '23' WHERE matricule = 'DEMO-59-02'",
+        )
         .await
         .expect("move by hand");
     for address in [&app.address, &replica] {
