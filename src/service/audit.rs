@@ -60,6 +60,17 @@ async fn insert(
     change: Change<'_>,
 ) -> AppResult<()> {
     crate::service::idempotency::written(txn, clock, change.target_type, change.target_key).await?;
+    row(user_id, who, clock, change).insert(txn).await?;
+    Ok(())
+}
+
+/// The audit record of `change` by `who` (user `user_id`), as [`record`] writes it.
+fn row(
+    user_id: Option<i64>,
+    who: &str,
+    clock: &Clock,
+    change: Change<'_>,
+) -> audit_log::ActiveModel {
     audit_log::ActiveModel {
         at: Set(clock.now()),
         actor_user_id: Set(user_id),
@@ -72,9 +83,13 @@ async fn insert(
         after: Set(change.after.map(|v| v.to_string())),
         ..Default::default()
     }
-    .insert(txn)
-    .await?;
-    Ok(())
+}
+
+/// The audit record of `change` by `actor`, for a statement that writes it with the object
+/// it records ([`record`] otherwise): the caller writes it when no idempotency key is
+/// claimed for the object (`idempotency::creating`).
+pub fn row_of(actor: &Actor, clock: &Clock, change: Change<'_>) -> audit_log::ActiveModel {
+    row(Some(actor.user_id), &actor.email, clock, change)
 }
 
 /// An entry's `before` / `after` as its readers (ANCT, prefects) may see it: the same field

@@ -119,6 +119,14 @@ pub async fn claimed<T>(
     }
 }
 
+/// Whether this task is a call with an idempotency key that will create an object of
+/// `target_type` and has not written its key yet (the audit log writes it, [`written`]).
+pub(crate) fn creating(target_type: &str) -> bool {
+    CLAIM
+        .try_with(|claim| claim.creates == target_type && !claim.written.load(Ordering::Relaxed))
+        .unwrap_or(false)
+}
+
 /// Called by the audit log for each entry written: writes the key in force, once, with the
 /// first created object of the claimed type (`target_type`, `target_key`).
 pub(crate) async fn written(

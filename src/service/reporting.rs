@@ -202,28 +202,7 @@ async fn summarise(
     delta: i64,
 ) -> AppResult<()> {
     let backend = txn.get_database_backend();
-    let upsert = |table: &str| {
-        format!(
-            "INSERT INTO {table} (department_code, occurred_on, partner_id, theme, \
-             resolved_on_site, entries) VALUES (?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (department_code, occurred_on, partner_id, theme, resolved_on_site) \
-             DO UPDATE SET entries = {table}.entries + excluded.entries"
-        )
-    };
-    let values = |grain: Grain| -> Vec<sea_orm::Value> {
-        vec![
-            row.department_code.clone().into(),
-            grain.of(row.occurred_on).into(),
-            row.partner_id.into(),
-            row.theme.clone().into(),
-            row.resolved_on_site.into(),
-            delta.into(),
-        ]
-    };
-    let mut statements: Vec<(String, Vec<sea_orm::Value>)> = SUMMARIES
-        .iter()
-        .map(|(table, grain)| (upsert(table), values(*grain)))
-        .collect();
+    let mut statements = summary_upserts(row, delta);
     if backend == DbBackend::Postgres
         && statements.len() > 1
         && let Some((last, values)) = statements.pop()
@@ -241,6 +220,35 @@ async fn summarise(
             .await?;
     }
     Ok(())
+}
+
+/// One upsert per summary (SQL and values), adding `delta` to the row that holds `row`.
+fn summary_upserts(row: &report_entry::Model, delta: i64) -> Vec<(String, Vec<sea_orm::Value>)> {
+    SUMMARIES
+        .iter()
+        .map(|(table, grain)| {
+            let values = vec![
+                row.department_code.clone().into(),
+                grain.of(row.occurred_on).into(),
+                row.partner_id.into(),
+                row.theme.clone().into(),
+                row.resolved_on_site.into(),
+                delta.into(),
+            ];
+            (add_to(table, "VALUES (?, ?, ?, ?, ?, ?)"), values)
+        })
+        .collect()
+}
+
+/// SQL adding the rows of `source` (department, date, partner, theme, outcome, entries) to
+/// the summary `table`.
+fn add_to(table: &str, source: &str) -> String {
+    format!(
+        "INSERT INTO {table} (department_code, occurred_on, partner_id, theme, \
+         resolved_on_site, entries) {source} \
+         ON CONFLICT (department_code, occurred_on, partner_id, theme, resolved_on_site) \
+         DO UPDATE SET entries = {table}.entries + excluded.entries"
+    )
 }
 
 /// Rebuilds the summaries from the entries (after bulk loads) within `txn`, the
@@ -271,6 +279,9 @@ pub async fn record(
 ) -> AppResult<report_entry::Model> {
     let Caller { db, actor, .. } = caller;
     let (structure, partner) = checked(caller, &input, clock, reference).await?;
+    if !super::idempotency::creating("ReportEntry") {
+        return record_at_once(db, actor, &structure, &partner, &input, clock).await;
+    }
     let txn = crate::db::begin(db).await?;
     let row = model(actor, &structure, &partner, &input, clock)
         .insert(&txn)
@@ -295,6 +306,114 @@ pub async fn record(
     summarise(&txn, &row, 1).await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// [`record`] in one round trip: the entry, its audit record and its summaries.
+///
+/// - PostgreSQL: one statement, data-modifying `WITH`s reading the inserted row. One
+///   statement is atomic, so it needs no `BEGIN` and `COMMIT`; the summary rows, shared by
+///   the entries of a department and day, are locked for that statement only.
+/// - SQLite: the four statements sent as one list (sqlx hands a list to its connection's
+///   thread at once and runs it in order), between `BEGIN` and `COMMIT` in the file's write
+///   turn. The audit record takes the entry's identifier from `last_insert_rowid()`, right
+///   after the entry's insert. Every result of the list is read: the list runs to its end
+///   or fails, and then the transaction rolls back.
+///
+/// A call with an idempotency key takes the general path, which writes its key with the
+/// audit record.
+async fn record_at_once(
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
+    structure: &structure::Model,
+    partner: &partner::Model,
+    input: &EntryInput,
+    clock: &Clock,
+) -> AppResult<report_entry::Model> {
+    let backend = db.get_database_backend();
+    let entry = model(actor, structure, partner, input, clock);
+    let mut drafted = entry.clone();
+    drafted.id = Set(0);
+    let drafted: report_entry::Model = sea_orm::TryIntoModel::try_into_model(drafted)?;
+    let audit = audit::row_of(
+        actor,
+        clock,
+        audit::Change {
+            action: "report.record",
+            target_type: "ReportEntry",
+            // Written from the inserted row below.
+            target_key: "",
+            department: Some(&structure.department_code),
+            before: None,
+            after: Some(snapshot(&drafted, &partner.code)),
+        },
+    );
+    let (entry_columns, mut values) = set_columns(&entry, &[]);
+    let (audit_columns, audit_values) = set_columns(&audit, &["target_key"]);
+    values.extend(audit_values);
+    let insert_entry = format!(
+        "INSERT INTO report_entry ({}) VALUES ({}) RETURNING *",
+        entry_columns.join(", "),
+        sql::placeholders(entry_columns.len()),
+    );
+    let audit_values = sql::placeholders(audit_columns.len());
+    let audit_columns = audit_columns.join(", ");
+    let read = |sql: String, values| {
+        <report_entry::Model as sea_orm::FromQueryResult>::find_by_statement(sql::statement(
+            backend, &sql, values,
+        ))
+    };
+    let rows = if backend == DbBackend::Postgres {
+        let summaries: Vec<String> = SUMMARIES
+            .iter()
+            .enumerate()
+            .map(|(i, (table, grain))| {
+                let date = grain.sql(backend, "occurred_on");
+                let source = format!(
+                    "SELECT department_code, {date}, partner_id, theme, resolved_on_site, 1 FROM e"
+                );
+                format!("s{i} AS ({})", add_to(table, &source))
+            })
+            .collect();
+        let sql = format!(
+            "WITH e AS ({insert_entry}), \
+             a AS (INSERT INTO audit_log ({audit_columns}, target_key) \
+             SELECT {audit_values}, CAST(e.id AS TEXT) FROM e), {} \
+             SELECT * FROM e",
+            summaries.join(", "),
+        );
+        read(sql, values).all(db).await?
+    } else {
+        let mut list = vec![
+            insert_entry,
+            format!(
+                "INSERT INTO audit_log ({audit_columns}, target_key) \
+                 VALUES ({audit_values}, CAST(last_insert_rowid() AS TEXT))"
+            ),
+        ];
+        for (sql, summary_values) in summary_upserts(&drafted, 1) {
+            list.push(sql);
+            values.extend(summary_values);
+        }
+        let txn = crate::db::begin(db).await?;
+        let rows = read(list.join("; "), values).all(&txn).await?;
+        txn.commit().await?;
+        rows
+    };
+    rows.into_iter()
+        .next()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the entry's insert returned no row")))
+}
+
+/// The names and values of the columns `row` sets, but those in `skip`.
+fn set_columns<A: ActiveModelTrait>(row: &A, skip: &[&str]) -> (Vec<String>, Vec<sea_orm::Value>) {
+    use sea_orm::{ActiveValue, IdenStatic, Iterable};
+    <A::Entity as EntityTrait>::Column::iter()
+        .filter(|column| !skip.contains(&column.as_str()))
+        .filter_map(|column| match row.get(column) {
+            ActiveValue::Set(value) => Some((format!("\"{}\"", column.as_str()), value)),
+            _ => None,
+        })
+        .unzip()
 }
 
 /// Corrects entry `id`: a new entry replaces it, which says why; the old one stays, marked

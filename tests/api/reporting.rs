@@ -1,6 +1,7 @@
 //! The reporting tool ("saisie unitaire"): an agent records a handled request in one call,
 //! corrections are recorded as such, and each role reads its slice.
 use chrono::Days;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -195,15 +196,18 @@ async fn suggestions_follow_the_structure_and_the_chosen_partner() {
 }
 
 /// Recording an entry reads the caller and the structure, then writes the entry, the audit
-/// line and its two summaries (in one statement on PostgreSQL): six statements, five on
-/// PostgreSQL. The partner comes from the reference snapshot and the policy's decisions are
-/// kept, so neither adds one.
+/// line and its two summaries at once: on PostgreSQL one statement (data-modifying `WITH`s,
+/// atomic without a transaction), on SQLite one list of four statements handed over together
+/// in a transaction. Three in all. The partner comes from the reference snapshot and the
+/// policy's decisions are kept, so neither adds one. Each entry has its audit line, keyed by
+/// its identifier, and counts in the summaries.
 #[tokio::test]
-async fn recording_an_entry_costs_six_statements_five_on_postgresql() {
+async fn recording_an_entry_costs_three_statements() {
     let app = spawn_app().await;
     let token = app.token(AGENT_LILLE).await;
     let record = "mutation($input: ReportEntryInput!) { recordReportEntry(input: $input) { id } }";
     let mut costs = Vec::new();
+    let mut ids = Vec::new();
     // The first request also loads the reference snapshot.
     for days_ago in [1, 2, 3] {
         let before = app.statements();
@@ -214,13 +218,137 @@ async fn recording_an_entry_costs_six_statements_five_on_postgresql() {
                 entry(&app, "DEMO-59-01", "CAF", days_ago, 10),
             )
             .await;
-        assert!(data(&response)["recordReportEntry"]["id"].is_string());
+        let id = data(&response)["recordReportEntry"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let (_, key) = maillage::domain::ids::decode(&id).expect("an entry id");
+        ids.push(key);
         costs.push(app.statements() - before);
     }
-    let each = if app.db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        5
-    } else {
-        6
-    };
+    let each = 3;
     assert_eq!(costs[1..], [each, each], "statements per entry: {costs:?}");
+
+    let log = app
+        .query_as(
+            ANCT,
+            "{ auditLog(filter: { targetType: \"ReportEntry\" }) { edges { node { action targetKey actorEmail department { code } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut lines: Vec<(String, String, String, String)> = data(&log)["auditLog"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            let n = &e["node"];
+            let text = |v: &Value| v.as_str().expect("text").to_owned();
+            (
+                text(&n["action"]),
+                text(&n["targetKey"]),
+                text(&n["actorEmail"]),
+                text(&n["department"]["code"]),
+            )
+        })
+        .collect();
+    lines.sort();
+    let mut expected: Vec<_> = ids
+        .iter()
+        .map(|key| {
+            (
+                "report.record".to_owned(),
+                key.clone(),
+                AGENT_LILLE.to_owned(),
+                "59".to_owned(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(lines, expected);
+
+    // The department's dashboard counts them from the summaries.
+    let dashboard = app
+        .query_as(
+            PREFECT_59,
+            "{ dashboard { reporting { total byPartner { key count } } } }",
+            json!({}),
+        )
+        .await;
+    let reporting = &data(&dashboard)["dashboard"]["reporting"];
+    assert_eq!(reporting["total"], 3, "{reporting}");
+    assert_eq!(
+        reporting["byPartner"],
+        json!([{ "key": "CAF", "count": 3 }])
+    );
+}
+
+/// An entry's writes stand or fall together: when the last of them (the monthly summary)
+/// fails, the entry, its audit line and its daily summary are not kept either, on both
+/// databases (one statement on PostgreSQL, one list in a transaction on SQLite).
+#[tokio::test]
+async fn an_entry_whose_summary_cannot_be_written_leaves_nothing_behind() {
+    let app = spawn_app().await;
+    let refuse = match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => vec![
+            "CREATE FUNCTION refuse_summary() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'summary refused'; END $$",
+            "CREATE TRIGGER refuse_summary BEFORE INSERT ON report_monthly \
+             FOR EACH ROW EXECUTE FUNCTION refuse_summary()",
+        ],
+        _ => vec![
+            "CREATE TRIGGER refuse_summary BEFORE INSERT ON report_monthly \
+             BEGIN SELECT RAISE(ABORT, 'summary refused'); END",
+        ],
+    };
+    for sql in refuse {
+        app.db
+            .execute_unprepared(sql)
+            .await
+            .expect("refusing trigger");
+    }
+    let counts = || async {
+        let mut counts = Vec::new();
+        for table in [
+            "report_entry",
+            "report_daily",
+            "report_monthly",
+            "audit_log",
+        ] {
+            let row = app
+                .db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    app.db.get_database_backend(),
+                    format!("SELECT COUNT(*) AS n FROM {table}"),
+                ))
+                .await
+                .expect("count")
+                .expect("a row");
+            counts.push(row.try_get::<i64>("", "n").expect("n"));
+        }
+        counts
+    };
+    let before = counts().await;
+    let failed = app
+        .query_as(AGENT_LILLE, RECORD, entry(&app, "DEMO-59-01", "CAF", 1, 10))
+        .await;
+    assert!(failed["data"].is_null(), "{failed}");
+    assert_eq!(error_codes(&failed), ["INTERNAL"], "{failed}");
+    assert_eq!(counts().await, before, "nothing kept");
+
+    // Once the summary can be written again, the same entry is recorded whole.
+    let drop = match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "DROP TRIGGER refuse_summary ON report_monthly",
+        _ => "DROP TRIGGER refuse_summary",
+    };
+    app.db
+        .execute_unprepared(drop)
+        .await
+        .expect("drop the refusing trigger");
+    let recorded = app
+        .query_as(AGENT_LILLE, RECORD, entry(&app, "DEMO-59-01", "CAF", 1, 10))
+        .await;
+    assert!(data(&recorded)["recordReportEntry"]["id"].is_string());
+    let after = counts().await;
+    assert_eq!(after[0], before[0] + 1, "one entry");
+    assert_eq!(after[3], before[3] + 1, "one audit line");
 }
