@@ -322,21 +322,16 @@ pub async fn page(
             select.order_by(column, as_order(descending))
         };
     }
+    let revision = Expr::col((structure::Entity, Alias::new("revision")));
     let select = select
         .order_by(structure::Column::Id, as_order(order.id_descending()))
         .limit(limit + 1)
-        .column_as(
-            Expr::col((structure::Entity, Alias::new("revision"))),
-            "revision",
-        );
+        .column_as(revision.clone(), "revision");
     let keys = select
         .clone()
         .select_only()
         .column(structure::Column::Id)
-        .column_as(
-            Expr::col((structure::Entity, Alias::new("revision"))),
-            "revision",
-        );
+        .column_as(revision, "revision");
     let (keys, total) = if counted {
         let counted = keys
             .column_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
