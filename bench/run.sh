@@ -17,16 +17,20 @@
 # Results go to target/bench/<database>.md; bench/RESULTS.md holds the analysed numbers.
 # PostgreSQL runs on a throwaway cluster (scripts/with-postgres.sh, installed if missing).
 #
-# Settings: BENCH_SCALE (1), BENCH_SECONDS (10 per measure), BENCH_SEED (42),
+# Settings: BENCH_SCALE (1), BENCH_YEARS (1: years of reporting history, each with the
+# year's entries; bench/growth.sh runs 1, 3 and 10), BENCH_SECONDS (10 per measure), BENCH_SEED (42),
 # BENCH_DIR (target/bench), BENCH_REUSE=1 (SQLite: keep the dataset of the previous run),
 # BENCH_PAINT_RUNS (10 warm loads per dashboard), BENCH_BIN (measure this binary instead of
-# building one: an A/B run), BENCH_ONLY (some of: dashboards,fields,page,writes,paint).
+# building one: an A/B run), BENCH_ONLY (some of: dashboards,fields,page,entries,writes,paint),
+# BENCH_COLD_SAMPLES (8 dashboard requests each after a change of the data).
 # Needs wrk, jq and python3 (apt-get install wrk jq); chromium and chromium-driver for the
 # paint measure (skipped without them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SCALE=${BENCH_SCALE:-1}
+YEARS=${BENCH_YEARS:-1}
+COLD=${BENCH_COLD_SAMPLES:-8}
 SECONDS_PER=${BENCH_SECONDS:-10}
 SEED=${BENCH_SEED:-42}
 DIR=${BENCH_DIR:-$ROOT/target/bench}
@@ -75,10 +79,10 @@ else
   log "importing the real sites"
   "$BIN" import reference "$DATA" >/dev/null
   "$BIN" import sites "$DATA/france-services-2024-08-01.csv" >/dev/null
-  log "seeding the synthetic dataset (scale $SCALE, seed $SEED)"
+  log "seeding the synthetic dataset (scale $SCALE, $YEARS year(s), seed $SEED)"
   UNTIL=$(date -u +%F)
   /usr/bin/time -f "%e s, peak %M KiB" -o "$DIR/$DB-seed-time.txt" \
-    "$BIN" seed synthetic --seed "$SEED" --scale "$SCALE" --until "$UNTIL" >"$DIR/$DB-seed.txt" 2>"$DIR/$DB-seed.err"
+    "$BIN" seed synthetic --seed "$SEED" --scale "$SCALE" --years "$YEARS" --until "$UNTIL" >"$DIR/$DB-seed.txt" 2>"$DIR/$DB-seed.err"
   echo "$UNTIL" >"$DIR/$DB-until.txt"
 fi
 "$BIN" user grant bench-anct@bench.fr ANCT >/dev/null
@@ -113,7 +117,7 @@ FROM=$(date -u -d "$UNTIL - 364 days" +%F)
 FILTER="{\"from\":\"$FROM\",\"to\":\"$UNTIL\"}"
 STEERING='reporting { total resolvedOnSite resolvedOnSiteShare byMonth { key count } byPartner { key count } byTheme { key count } byDepartment { key count } } supportRequests { total late byPartner { key count } lateByPartner { key count } } answerDelays { partner answered medianHours p90Hours } missingReferents { key count } labelPipeline { byStatus { key count } auditsPassed auditsFailed failedCriteria { key count } reauditsDue msapsLosingFunding } complianceGaps { criterion assessed unmet } assessmentGap { criterion audited declaredMet foundMet gap } training { agents qualified } satisfaction { audience answers mean } mysteryVisits { department visits meanScore maxScore } coverage { department cantons covered uncovered } funding { key count }'
 PARTNER='reporting { total resolvedOnSite resolvedOnSiteShare byMonth { key count } byPartner { key count } byTheme { key count } byDepartment { key count } } supportRequests { total late byPartner { key count } lateByPartner { key count } } answerDelays { partner answered medianHours p90Hours } missingReferents { key count }'
-body() { jq -cn --arg q "query(\$f: DashboardFilterInput) { dashboard(filter: \$f) { $1 } }" --argjson f "$FILTER" '{query: $q, variables: {f: $f}}'; }
+body() { jq -cn --arg q "query(\$f: DashboardFilterInput) { dashboard(filter: \$f) { $1 } }" --argjson f "${2:-$FILTER}" '{query: $q, variables: {f: $f}}'; }
 PAGE=$(jq -cn --arg q '{ structures(first: 50, filter: { department: "59" }) { totalCount edges { node { matricule name department { name } commune { name } effectivePartners { code } } } } }' '{query: $q}')
 
 # wrk script: one token (or one agent per thread), GraphQL errors counted.
@@ -178,7 +182,11 @@ measure() { # clients, then env for the script; prints "req/s p50 p95 requests e
   echo "# $DB, $(date -u +%FT%TZ)"
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB, $(uname -r)."
-  echo "Dataset: seed $SEED, scale $SCALE, twelve months to $UNTIL. Seed run: $(cat "$DIR/$DB-seed-time.txt")."
+  echo "Dataset: seed $SEED, scale $SCALE, $YEARS year(s) of reporting to $UNTIL (dashboards: the last twelve months). Seed run: $(cat "$DIR/$DB-seed-time.txt")."
+  if [ "$DB" = postgres ]; then
+    "$PSQL" -qAt -h 127.0.0.1 -p "${MAILLAGE_TEST_DATABASE_URL##*:}" -U postgres -d bench -c \
+      "SELECT 'Database ' || pg_size_pretty(pg_database_size('bench')) || '; report_entry ' || (SELECT count(*) FROM pg_inherits WHERE inhparent = 'report_entry'::regclass) || ' partitions, ' || pg_size_pretty((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'report_entry'::regclass)) || ' with indexes.'"
+  fi
   echo
   echo '```'
   cat "$DIR/$DB-seed.txt"
@@ -188,6 +196,15 @@ measure() { # clients, then env for the script; prints "req/s p50 p95 requests e
   echo "|---|---|---|---|---|---|---|"
 } >"$OUT"
 row() { read -r rps p50 p95 n errors; echo "| $1 | $2 | $rps | $p50 | $p95 | $n | $errors |" | tee -a "$OUT" >&2; }
+# $COLD requests of body $2 with token $1, one at a time, each after a change of the data (so
+# no figure is kept); prints "- median worst count errors" in ms, in the format of `row`.
+cold() {
+  for _ in $(seq 1 "$COLD"); do
+    changed
+    curl -s -o "$DIR/cold.json" -w '%{time_total}\n' "$URL" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$2"
+    jq -e '.errors' "$DIR/cold.json" >/dev/null && { log "errors: $(jq -c .errors "$DIR/cold.json")"; exit 1; }
+  done | sort -n | awk '{ t[NR] = $1 * 1000 } END { m = int((NR + 1) / 2); printf "- %.1f %.1f %d 0\n", (t[m] + t[NR + 1 - m]) / 2, t[NR], NR }'
+}
 
 # The data's version raised by hand: no dashboard figure is kept from an earlier request
 # (a binary from before migration 33 has no version and keeps no figure).
@@ -215,12 +232,13 @@ for who in anct prefet caf; do
     log "$name answered errors: $(jq -c .errors "$DIR/$DB-$who-dashboard.json")"; exit 1
   fi
   measure 1 BENCH_TOKEN="$t" BENCH_BODY="$b" | row "$name" 1
-  # After a change of the data, nothing kept: the median and worst of 8 requests.
-  for _ in $(seq 1 8); do
-    changed
-    curl -s -o /dev/null -w '%{time_total}\n' "$URL" -H "Authorization: Bearer $t" -H 'Content-Type: application/json' -d "$b"
-  done | sort -n | awk '{ t[NR] = $1 * 1000 } END { printf "- %.1f %.1f %d 0\n", (t[4] + t[5]) / 2, t[NR], NR }' | row "$name, each after a change (median, worst)" 1
+  # After a change of the data, nothing kept: the median and worst of $COLD requests.
+  cold "$t" "$b" | row "$name, each after a change (median, worst)" 1
 done
+# The whole history on the national dashboard, after a change.
+t=$(token bench-anct@bench.fr)
+HISTORY="{\"from\":\"$(date -u -d "$UNTIL - $((365 * YEARS - 1)) days" +%F)\",\"to\":\"$UNTIL\"}"
+cold "$t" "$(body "$STEERING" "$HISTORY")" | row "national dashboard, all $YEARS year(s), each after a change (median, worst)" 1
 # Eight ANCT users at once on the national dashboard (their own tokens and sessions).
 USERS=$DIR/$DB-anct-users.tsv
 : >"$USERS"
@@ -254,6 +272,20 @@ RECORD=$(jq -cn --arg q "mutation { recordReportEntry(input: { structure: \"%s\"
 only page && for clients in 1 8 32; do
   measure "$clients" BENCH_TOKEN="$t" BENCH_BODY="$PAGE" | row "structures page (PREFECT 59)" "$clients"
 done
+# The reporting entries' first page, newest first (read from report_entry itself, across its
+# months), for a department and for the nation; then with its total count, timed by curl.
+only entries && {
+  ENTRIES=$(jq -cn --arg q '{ reportEntries(first: 50) { edges { node { id occurredOn partner { code } theme } } pageInfo { hasNextPage } } }' '{query: $q}')
+  COUNTED=$(jq -cn --arg q '{ reportEntries(first: 50) { totalCount edges { node { id } } } }' '{query: $q}')
+  for who in prefet anct; do
+    t=$(token "bench-$who@bench.fr")
+    measure 1 BENCH_TOKEN="$t" BENCH_BODY="$ENTRIES" | row "report entries, first page ($who)" 1
+    for _ in $(seq 1 5); do
+      curl -s -o "$DIR/cold.json" -w '%{time_total}\n' "$URL" -H "Authorization: Bearer $t" -H 'Content-Type: application/json' -d "$COUNTED"
+      jq -e '.errors' "$DIR/cold.json" >/dev/null && { log "errors: $(jq -c .errors "$DIR/cold.json")"; exit 1; }
+    done | sort -n | awk '{ t[NR] = $1 * 1000 } END { printf "- %.1f %.1f %d 0\n", t[3], t[NR], NR }' | row "report entries with totalCount ($who; median, worst)" 1
+  done
+}
 only writes && for clients in 1 8 32; do
   measure "$clients" BENCH_AGENTS="$AGENTS" BENCH_BODY="$RECORD" | row "report entry creation (agents)" "$clients"
 done

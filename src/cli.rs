@@ -127,6 +127,10 @@ enum SeedCommand {
         /// Last day of the twelve months of activity (default: today).
         #[arg(long)]
         until: Option<chrono::NaiveDate>,
+        /// Years of reporting history before `until`, each with the year's count of report
+        /// entries (10 at scale 1 is ~90 million).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+        years: u32,
     },
 }
 
@@ -292,12 +296,18 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Some(Command::User(command)) => user(&config, command, &clock).await,
         Some(Command::ApiKey(command)) => api_key(&config, command, &clock).await,
-        Some(Command::Seed(SeedCommand::Synthetic { seed, scale, until })) => {
+        Some(Command::Seed(SeedCommand::Synthetic {
+            seed,
+            scale,
+            until,
+            years,
+        })) => {
             let db = crate::db::connect_and_migrate(&config.database_url, 4).await?;
             let options = synthetic::Options {
                 seed,
                 scale,
                 until: until.unwrap_or_else(|| clock.today()),
+                years,
             };
             let bar = indicatif::ProgressBar::new(0).with_style(
                 indicatif::ProgressStyle::with_template(

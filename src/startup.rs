@@ -152,6 +152,15 @@ impl Application {
                  generated key kept beside the database. Set MAILLAGE_DATA_KEY in production."
             );
         }
+        // Before the first request: this month's entries go to their own partition
+        // (PostgreSQL; the daily upkeep below keeps the months ahead).
+        match crate::service::reporting::keep_months(&db, clock.today()).await {
+            Ok(made) if made > 0 => tracing::info!(made, "report entry months partitioned"),
+            Ok(_) => {}
+            Err(err) => {
+                tracing::error!(error = %err.message(), "making report entry months failed")
+            }
+        }
         crate::service::purge::spawn_daily(db.clone(), config.retention.periods(), clock.clone());
         if let SecretSource::DemoFile(path) = &source {
             tracing::warn!(

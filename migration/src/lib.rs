@@ -37,6 +37,7 @@ mod m20261201_000031_code_guess;
 mod m20261201_000032_survey_answer_period;
 pub mod m20261202_000033_data_version;
 mod m20261203_000034_structure_revision;
+pub mod m20261204_000035_report_entry_by_month;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000032_survey_answer_period::Migration),
             Box::new(m20261202_000033_data_version::Migration),
             Box::new(m20261203_000034_structure_revision::Migration),
+            Box::new(m20261204_000035_report_entry_by_month::Migration),
         ]
     }
 }

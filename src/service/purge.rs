@@ -233,7 +233,8 @@ pub async fn anonymise_requests(
     Ok(())
 }
 
-/// Runs the purge a minute after start, then once a day, for as long as the server runs.
+/// Runs the purge a minute after start, then once a day, for as long as the server runs,
+/// with the rest of the daily upkeep (report entry months, wrong-code windows).
 pub fn spawn_daily(db: DatabaseConnection, retention: Retention, clock: Clock) {
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(60)).await;
@@ -247,6 +248,10 @@ pub fn spawn_daily(db: DatabaseConnection, retention: Retention, clock: Clock) {
                     "retention purge"
                 ),
                 Err(err) => tracing::error!(error = %err.message(), "retention purge failed"),
+            }
+            // The months entries may be dated in have their partitions (PostgreSQL).
+            if let Err(err) = super::reporting::keep_months(&db, clock.today()).await {
+                tracing::error!(error = %err.message(), "making report entry months failed");
             }
             // Wrong-code counts name a user or an address: none outlives its window by
             // more than a day.

@@ -20,6 +20,7 @@ use crate::clock::Clock;
 use crate::domain::reporting::{HelpKind, LifeSituation, ReportTheme};
 use crate::error::{AppError, AppResult};
 use entity::{partner, report_entry, structure};
+use migration::m20261204_000035_report_entry_by_month::MONTHS;
 
 /// An entry as entered.
 #[derive(Clone, Debug)]
@@ -249,6 +250,44 @@ fn add_to(table: &str, source: &str) -> String {
          ON CONFLICT (department_code, occurred_on, partner_id, theme, resolved_on_site) \
          DO UPDATE SET entries = {table}.entries + excluded.entries"
     )
+}
+
+/// Makes `report_entry`'s month partitions from `first`'s month to `last`'s on PostgreSQL
+/// (migration 35), moving the entries of those months out of the default partition;
+/// returns how many were made. Entries of a month without its partition are kept in the
+/// default one, so this only ever helps reads: nothing depends on it having run. SQLite has
+/// one table: nothing to do.
+pub async fn make_months(
+    db: &impl ConnectionTrait,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> AppResult<i32> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(0);
+    }
+    let row = db
+        .query_one_raw(sql::statement(
+            DbBackend::Postgres,
+            &format!("SELECT {MONTHS}(?, ?) AS made"),
+            vec![first.into(), last.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i32>("", "made"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// The months an entry may be dated in around `today` ([`MAX_AGE_DAYS`] back) and the next
+/// three, partitioned ahead (see [`make_months`]).
+pub async fn keep_months(db: &impl ConnectionTrait, today: NaiveDate) -> AppResult<i32> {
+    let first = today
+        .checked_sub_days(Days::new(MAX_AGE_DAYS))
+        .unwrap_or(today);
+    let last = today
+        .checked_add_months(chrono::Months::new(3))
+        .unwrap_or(today);
+    make_months(db, first, last).await
 }
 
 /// Rebuilds the summaries from the entries (after bulk loads) within `txn`, the

@@ -71,6 +71,10 @@ pub struct Options {
     pub scale: f64,
     /// The last day of the twelve months of activity.
     pub until: NaiveDate,
+    /// Years of reporting history up to `until` (1 to 10): the report entries are the
+    /// national year's count times `scale`, every year. The rest of the activity (requests,
+    /// surveys, audits…) is the last twelve months'.
+    pub years: u32,
 }
 
 /// Rows written per table, and how fast.
@@ -119,6 +123,9 @@ pub async fn seed(
 ) -> anyhow::Result<Report> {
     if !(options.scale > 0.0 && options.scale <= 10.0) {
         bail!("--scale is between 0 and 10 (1 = national scale)");
+    }
+    if !(1..=10).contains(&options.years) {
+        bail!("--years is between 1 and 10");
     }
     let structures: Vec<structure::Model> = structure::Entity::find()
         .all(db)
@@ -223,14 +230,22 @@ pub async fn seed(
         })
         .collect();
     let started = Instant::now();
-    let total = scaled(REPORT_ENTRIES, options.scale);
+    let total = scaled(REPORT_ENTRIES, options.scale) * options.years as usize;
+    let first = options
+        .until
+        .checked_sub_days(Days::new(365 * u64::from(options.years)))
+        .unwrap_or(options.until);
+    // Each month's entries go straight to its own partition (PostgreSQL).
+    crate::service::reporting::make_months(&txn, first, options.until)
+        .await
+        .map_err(|e| anyhow::anyhow!("Failed to partition the report entries: {}", e.message()))?;
     let rows = report_entries(
         &txn,
         &active,
         &agents,
         &weights,
         total,
-        options.until,
+        (options.until, options.years),
         &mut rng,
         progress,
         clock,
@@ -531,8 +546,13 @@ fn pick_partner<'a>(weights: &'a [(i64, f64, &'a str)], rng: &mut ChaCha8Rng) ->
 }
 
 fn day_within_year(until: NaiveDate, rng: &mut ChaCha8Rng) -> NaiveDate {
+    day_within_years(until, 1, rng)
+}
+
+/// A day of the `years` years up to `until`.
+fn day_within_years(until: NaiveDate, years: u32, rng: &mut ChaCha8Rng) -> NaiveDate {
     until
-        .checked_sub_days(Days::new(rng.random_range(0..365)))
+        .checked_sub_days(Days::new(rng.random_range(0..365 * u64::from(years))))
         .unwrap_or(until)
 }
 
@@ -555,7 +575,7 @@ async fn report_entries(
     agents: &[Made],
     weights: &[(i64, f64, &str)],
     total: usize,
-    until: NaiveDate,
+    (until, years): (NaiveDate, u32),
     rng: &mut ChaCha8Rng,
     progress: &impl Progress,
     clock: &Clock,
@@ -585,7 +605,7 @@ async fn report_entries(
                 structure_id: s.id,
                 department_code: &s.department_code,
                 recorded_by: recorder,
-                occurred_on: day_within_year(until, rng),
+                occurred_on: day_within_years(until, years, rng),
                 partner_id,
                 theme: themes[rng.random_range(0..themes.len())].into(),
                 life_situation: rng

@@ -457,6 +457,7 @@ pub async fn synthetic(app: &TestApp, seed: u64) {
         seed,
         scale: 0.001,
         until: app.today(),
+        years: 1,
     };
     maillage::service::synthetic::seed(
         &app.db,
@@ -506,6 +507,7 @@ async fn an_interrupted_synthetic_seed_leaves_nothing_behind_and_runs_again() {
         seed: 7,
         scale: 0.001,
         until: app.today(),
+        years: 1,
     };
     // The run dies once conventions, users, agents, training, audits and the first report
     // entries are written, as a killed process would.
@@ -530,6 +532,68 @@ async fn an_interrupted_synthetic_seed_leaves_nothing_behind_and_runs_again() {
             now > was,
             "{table}: {was} rows before, {now} after the second run"
         );
+    }
+}
+
+/// `seed synthetic --years 2`: two years of report entries, each with the year's count,
+/// spread over both years; on PostgreSQL each goes straight to its month's partition.
+#[tokio::test]
+async fn a_synthetic_history_of_two_years_fills_both_years_and_their_months() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    let options = maillage::service::synthetic::Options {
+        seed: 3,
+        scale: 0.001,
+        until: app.today(),
+        years: 2,
+    };
+    let progress = |_: &str, _: u64, _: u64| {};
+    let too_long = maillage::service::synthetic::Options {
+        years: 11,
+        ..options
+    };
+    let refused = maillage::service::synthetic::seed(&app.db, too_long, &progress, &app.clock())
+        .await
+        .expect_err("at most ten years");
+    assert!(refused.to_string().contains("--years"), "{refused}");
+    maillage::service::synthetic::seed(&app.db, options, &progress, &app.clock())
+        .await
+        .expect("synthetic dataset");
+    let backend = app.db.get_database_backend();
+    let one = |sql: String| {
+        let db = app.db.clone();
+        async move {
+            db.query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("query")
+                .expect("a row")
+                .try_get_by_index::<i64>(0)
+                .expect("a number")
+        }
+    };
+    let year_ago = app.today().checked_sub_days(Days::new(365)).expect("date");
+    let older = one(format!(
+        "SELECT COUNT(*) FROM report_entry WHERE occurred_on <= '{year_ago}'"
+    ))
+    .await;
+    let all = one("SELECT COUNT(*) FROM report_entry".to_owned()).await;
+    assert_eq!(all, 18_000);
+    assert!(
+        (8_000..10_000).contains(&older),
+        "{older} of the year before"
+    );
+    if backend == sea_orm::DbBackend::Postgres {
+        assert_eq!(
+            one("SELECT COUNT(*) FROM report_entry_default".to_owned()).await,
+            0
+        );
+        let months = one(
+            "SELECT COUNT(*) FROM pg_inherits WHERE inhparent = 'report_entry'::regclass"
+                .to_owned(),
+        )
+        .await;
+        // 24 or 25 months, and the default partition.
+        assert!((25..=26).contains(&months), "{months} partitions");
     }
 }
 

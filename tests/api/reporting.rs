@@ -352,3 +352,185 @@ async fn an_entry_whose_summary_cannot_be_written_leaves_nothing_behind() {
     assert_eq!(after[0], before[0] + 1, "one entry");
     assert_eq!(after[3], before[3] + 1, "one audit line");
 }
+
+/// The entries of `table` (a month's partition, the default one, or the whole table).
+async fn rows_in(app: &TestApp, table: &str) -> i64 {
+    app.db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .expect("count")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("n")
+}
+
+/// On PostgreSQL `report_entry` is partitioned by month (migration 35). Entries of a month
+/// without its partition wait in the default one; making the month later moves them there,
+/// and reads, corrections and the dashboards see the same entries before and after. On
+/// SQLite there is one table and nothing to make. Two corrections of one entry at once:
+/// exactly one is kept (PostgreSQL cannot keep `corrects_id` unique across months, the
+/// correction's guarded update does it).
+#[tokio::test]
+async fn a_month_partitioned_after_its_entries_were_written_keeps_them_all() {
+    use maillage::service::reporting;
+    let app = spawn_app().await;
+    let postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let mut ids = Vec::new();
+    for days_ago in [0, 40, 330] {
+        let recorded = app
+            .query_as(
+                AGENT_LILLE,
+                RECORD,
+                entry(&app, "DEMO-59-01", "CAF", days_ago, 15),
+            )
+            .await;
+        ids.push(data(&recorded)["recordReportEntry"]["id"].clone());
+    }
+    let listed = || async {
+        let response = app.query_as(PREFECT_59, LIST, json!({ "all": true })).await;
+        let mut ids: Vec<String> = data(&response)["reportEntries"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let before = listed().await;
+    assert_eq!(before.len(), 3);
+    if postgres {
+        assert_eq!(
+            rows_in(&app, "report_entry_default").await,
+            3,
+            "no month made yet"
+        );
+    }
+
+    let made = reporting::keep_months(&app.db, app.today())
+        .await
+        .expect("months");
+    let this_month = format!("report_entry_{}", app.today().format("%Y_%m"));
+    if postgres {
+        // Twelve months back (366 days), this one and three ahead.
+        assert!((16..=17).contains(&made), "{made} months made");
+        assert_eq!(rows_in(&app, "report_entry_default").await, 0);
+        assert!(rows_in(&app, &this_month).await >= 1);
+    } else {
+        assert_eq!(made, 0);
+    }
+    assert_eq!(
+        reporting::keep_months(&app.db, app.today())
+            .await
+            .expect("months"),
+        0,
+        "each month is made once"
+    );
+    assert_eq!(listed().await, before, "the same entries");
+
+    // A new entry goes straight to its month.
+    app.query_as(AGENT_LILLE, RECORD, entry(&app, "DEMO-59-01", "MSA", 0, 5))
+        .await;
+    if postgres {
+        assert_eq!(rows_in(&app, "report_entry_default").await, 0);
+    }
+    assert_eq!(rows_in(&app, "report_entry").await, 4);
+
+    // Two corrections of the entry of 40 days ago at once, to another month.
+    let correction = |partner: &str| {
+        let input = entry(&app, "DEMO-59-01", partner, 10, 25)["input"].clone();
+        json!({ "e": ids[1], "input": input, "r": "Wrong partner" })
+    };
+    let (first, second) = tokio::join!(
+        app.query_as(AGENT_LILLE, CORRECT, correction("DGFIP")),
+        app.query_as(AGENT_LILLE, CORRECT, correction("ASSURANCE_MALADIE")),
+    );
+    let kept: Vec<&Value> = [&first, &second]
+        .into_iter()
+        .filter(|r| r["errors"].is_null())
+        .collect();
+    assert_eq!(kept.len(), 1, "{first} {second}");
+    let lost = if first["errors"].is_null() {
+        &second
+    } else {
+        &first
+    };
+    refused(lost, "CONFLICT");
+    assert_eq!(total(&app, PREFECT_59, false).await, 4);
+    assert_eq!(total(&app, PREFECT_59, true).await, 5);
+    let figures = app
+        .query_as(
+            PREFECT_59,
+            "{ dashboard { reporting { total byPartner { key count } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data(&figures)["dashboard"]["reporting"]["total"],
+        4,
+        "{figures}"
+    );
+}
+
+/// Migration 35 over an existing database: the entries are moved into their months'
+/// partitions with their identifiers, and a new entry's identifier follows theirs; undone,
+/// the table is whole again. (On SQLite the migration leaves the table as it is.)
+#[tokio::test]
+async fn partitioning_an_existing_database_keeps_every_entry_and_its_identifier() {
+    use migration::{Migrator, MigratorTrait};
+    let app = spawn_app().await;
+    let postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    for days_ago in [1, 35, 200] {
+        app.query_as(
+            AGENT_LILLE,
+            RECORD,
+            entry(&app, "DEMO-59-01", "CAF", days_ago, 15),
+        )
+        .await;
+    }
+    let ids = || async {
+        let response = app.query_as(PREFECT_59, LIST, json!({ "all": true })).await;
+        let mut ids: Vec<String> = data(&response)["reportEntries"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    let last = || async {
+        app.db
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT MAX(id) AS n FROM report_entry",
+            ))
+            .await
+            .expect("max")
+            .expect("a row")
+            .try_get::<i64>("", "n")
+            .expect("n")
+    };
+    let last_before = last().await;
+    let before = ids().await;
+    Migrator::down(&app.db, Some(1)).await.expect("down");
+    assert_eq!(ids().await, before, "undone, the same entries");
+    Migrator::up(&app.db, None).await.expect("up");
+    assert_eq!(ids().await, before, "partitioned, the same entries");
+    if postgres {
+        assert_eq!(rows_in(&app, "report_entry_default").await, 0);
+        let month = app.today().checked_sub_days(Days::new(200)).expect("date");
+        let table = format!("report_entry_{}", month.format("%Y_%m"));
+        assert!(rows_in(&app, &table).await >= 1, "{table}");
+    }
+    assert_eq!(last().await, last_before);
+    let recorded = app
+        .query_as(AGENT_LILLE, RECORD, entry(&app, "DEMO-59-01", "MSA", 0, 5))
+        .await;
+    assert!(data(&recorded)["recordReportEntry"]["id"].is_string());
+    assert_eq!(last().await, last_before + 1, "the next identifier");
+    assert_eq!(ids().await.len(), 4);
+}
