@@ -202,7 +202,7 @@ cold() {
   for _ in $(seq 1 "$COLD"); do
     changed
     curl -s -o "$DIR/cold.json" -w '%{time_total}\n' "$URL" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$2"
-    jq -e '.errors' "$DIR/cold.json" >/dev/null && { log "errors: $(jq -c .errors "$DIR/cold.json")"; exit 1; }
+    if jq -e '.errors' "$DIR/cold.json" >/dev/null; then log "errors: $(jq -c .errors "$DIR/cold.json")"; exit 1; fi
   done | sort -n | awk '{ t[NR] = $1 * 1000 } END { m = int((NR + 1) / 2); printf "- %.1f %.1f %d 0\n", (t[m] + t[NR + 1 - m]) / 2, t[NR], NR }'
 }
 
@@ -282,7 +282,7 @@ only entries && {
     measure 1 BENCH_TOKEN="$t" BENCH_BODY="$ENTRIES" | row "report entries, first page ($who)" 1
     for _ in $(seq 1 5); do
       curl -s -o "$DIR/cold.json" -w '%{time_total}\n' "$URL" -H "Authorization: Bearer $t" -H 'Content-Type: application/json' -d "$COUNTED"
-      jq -e '.errors' "$DIR/cold.json" >/dev/null && { log "errors: $(jq -c .errors "$DIR/cold.json")"; exit 1; }
+      if jq -e '.errors' "$DIR/cold.json" >/dev/null; then log "errors: $(jq -c .errors "$DIR/cold.json")"; exit 1; fi
     done | sort -n | awk '{ t[NR] = $1 * 1000 } END { printf "- %.1f %.1f %d 0\n", t[3], t[NR], NR }' | row "report entries with totalCount ($who; median, worst)" 1
   done
 }
