@@ -397,8 +397,9 @@ fn sources(from: Option<NaiveDate>, to: Option<NaiveDate>, today: NaiveDate) -> 
     }
 }
 
-/// The summary rows of the period as a derived table, with its bound values.
-fn summary_source(
+/// The summary rows of the period as a derived table, with its bound values (also the
+/// current entries' count of `reportEntries`, `reporting::count`).
+pub(crate) fn summary_source(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     today: NaiveDate,

@@ -497,6 +497,8 @@ pub async fn correct(
     let marked = report_entry::Entity::update_many()
         .col_expr(report_entry::Column::SupersededById, row.id.into())
         .filter(report_entry::Column::Id.eq(old.id))
+        // Its month: PostgreSQL updates that month's partition only (migration 35).
+        .filter(report_entry::Column::OccurredOn.eq(old.occurred_on))
         .filter(report_entry::Column::SupersededById.is_null())
         .exec(&txn)
         .await?;
@@ -604,11 +606,39 @@ pub async fn page(
     .await
 }
 
-/// How many entries match.
+/// How many entries match, as of `today`.
+///
+/// The current entries (not superseded) of whole departments, which is what the national
+/// view and a prefect's read, are counted from the summaries, which each write keeps exact
+/// (`summarise`): a dozen monthly rows per department and partner instead of every entry, so
+/// the count costs the same with ten years of entries as with one. Other slices (a
+/// structure's agents, one structure, superseded entries included) count their entries
+/// through the structure's index.
 pub async fn count(
     caller: Caller<'_, impl ConnectionTrait>,
     filter: &EntryFilter,
+    today: NaiveDate,
 ) -> AppResult<u64> {
     let Caller { db, actor, .. } = caller;
-    paging::count(db, scoped(actor, filter)).await
+    let view = &actor.views().internal;
+    let whole_departments =
+        view.structure_ids.is_empty() && (view.all || !view.departments.is_empty());
+    if filter.include_superseded || filter.structure_id.is_some() || !whole_departments {
+        return paging::count(db, scoped(actor, filter)).await;
+    }
+    let (source, mut values) = super::dashboard::summary_source(filter.from, filter.to, today);
+    let mut sql = format!("SELECT CAST(COALESCE(SUM(entries), 0) AS BIGINT) AS n FROM {source}");
+    if !view.all {
+        sql.push_str(&format!(
+            " WHERE department_code IN ({})",
+            vec!["?"; view.departments.len()].join(", ")
+        ));
+        values.extend(view.departments.iter().map(|d| d.clone().into()));
+    }
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(sql::statement(backend, &sql, values))
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a sum without a row")))?;
+    Ok(u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0))
 }

@@ -534,3 +534,108 @@ async fn partitioning_an_existing_database_keeps_every_entry_and_its_identifier(
     assert_eq!(last().await, last_before + 1, "the next identifier");
     assert_eq!(ids().await.len(), 4);
 }
+
+/// `totalCount` of the current entries of whole departments (the nation, a prefect's) is
+/// summed from the summaries; it equals the number of entries listed with the same filter
+/// for every period — whole months, parts of months at either end, one day, none, open
+/// ends — after a correction, for each slice: the nation, a department, a structure's agent
+/// (counted from its entries), another department, and superseded entries included.
+#[tokio::test]
+async fn the_total_count_equals_the_entries_listed_for_every_period_and_slice() {
+    use maillage::domain::enums::Role;
+    use maillage::service::users::{self, ScopeArgs};
+    let app = spawn_app().await;
+    let scope = ScopeArgs {
+        structure: Some("DEMO-23-01".into()),
+        ..Default::default()
+    };
+    users::grant(&app.db, "agent.gueret@t.fr", Role::Agent, &scope, app.now())
+        .await
+        .expect("grant");
+    let mut ids = Vec::new();
+    for days_ago in [0, 1, 29, 30, 31, 60, 95, 200, 364] {
+        let recorded = app
+            .query_as(
+                AGENT_LILLE,
+                RECORD,
+                entry(&app, "DEMO-59-01", "CAF", days_ago, 10),
+            )
+            .await;
+        ids.push(data(&recorded)["recordReportEntry"]["id"].clone());
+    }
+    for days_ago in [2, 45, 300] {
+        let recorded = app
+            .query_as(
+                "agent.gueret@t.fr",
+                RECORD,
+                entry(&app, "DEMO-23-01", "MSA", days_ago, 10),
+            )
+            .await;
+        assert!(recorded["errors"].is_null(), "{recorded}");
+    }
+    // The entry of 60 days ago, corrected to 10 days ago.
+    let fixed = entry(&app, "DEMO-59-01", "DGFIP", 10, 10)["input"].clone();
+    let corrected = app
+        .query_as(
+            AGENT_LILLE,
+            CORRECT,
+            json!({ "e": ids[5], "input": fixed, "r": "Wrong partner" }),
+        )
+        .await;
+    assert!(corrected["errors"].is_null(), "{corrected}");
+
+    let day = |days_ago: u64| {
+        json!(
+            app.today()
+                .checked_sub_days(Days::new(days_ago))
+                .expect("date")
+                .to_string()
+        )
+    };
+    let periods = [
+        (None, None),
+        (Some(day(31)), Some(day(0))),
+        (Some(day(95)), Some(day(29))),
+        (Some(day(30)), Some(day(30))),
+        (Some(day(400)), None),
+        (None, Some(day(61))),
+        (Some(day(10)), Some(day(200))),
+    ];
+    let query = "query($f: ReportEntryFilterInput) { reportEntries(first: 100, filter: $f) {
+        totalCount edges { node { id } } } }";
+    let mut seen = Vec::new();
+    for (email, all) in [
+        (ANCT, false),
+        (PREFECT_59, false),
+        (PREFECT_23, false),
+        (AGENT_LILLE, false),
+        (ANCT, true),
+    ] {
+        for (from, to) in &periods {
+            let filter = json!({ "from": from, "to": to, "includeSuperseded": all });
+            let response = app.query_as(email, query, json!({ "f": filter })).await;
+            let connection = &data(&response)["reportEntries"];
+            let listed = connection["edges"].as_array().expect("edges").len();
+            assert_eq!(
+                connection["totalCount"], listed,
+                "{email}, {from:?} to {to:?}, superseded included: {all}"
+            );
+            seen.push(listed);
+        }
+    }
+    // The periods do cut: not every count is the same.
+    assert_eq!(seen[..7], [12, 7, 5, 1, 12, 4, 0], "nation: {seen:?}");
+    assert_eq!(seen[7..14], [9, 6, 4, 1, 9, 3, 0], "Nord: {seen:?}");
+    assert_eq!(seen[14..21], [3, 1, 1, 0, 3, 1, 0], "Creuse: {seen:?}");
+    assert_eq!(seen[21..28], seen[7..14], "Lille's agent: {seen:?}");
+    assert_eq!(
+        seen[28..],
+        [13, 7, 6, 1, 13, 4, 0],
+        "with superseded: {seen:?}"
+    );
+    refused(
+        &app.post(None, query, json!({ "f": { "from": day(31) } }))
+            .await,
+        "UNAUTHENTICATED",
+    );
+}

@@ -40,7 +40,8 @@ pub struct ReportEntryConnectionFields {
 impl ReportEntryConnectionFields {
     /// Number of entries matching (all pages).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(service::count(ctx.caller()?, &self.filter).await?)
+        let today = ctx.request().clock.today();
+        Ok(service::count(ctx.caller()?, &self.filter, today).await?)
     }
 }
 
