@@ -367,6 +367,37 @@ async fn rows_in(app: &TestApp, table: &str) -> i64 {
         .expect("n")
 }
 
+/// Records one entry of `partner` in `structure` as `email` per number of days ago; their ids.
+async fn record_on(
+    app: &TestApp,
+    email: &str,
+    (structure, partner): (&str, &str),
+    days_ago: &[u64],
+) -> Vec<Value> {
+    let mut ids = Vec::new();
+    for days in days_ago {
+        let recorded = app
+            .query_as(email, RECORD, entry(app, structure, partner, *days, 10))
+            .await;
+        assert!(recorded["errors"].is_null(), "{recorded}");
+        ids.push(data(&recorded)["recordReportEntry"]["id"].clone());
+    }
+    ids
+}
+
+/// The ids of every entry the prefect of Nord reads, superseded ones included, sorted.
+async fn listed_ids(app: &TestApp) -> Vec<String> {
+    let response = app.query_as(PREFECT_59, LIST, json!({ "all": true })).await;
+    let mut ids: Vec<String> = data(&response)["reportEntries"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 /// On PostgreSQL `report_entry` is partitioned by month (migration 35). Entries of a month
 /// without its partition wait in the default one; making the month later moves them there,
 /// and reads, corrections and the dashboards see the same entries before and after. On
@@ -378,29 +409,8 @@ async fn a_month_partitioned_after_its_entries_were_written_keeps_them_all() {
     use maillage::service::reporting;
     let app = spawn_app().await;
     let postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
-    let mut ids = Vec::new();
-    for days_ago in [0, 40, 330] {
-        let recorded = app
-            .query_as(
-                AGENT_LILLE,
-                RECORD,
-                entry(&app, "DEMO-59-01", "CAF", days_ago, 15),
-            )
-            .await;
-        ids.push(data(&recorded)["recordReportEntry"]["id"].clone());
-    }
-    let listed = || async {
-        let response = app.query_as(PREFECT_59, LIST, json!({ "all": true })).await;
-        let mut ids: Vec<String> = data(&response)["reportEntries"]["edges"]
-            .as_array()
-            .expect("edges")
-            .iter()
-            .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
-            .collect();
-        ids.sort();
-        ids
-    };
-    let before = listed().await;
+    let ids = record_on(&app, AGENT_LILLE, ("DEMO-59-01", "CAF"), &[0, 40, 330]).await;
+    let before = listed_ids(&app).await;
     assert_eq!(before.len(), 3);
     if postgres {
         assert_eq!(
@@ -429,7 +439,7 @@ async fn a_month_partitioned_after_its_entries_were_written_keeps_them_all() {
         0,
         "each month is made once"
     );
-    assert_eq!(listed().await, before, "the same entries");
+    assert_eq!(listed_ids(&app).await, before, "the same entries");
 
     // A new entry goes straight to its month.
     app.query_as(AGENT_LILLE, RECORD, entry(&app, "DEMO-59-01", "MSA", 0, 5))
@@ -483,25 +493,9 @@ async fn partitioning_an_existing_database_keeps_every_entry_and_its_identifier(
     use migration::{Migrator, MigratorTrait};
     let app = spawn_app().await;
     let postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
-    for days_ago in [1, 35, 200] {
-        app.query_as(
-            AGENT_LILLE,
-            RECORD,
-            entry(&app, "DEMO-59-01", "CAF", days_ago, 15),
-        )
-        .await;
-    }
-    let ids = || async {
-        let response = app.query_as(PREFECT_59, LIST, json!({ "all": true })).await;
-        let mut ids: Vec<String> = data(&response)["reportEntries"]["edges"]
-            .as_array()
-            .expect("edges")
-            .iter()
-            .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
-            .collect();
-        ids.sort_unstable();
-        ids
-    };
+    record_on(&app, AGENT_LILLE, ("DEMO-59-01", "CAF"), &[1, 35, 200]).await;
+    let before = listed_ids(&app).await;
+    assert_eq!(before.len(), 3);
     let last = || async {
         app.db
             .query_one_raw(sea_orm::Statement::from_string(
@@ -515,11 +509,14 @@ async fn partitioning_an_existing_database_keeps_every_entry_and_its_identifier(
             .expect("n")
     };
     let last_before = last().await;
-    let before = ids().await;
     Migrator::down(&app.db, Some(1)).await.expect("down");
-    assert_eq!(ids().await, before, "undone, the same entries");
+    assert_eq!(listed_ids(&app).await, before, "undone, the same entries");
     Migrator::up(&app.db, None).await.expect("up");
-    assert_eq!(ids().await, before, "partitioned, the same entries");
+    assert_eq!(
+        listed_ids(&app).await,
+        before,
+        "partitioned, the same entries"
+    );
     if postgres {
         assert_eq!(rows_in(&app, "report_entry_default").await, 0);
         let month = app.today().checked_sub_days(Days::new(200)).expect("date");
@@ -532,7 +529,7 @@ async fn partitioning_an_existing_database_keeps_every_entry_and_its_identifier(
         .await;
     assert!(data(&recorded)["recordReportEntry"]["id"].is_string());
     assert_eq!(last().await, last_before + 1, "the next identifier");
-    assert_eq!(ids().await.len(), 4);
+    assert_eq!(listed_ids(&app).await.len(), 4);
 }
 
 /// `totalCount` of the current entries of whole departments (the nation, a prefect's) is
@@ -552,27 +549,20 @@ async fn the_total_count_equals_the_entries_listed_for_every_period_and_slice() 
     users::grant(&app.db, "agent.gueret@t.fr", Role::Agent, &scope, app.now())
         .await
         .expect("grant");
-    let mut ids = Vec::new();
-    for days_ago in [0, 1, 29, 30, 31, 60, 95, 200, 364] {
-        let recorded = app
-            .query_as(
-                AGENT_LILLE,
-                RECORD,
-                entry(&app, "DEMO-59-01", "CAF", days_ago, 10),
-            )
-            .await;
-        ids.push(data(&recorded)["recordReportEntry"]["id"].clone());
-    }
-    for days_ago in [2, 45, 300] {
-        let recorded = app
-            .query_as(
-                "agent.gueret@t.fr",
-                RECORD,
-                entry(&app, "DEMO-23-01", "MSA", days_ago, 10),
-            )
-            .await;
-        assert!(recorded["errors"].is_null(), "{recorded}");
-    }
+    let ids = record_on(
+        &app,
+        AGENT_LILLE,
+        ("DEMO-59-01", "CAF"),
+        &[0, 1, 29, 30, 31, 60, 95, 200, 364],
+    )
+    .await;
+    record_on(
+        &app,
+        "agent.gueret@t.fr",
+        ("DEMO-23-01", "MSA"),
+        &[2, 45, 300],
+    )
+    .await;
     // The entry of 60 days ago, corrected to 10 days ago.
     let fixed = entry(&app, "DEMO-59-01", "DGFIP", 10, 10)["input"].clone();
     let corrected = app
