@@ -631,7 +631,7 @@ pub async fn count(
     if !view.all {
         sql.push_str(&format!(
             " WHERE department_code IN ({})",
-            vec!["?"; view.departments.len()].join(", ")
+            sql::placeholders(view.departments.len())
         ));
         values.extend(view.departments.iter().map(|d| d.clone().into()));
     }
