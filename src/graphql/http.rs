@@ -209,7 +209,7 @@ async fn execute(
             content_reads: Default::default(),
             vault: state.vault.clone(),
             live: state.live.clone(),
-            memo: state.figure_memo.view(),
+            memo: state.figure_memo.view(started),
             structure_rows: state.structure_rows.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);

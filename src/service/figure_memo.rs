@@ -12,7 +12,11 @@
 //! import, or SQL by hand) is seen by every replica at its next request.
 //!
 //! Not kept: the reporting figures (the reporting tool's entries do not raise the version:
-//! thousands a second would all wait on it). The Administration+ figures are kept as they
+//! thousands a second would all wait on it). They are shared instead ([`MemoView::shared`]):
+//! requests for the same figures that arrived before a computation of them started take its
+//! result, which read every change committed before each of them arrived, as exactly as a
+//! computation of their own (8 users asking for the national dashboard at once queue at the
+//! heavy gate; they now cost one reporting computation, not eight). The Administration+ figures are kept as they
 //! stand whatever the time (the due dates of the unanswered requests), and made late at
 //! each request's instant. A kept figure's key holds the caller's slice, the filters and
 //! today's date.
@@ -22,6 +26,7 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use tokio::sync::OnceCell;
@@ -58,17 +63,35 @@ struct Shelf {
     weight: usize,
 }
 
+/// Shared computations kept at most ([`MemoView::shared`]): past it, those older than
+/// [`FLIGHT_AGE`] go, then all.
+const FLIGHTS: usize = 1_024;
+/// A shared computation is of use only to requests that arrived before it started and are
+/// still running: none runs longer than this (`graphql::limits`: the wait at the heavy gate,
+/// then the execution's timeout).
+const FLIGHT_AGE: Duration = Duration::from_secs(120);
+
+/// A computation shared by the requests that arrived before it started.
+struct Flight {
+    started: Instant,
+    /// A `OnceCell<T>`.
+    cell: Arc<dyn Any + Send + Sync>,
+}
+
 /// The kept figures of one server (shared by its requests).
 #[derive(Clone, Default)]
 pub struct FigureMemo {
     shelf: Arc<Mutex<Shelf>>,
+    flights: Arc<Mutex<HashMap<String, Flight>>>,
 }
 
-/// What one request knows of the memo: the data's version, read once.
+/// What one request knows of the memo: the data's version, read once, and when the request
+/// arrived.
 #[derive(Clone)]
 pub struct MemoView {
     memo: FigureMemo,
     version: Arc<OnceCell<i64>>,
+    arrived: Instant,
 }
 
 /// The data's version now.
@@ -84,12 +107,40 @@ pub async fn version(db: &DatabaseConnection) -> AppResult<i64> {
 }
 
 impl FigureMemo {
-    /// A request's view of the memo.
-    pub fn view(&self) -> MemoView {
+    /// The view of a request that arrived at `arrived` (before it read anything).
+    pub fn view(&self, arrived: Instant) -> MemoView {
         MemoView {
             memo: self.clone(),
             version: Arc::default(),
+            arrived,
         }
+    }
+
+    /// The computation of `key` that started at or after `arrived`, or a new one, starting now.
+    fn flight<T: Send + Sync + 'static>(&self, key: String, arrived: Instant) -> Arc<OnceCell<T>> {
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(flight) = flights.get(&key)
+            && flight.started >= arrived
+            && let Ok(cell) = Arc::clone(&flight.cell).downcast::<OnceCell<T>>()
+        {
+            return cell;
+        }
+        let now = Instant::now();
+        if flights.len() >= FLIGHTS {
+            flights.retain(|_, f| now.duration_since(f.started) < FLIGHT_AGE);
+            if flights.len() >= FLIGHTS {
+                flights.clear();
+            }
+        }
+        let cell = Arc::new(OnceCell::new());
+        flights.insert(
+            key,
+            Flight {
+                started: now,
+                cell: Arc::clone(&cell) as Arc<dyn Any + Send + Sync>,
+            },
+        );
+        cell
     }
 
     fn get<T: Clone + 'static>(&self, key: &str, version: i64) -> Option<T> {
@@ -171,6 +222,25 @@ impl MemoView {
         self.memo.put(key, version, value.clone());
         Ok(value)
     }
+
+    /// The figure `group` of `slice` (anything that decides its value), from a computation
+    /// that started after this request arrived, running or done, or `compute`d now and
+    /// shared with the requests that arrived before it started.
+    ///
+    /// Exact: a computation that starts after a request arrived reads every change committed
+    /// before it arrived, on this server or any other, and answers before that request does.
+    /// A computation that fails (or whose request goes away) is not shared: the next request
+    /// waiting for it computes its own.
+    pub async fn shared<T, F>(&self, group: &str, slice: &impl Debug, compute: F) -> AppResult<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = AppResult<T>>,
+    {
+        let cell = self
+            .memo
+            .flight::<T>(format!("{group}|{slice:?}"), self.arrived);
+        cell.get_or_try_init(|| compute).await.cloned()
+    }
 }
 
 #[cfg(test)]
@@ -184,6 +254,93 @@ mod tests {
         fn weight(&self) -> usize {
             self.0
         }
+    }
+
+    /// A computation counting its runs, giving `value`.
+    async fn counted(runs: &std::sync::atomic::AtomicUsize, value: usize) -> AppResult<Figure> {
+        runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Figure(value))
+    }
+
+    #[tokio::test]
+    async fn requests_that_arrived_before_a_computation_started_share_it_and_later_ones_do_not() {
+        let memo = FigureMemo::default();
+        let runs = std::sync::atomic::AtomicUsize::new(0);
+        let (early, also_early) = (Instant::now(), Instant::now());
+        let first = memo.view(early);
+        let value = first.shared("reporting", &"all", counted(&runs, 1)).await;
+        assert_eq!(value.ok(), Some(Figure(1)));
+        // Arrived before the first computation started: its result, no computation.
+        let waiting = memo.view(also_early);
+        let value = waiting.shared("reporting", &"all", counted(&runs, 2)).await;
+        assert_eq!(value.ok(), Some(Figure(1)));
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Another slice is another computation.
+        let value = waiting.shared("reporting", &"59", counted(&runs, 3)).await;
+        assert_eq!(value.ok(), Some(Figure(3)));
+        // Arrived after it started (a change may have been committed meanwhile): its own.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let later = memo.view(Instant::now());
+        let value = later.shared("reporting", &"all", counted(&runs, 4)).await;
+        assert_eq!(value.ok(), Some(Figure(4)));
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 3);
+        // An early request now takes the latest computation, which also started after it.
+        let value = waiting.shared("reporting", &"all", counted(&runs, 5)).await;
+        assert_eq!(value.ok(), Some(Figure(4)));
+    }
+
+    #[tokio::test]
+    async fn a_request_waits_for_the_computation_running_and_a_failed_one_is_not_shared() {
+        let memo = FigureMemo::default();
+        let arrived = Instant::now();
+        let (go, wait) = tokio::sync::oneshot::channel::<AppResult<Figure>>();
+        let running = memo.view(arrived);
+        let first = tokio::spawn(async move {
+            running
+                .shared("reporting", &"all", async { wait.await.expect("sent") })
+                .await
+        });
+        while memo
+            .flights
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+        {
+            tokio::task::yield_now().await;
+        }
+        // While the first runs, another request arrived before it waits for its result.
+        let runs = std::sync::atomic::AtomicUsize::new(0);
+        let second = memo.view(arrived);
+        let second = second.shared("reporting", &"all", counted(&runs, 2));
+        tokio::pin!(second);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), &mut second)
+                .await
+                .is_err(),
+            "the second request did not wait for the running computation"
+        );
+        go.send(Err(AppError::Internal(anyhow::anyhow!(
+            "the database went away"
+        ))))
+        .ok();
+        assert!(first.await.expect("joined").is_err());
+        // The first failed: the waiting request computed its own, and shares it in turn.
+        assert_eq!(second.await.ok(), Some(Figure(2)));
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let third = memo.view(arrived);
+        let value = third.shared("reporting", &"all", counted(&runs, 3)).await;
+        assert_eq!(value.ok(), Some(Figure(2)));
+    }
+
+    #[test]
+    fn past_their_number_the_old_computations_go() {
+        let memo = FigureMemo::default();
+        let arrived = Instant::now();
+        for i in 0..FLIGHTS + 10 {
+            drop(memo.flight::<Figure>(format!("reporting|{i}"), arrived));
+        }
+        let flights = memo.flights.lock().unwrap_or_else(|e| e.into_inner()).len();
+        assert!(flights <= FLIGHTS, "{flights}");
     }
 
     #[test]

@@ -234,3 +234,61 @@ async fn a_kept_request_count_turns_late_when_its_due_date_passes() {
         version
     );
 }
+
+const TOTAL: &str = "{ dashboard { reporting { total byDepartment { key count } } } }";
+
+/// An entry of Lille's structure, today, recorded by its agent.
+async fn record_in_lille(app: &TestApp) {
+    let record = "mutation($input: ReportEntryInput!) { recordReportEntry(input: $input) { id } }";
+    let input = json!({ "input": { "structure": "DEMO-59-01", "occurredOn": app.day(0),
+        "partner": "CAF", "theme": "OTHER", "helpKind": "INFORMATION",
+        "resolvedOnSite": true, "durationMinutes": 10 } });
+    data(&app.query_as(AGENT_LILLE, record, input).await);
+}
+
+#[tokio::test]
+async fn a_dashboard_asked_after_an_entry_counts_it_on_every_replica_though_reporting_is_shared() {
+    let app = spawn_app().await;
+    let replica = app.replica().await;
+    let total = |body: &Value| data(body)["dashboard"]["reporting"]["total"].clone();
+    let token = app.token(ANCT).await;
+    let on_replica = || async {
+        total(
+            &app.post_to(&replica, Some(&token), TOTAL, Value::Null)
+                .await,
+        )
+    };
+    // Each replica computes (and shares) the national figures, then an entry arrives: a
+    // request sent after it was recorded never takes a computation that started before.
+    assert_eq!(total(&app.query_as(ANCT, TOTAL, json!({})).await), 0);
+    assert_eq!(on_replica().await, 0);
+    for expected in 1..=3 {
+        record_in_lille(&app).await;
+        assert_eq!(on_replica().await, expected);
+        assert_eq!(total(&app.query_as(ANCT, TOTAL, json!({})).await), expected);
+    }
+    // Another slice's figures are not another's: the prefect of Creuse sees none of them.
+    assert_eq!(total(&app.query_as(PREFECT_23, TOTAL, json!({})).await), 0);
+}
+
+#[tokio::test]
+async fn national_dashboards_asked_at_once_share_their_reporting_computation() {
+    let app = spawn_app().await;
+    record_in_lille(&app).await;
+    let token = app.token(ANCT).await;
+    let ask = || app.post(Some(&token), TOTAL, Value::Null);
+    let before = app.statements();
+    let alone = data(&ask().await).clone();
+    let one = app.statements() - before;
+    assert_eq!(alone["dashboard"]["reporting"]["total"], 1);
+
+    // Eight at once: they queue at the heavy gate, and those that arrived before a
+    // computation started take its figures instead of reading them again.
+    let before = app.statements();
+    let answers = futures::future::join_all((0..8).map(|_| ask())).await;
+    let eight = app.statements() - before;
+    for answer in &answers {
+        assert_eq!(data(answer), &alone);
+    }
+    assert!(eight < 8 * one, "eight at once {eight}, one alone {one}");
+}

@@ -296,18 +296,26 @@ impl Dashboard {
     #[graphql(complexity = "crate::graphql::limits::FIGURE_COST + child_complexity")]
     async fn reporting(&self, ctx: &Context<'_>) -> Result<ReportingFigures> {
         let r = ctx.request();
-        let reference = r.reference.snapshot().await?;
-        // Never kept (the entries move all day): its statements take a turn each among the
-        // request's figure groups (see `FigureTurns`), side by side when the server is free.
-        let figures = dashboard::reporting(
-            &r.db,
-            &self.scope,
-            &self.filter,
-            &reference,
-            &r.clock,
-            || r.figures.take(),
-        )
-        .await?;
+        // Never kept (the entries move all day), but shared by the requests for the same
+        // figures that arrived before their computation started (`MemoView::shared`). Its
+        // statements take a turn each among the request's figure groups (see `FigureTurns`),
+        // side by side when the server is free.
+        let slice = (&self.scope, &self.filter, r.clock.today());
+        let figures = r
+            .memo
+            .shared("reporting", &slice, async {
+                let reference = r.reference.snapshot().await?;
+                dashboard::reporting(
+                    &r.db,
+                    &self.scope,
+                    &self.filter,
+                    &reference,
+                    &r.clock,
+                    || r.figures.take(),
+                )
+                .await
+            })
+            .await?;
         let reference = r
             .reference
             .snapshot_with_partners(partner_ids(&figures.by_partner))
