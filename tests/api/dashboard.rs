@@ -663,6 +663,21 @@ async fn on_a_generated_dataset_every_roles_figures_add_up_the_cells_the_policy_
             Some(first_of(day(90)) + Days::new(17)),
         ),
         (None, Some(day(100))),
+        // Edges covering most of their month (read as the month less the days left out),
+        // at the start, at the end, at both ends of one month; and a week across two months.
+        (Some(first_of(day(150)) + Days::new(1)), Some(day(40))),
+        (
+            Some(first_of(day(150)) + Days::new(1)),
+            Some(first_of(day(60)) - Days::new(2)),
+        ),
+        (
+            Some(first_of(day(120)) + Days::new(1)),
+            Some(first_of(day(85)) - Days::new(2)),
+        ),
+        (
+            Some(first_of(day(90)) - Days::new(3)),
+            Some(first_of(day(90)) + Days::new(3)),
+        ),
         // Ending today: the current month is read whole from the monthly summary.
         (Some(day(200)), Some(today)),
         (Some(first_of(today)), Some(today)),
