@@ -400,21 +400,16 @@ struct EdgeFigure {
     resolved: i64,
 }
 
-/// The figures of the partial months at a period's edges (`days`, inclusive ranges) under
-/// `w`, in one statement: the summary rows are folded to one row per month and cell once,
-/// then grouped four ways. A range covering most of its month reads the month's monthly row
-/// less the days it leaves out, so that no edge reads more than half a month of daily rows
-/// (a year starting on the 2nd read 30 days of them, about 76,000 rows nationally, four
-/// times: 150 ms on SQLite).
-async fn edge_figures(
-    db: &impl ConnectionTrait,
-    days: &[(NaiveDate, NaiveDate)],
-    w: &Where,
-) -> AppResult<Vec<EdgeFigure>> {
+/// The summary rows of the partial months at a period's edges (`days`, inclusive ranges),
+/// with their bound values: daily rows, but for a range covering most of its month, the
+/// month's monthly rows and, counted negative, the daily rows of the days it leaves out. So
+/// no edge reads more than half a month of daily rows (a year starting on the 2nd read 30
+/// days of them, about 76,000 rows nationally).
+fn edge_parts(days: &[(NaiveDate, NaiveDate)]) -> (Vec<String>, Vec<Value>) {
     const CELL: &str = "department_code, partner_id, occurred_on, theme, resolved_on_site";
     let daily = |sign: &str| {
         format!(
-            "SELECT {CELL}, {sign}entries AS n FROM report_daily \
+            "SELECT {CELL}, {sign}entries AS entries FROM report_daily \
              WHERE occurred_on >= ? AND occurred_on <= ?"
         )
     };
@@ -431,11 +426,9 @@ async fn edge_figures(
             values.extend([from.into(), to.into()]);
             continue;
         }
-        parts.push(format!(
-            "SELECT {CELL}, entries AS n FROM report_monthly \
-             WHERE occurred_on >= ? AND occurred_on < ?"
-        ));
-        values.extend([first.into(), end.into()]);
+        let (month, month_values) = months_part(Some(first), Some(end));
+        parts.push(month);
+        values.extend(month_values);
         if let Some(before) = from.pred_opt().filter(|_| from > first) {
             parts.push(daily("-"));
             values.extend([first.into(), before.into()]);
@@ -445,9 +438,22 @@ async fn edge_figures(
             values.extend([after.into(), last.into()]);
         }
     }
+    (parts, values)
+}
+
+/// The figures of the partial months at a period's edges (`days`, inclusive ranges) under
+/// `w`, in one statement: their summary rows ([`edge_parts`]) are folded to one row per
+/// month and cell once, then grouped four ways (the four statements of the whole months each
+/// read them again: 150 ms on SQLite for a year starting on the 2nd).
+async fn edge_figures(
+    db: &impl ConnectionTrait,
+    days: &[(NaiveDate, NaiveDate)],
+    w: &Where,
+) -> AppResult<Vec<EdgeFigure>> {
+    let (parts, mut values) = edge_parts(days);
     values.extend(w.values.iter().cloned());
     let month = month_of(db.get_database_backend());
-    let sum = "CAST(SUM(n) AS BIGINT)";
+    let sum = "CAST(SUM(entries) AS BIGINT)";
     let by = |figure: &str, key: &str| {
         format!(
             "SELECT '{figure}' AS figure, {key} AS key, {sum} AS count, CAST(0 AS BIGINT) AS resolved \
@@ -457,11 +463,11 @@ async fn edge_figures(
     let statement = format!(
         "WITH f AS MATERIALIZED (\
            SELECT {month} AS month, department_code, partner_id, theme, resolved_on_site, \
-                  {sum} AS n \
+                  {sum} AS entries \
            FROM ({}) AS r WHERE {} \
            GROUP BY {month}, department_code, partner_id, theme, resolved_on_site) \
          SELECT 'month' AS figure, month AS key, {sum} AS count, \
-                CAST(SUM(CASE WHEN resolved_on_site THEN n ELSE 0 END) AS BIGINT) AS resolved \
+                CAST(SUM(CASE WHEN resolved_on_site THEN entries ELSE 0 END) AS BIGINT) AS resolved \
          FROM f GROUP BY month \
          UNION ALL {} UNION ALL {} UNION ALL {}",
         parts.join(" UNION ALL "),
@@ -609,12 +615,9 @@ pub(crate) fn summary_source(
         parts.push(part);
         values.extend(months_values);
     }
-    for (first, last) in days {
-        parts.push(format!(
-            "SELECT {SUMMARY_COLUMNS} FROM report_daily WHERE occurred_on >= ? AND occurred_on <= ?"
-        ));
-        values.extend([first.into(), last.into()]);
-    }
+    let (edges, edge_values) = edge_parts(&days);
+    parts.extend(edges);
+    values.extend(edge_values);
     (format!("({}) AS r", parts.join(" UNION ALL ")), values)
 }
 

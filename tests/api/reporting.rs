@@ -1,6 +1,6 @@
 //! The reporting tool ("saisie unitaire"): an agent records a handled request in one call,
 //! corrections are recorded as such, and each role reads its slice.
-use chrono::Days;
+use chrono::{Datelike, Days};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -625,6 +625,85 @@ async fn the_total_count_equals_the_entries_listed_for_every_period_and_slice() 
     );
     refused(
         &app.post(None, query, json!({ "f": { "from": day(31) } }))
+            .await,
+        "UNAUTHENTICATED",
+    );
+}
+
+/// A period covering most of a month is read from the month's summary less the days it
+/// leaves out: the count and the dashboard leave those days' entries out, and keep the rest.
+#[tokio::test]
+async fn a_period_over_most_of_a_month_leaves_out_exactly_the_days_outside_it() {
+    let app = spawn_app().await;
+    let today = app.today();
+    let first = today
+        .checked_sub_days(Days::new(100))
+        .and_then(|d| d.with_day(1))
+        .expect("a first day");
+    let end = first
+        .checked_add_months(chrono::Months::new(1))
+        .expect("next month");
+    let ago = |day: chrono::NaiveDate| u64::try_from((today - day).num_days()).expect("past");
+    // The 1st, 2nd, 6th and last day of the month, and the 1st of the next.
+    let days = [
+        first,
+        first + Days::new(1),
+        first + Days::new(5),
+        end.pred_opt().expect("last day"),
+        end,
+    ];
+    record_on(&app, AGENT_LILLE, ("DEMO-59-01", "CAF"), &days.map(ago)).await;
+    let date = |d: chrono::NaiveDate| json!(d.to_string());
+    let count = "query($f: ReportEntryFilterInput) { reportEntries(first: 100, filter: $f) {
+        totalCount edges { node { id } } } }";
+    let figures = "query($f: DashboardFilterInput) { dashboard(filter: $f) {
+        reporting { total byMonth { key count } byPartner { key count } } } }";
+    let periods = [
+        // Most of the month: its 2nd to its end, its 1st to the day before its end, inside.
+        ((first + Days::new(1), end.pred_opt().expect("d")), 3),
+        ((first, end - Days::new(2)), 3),
+        ((first + Days::new(1), end - Days::new(2)), 2),
+        // Across the month's end.
+        ((first + Days::new(1), end), 4),
+    ];
+    for email in [ANCT, PREFECT_59, AGENT_LILLE, PREFECT_23] {
+        for ((from, to), expected) in periods {
+            let expected = if email == PREFECT_23 { 0 } else { expected };
+            let case = format!("{email}, {from} to {to}");
+            let response = app
+                .query_as(
+                    email,
+                    count,
+                    json!({ "f": { "from": date(from), "to": date(to) } }),
+                )
+                .await;
+            let connection = &data(&response)["reportEntries"];
+            assert_eq!(connection["totalCount"], expected, "{case}");
+            assert_eq!(
+                connection["edges"].as_array().expect("edges").len(),
+                expected,
+                "{case}"
+            );
+            let response = app
+                .query_as(
+                    email,
+                    figures,
+                    json!({ "f": { "from": date(from), "to": date(to) } }),
+                )
+                .await;
+            let reporting = &data(&response)["dashboard"]["reporting"];
+            assert_eq!(reporting["total"], expected, "{case}");
+            if expected > 0 {
+                assert_eq!(
+                    reporting["byPartner"],
+                    json!([{ "key": "CAF", "count": expected }]),
+                    "{case}"
+                );
+            }
+        }
+    }
+    refused(
+        &app.post(None, count, json!({ "f": { "from": date(first) } }))
             .await,
         "UNAUTHENTICATED",
     );
