@@ -22,7 +22,10 @@
 # BENCH_DIR (target/bench), BENCH_REUSE=1 (SQLite: keep the dataset of the previous run),
 # BENCH_PAINT_RUNS (10 warm loads per dashboard), BENCH_BIN (measure this binary instead of
 # building one: an A/B run), BENCH_ONLY (some of: dashboards,fields,page,entries,writes,paint),
-# BENCH_COLD_SAMPLES (8 dashboard requests each after a change of the data).
+# BENCH_COLD_SAMPLES (8 dashboard requests each after a change of the data),
+# BENCH_PERIOD_END (the last day of the dashboards' twelve months; default the dataset's
+# last day: a year then starting on another day than the 1st reads its partial first month
+# from the daily summary, as most days of a month do).
 # Needs wrk, jq and python3 (apt-get install wrk jq); chromium and chromium-driver for the
 # paint measure (skipped without them).
 set -euo pipefail
@@ -113,8 +116,9 @@ for i in $(seq 0 31); do
   printf '%s\t%s\n' "$t" "$m" >>"$AGENTS"
 done
 
-FROM=$(date -u -d "$UNTIL - 364 days" +%F)
-FILTER="{\"from\":\"$FROM\",\"to\":\"$UNTIL\"}"
+PERIOD_END=${BENCH_PERIOD_END:-$UNTIL}
+FROM=$(date -u -d "$PERIOD_END - 364 days" +%F)
+FILTER="{\"from\":\"$FROM\",\"to\":\"$PERIOD_END\"}"
 STEERING='reporting { total resolvedOnSite resolvedOnSiteShare byMonth { key count } byPartner { key count } byTheme { key count } byDepartment { key count } } supportRequests { total late byPartner { key count } lateByPartner { key count } } answerDelays { partner answered medianHours p90Hours } missingReferents { key count } labelPipeline { byStatus { key count } auditsPassed auditsFailed failedCriteria { key count } reauditsDue msapsLosingFunding } complianceGaps { criterion assessed unmet } assessmentGap { criterion audited declaredMet foundMet gap } training { agents qualified } satisfaction { audience answers mean } mysteryVisits { department visits meanScore maxScore } coverage { department cantons covered uncovered } funding { key count }'
 PARTNER='reporting { total resolvedOnSite resolvedOnSiteShare byMonth { key count } byPartner { key count } byTheme { key count } byDepartment { key count } } supportRequests { total late byPartner { key count } lateByPartner { key count } } answerDelays { partner answered medianHours p90Hours } missingReferents { key count }'
 body() { jq -cn --arg q "query(\$f: DashboardFilterInput) { dashboard(filter: \$f) { $1 } }" --argjson f "${2:-$FILTER}" '{query: $q, variables: {f: $f}}'; }
@@ -182,7 +186,7 @@ measure() { # clients, then env for the script; prints "req/s p50 p95 requests e
   echo "# $DB, $(date -u +%FT%TZ)"
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB, $(uname -r)."
-  echo "Dataset: seed $SEED, scale $SCALE, $YEARS year(s) of reporting to $UNTIL (dashboards: the last twelve months). Seed run: $(cat "$DIR/$DB-seed-time.txt")."
+  echo "Dataset: seed $SEED, scale $SCALE, $YEARS year(s) of reporting to $UNTIL (dashboards: the twelve months $FROM to $PERIOD_END). Seed run: $(cat "$DIR/$DB-seed-time.txt")."
   if [ "$DB" = postgres ]; then
     "$PSQL" -qAt -h 127.0.0.1 -p "${MAILLAGE_TEST_DATABASE_URL##*:}" -U postgres -d bench -c \
       "SELECT 'Database ' || pg_size_pretty(pg_database_size('bench')) || '; report_entry ' || (SELECT count(*) FROM pg_inherits WHERE inhparent = 'report_entry'::regclass) || ' partitions, ' || pg_size_pretty((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'report_entry'::regclass)) || ' with indexes.'"
