@@ -23,9 +23,6 @@ const ROW_CHANNEL: usize = 256;
 /// A pooled connection idle this long is pinged before it is handed out.
 const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// How much of a SQLite file each connection maps (0x7fff0000, SQLite's default maximum).
-const MMAP_SIZE: u64 = 0x7fff_0000;
-
 /// Connects to `url` with at most `max_connections` pooled connections.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -54,12 +51,17 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
             // Sorts and window functions build temporary B-trees: in memory, not in a
             // temporary file opened for each statement.
             .pragma("temp_store", "memory")
-            // Reads straight from the operating system's cache of the file, shared by every
-            // connection, instead of copying pages into each connection's 2 MB cache: a
-            // national figure reading 100,000 index entries took 90–250 ms by connection
-            // (the cold ones slowest), 54 ms mapped. Writes still go through the file
-            // (SQLite maps for reading only), and at most 2 GB is mapped (SQLite's own cap).
-            .pragma("mmap_size", MMAP_SIZE.to_string())
+            // The file is not mapped (`mmap_size` 0: SQLite's default, said here so that no
+            // build default changes it). Mapped, every connection unmaps its whole map when
+            // it begins a transaction after another connection's commit, and faults it in
+            // again: at 8 clients recording entries, 8 % of the server's CPU went to it
+            // (`munmap` and TLB shootdowns under `sqlite3PagerSharedLock`), and writes went
+            // from 1,170–1,320/s mapped to 1,690–1,820/s unmapped. The dashboards no longer
+            // need it: their figures are kept or read from summaries (national p95 76 ms
+            // unmapped, 79 mapped); only the first dashboard after a change of the data is
+            // slower (median 314 ms against 263). The server's peak memory fell from 725 MB
+            // to 155 MB (bench/RESULTS.md, 2026-12-01).
+            .pragma("mmap_size", "0")
     });
     options.map_sqlx_sqlite_pool_opts(|pool| pool.after_release(close_if_inside_a_transaction));
     let shown = redact(url);
