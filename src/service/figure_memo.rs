@@ -16,10 +16,10 @@
 //! requests for the same figures that arrived before a computation of them started take its
 //! result, which read every change committed before each of them arrived, as exactly as a
 //! computation of their own (8 users asking for the national dashboard at once queue at the
-//! heavy gate; they now cost one reporting computation, not eight). The Administration+ figures are kept as they
-//! stand whatever the time (the due dates of the unanswered requests), and made late at
-//! each request's instant. A kept figure's key holds the caller's slice, the filters and
-//! today's date.
+//! heavy gate; they now cost one reporting computation, not eight). The Administration+
+//! figures are kept as they stand whatever the time (the due dates of the unanswered
+//! requests), and made late at each request's instant. A kept figure's key holds the
+//! caller's slice, the filters and today's date.
 
 use std::any::Any;
 use std::collections::HashMap;
