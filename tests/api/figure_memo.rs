@@ -150,11 +150,7 @@ async fn a_kept_figure_changes_at_once_through_every_replica_whatever_wrote_the_
 async fn the_reporting_tool_leaves_the_data_version_alone() {
     let app = spawn_app().await;
     let version = figure_memo::version(&app.db).await.expect("version");
-    let record = "mutation($input: ReportEntryInput!) { recordReportEntry(input: $input) { id } }";
-    let input = json!({ "input": { "structure": "DEMO-59-01", "occurredOn": app.day(0),
-        "partner": "CAF", "theme": "OTHER", "helpKind": "INFORMATION",
-        "resolvedOnSite": true, "durationMinutes": 10 } });
-    data(&app.query_as(AGENT_LILLE, record, input).await);
+    record_in_lille(&app).await;
     assert_eq!(
         figure_memo::version(&app.db).await.expect("version"),
         version
@@ -267,8 +263,10 @@ async fn a_dashboard_asked_after_an_entry_counts_it_on_every_replica_though_repo
         assert_eq!(on_replica().await, expected);
         assert_eq!(total(&app.query_as(ANCT, TOTAL, json!({})).await), expected);
     }
-    // Another slice's figures are not another's: the prefect of Creuse sees none of them.
+    // A computation is shared within its slice only: the prefect of Creuse sees none of
+    // Lille's entries, and an anonymous caller is refused.
     assert_eq!(total(&app.query_as(PREFECT_23, TOTAL, json!({})).await), 0);
+    crate::workflow::refused(&app.post(None, TOTAL, Value::Null).await, "UNAUTHENTICATED");
 }
 
 #[tokio::test]

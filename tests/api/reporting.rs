@@ -670,13 +670,8 @@ async fn a_period_over_most_of_a_month_leaves_out_exactly_the_days_outside_it() 
         for ((from, to), expected) in periods {
             let expected = if email == PREFECT_23 { 0 } else { expected };
             let case = format!("{email}, {from} to {to}");
-            let response = app
-                .query_as(
-                    email,
-                    count,
-                    json!({ "f": { "from": date(from), "to": date(to) } }),
-                )
-                .await;
+            let period = json!({ "f": { "from": date(from), "to": date(to) } });
+            let response = app.query_as(email, count, period.clone()).await;
             let connection = &data(&response)["reportEntries"];
             assert_eq!(connection["totalCount"], expected, "{case}");
             assert_eq!(
@@ -684,13 +679,7 @@ async fn a_period_over_most_of_a_month_leaves_out_exactly_the_days_outside_it() 
                 expected,
                 "{case}"
             );
-            let response = app
-                .query_as(
-                    email,
-                    figures,
-                    json!({ "f": { "from": date(from), "to": date(to) } }),
-                )
-                .await;
+            let response = app.query_as(email, figures, period).await;
             let reporting = &data(&response)["dashboard"]["reporting"];
             assert_eq!(reporting["total"], expected, "{case}");
             if expected > 0 {
