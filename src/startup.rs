@@ -65,6 +65,8 @@ pub struct AppState {
     pub figure_memo: crate::service::figure_memo::FigureMemo,
     /// Structure rows kept under their revision, for the pages of structures.
     pub structure_rows: crate::service::structure_rows::StructureRows,
+    /// The effective partners of the structures of pages, kept under the data's version.
+    pub effective_partners: crate::graphql::context::KeptPartners,
 }
 
 /// The CORS policy: the listed origins (`scheme://host[:port]`) may call the API from a
@@ -213,6 +215,7 @@ impl Application {
             live,
             figure_memo: Default::default(),
             structure_rows: Default::default(),
+            effective_partners: Default::default(),
         });
         let router = Router::new()
             .route(

@@ -46,7 +46,14 @@ pub struct RequestData {
     pub memo: crate::service::figure_memo::MemoView,
     /// Structure rows kept under their revision (`service::structure_rows`).
     pub structure_rows: crate::service::structure_rows::StructureRows,
+    /// The effective partners of the structures of pages, kept under the data's version.
+    pub effective_partners: KeptPartners,
 }
+
+/// The effective partners of structures, by code, kept under the data's version
+/// (`service::structure_rows::KeptAtVersion`).
+pub type KeptPartners =
+    crate::service::structure_rows::KeptAtVersion<std::sync::Arc<[crate::graphql::types::Partner]>>;
 
 impl RequestData {
     /// The request's [`Caller`] for `actor`: what services take.

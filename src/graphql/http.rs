@@ -211,6 +211,7 @@ async fn execute(
             live: state.live.clone(),
             memo: state.figure_memo.view(started),
             structure_rows: state.structure_rows.clone(),
+            effective_partners: state.effective_partners.clone(),
         });
     let span = tracing::info_span!("graphql", %operation, user_id = tracing::field::Empty);
     if let Some(id) = user_id {

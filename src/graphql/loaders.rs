@@ -4,7 +4,7 @@
 //! are served from memory by `service::reference_cache`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::StructureScope;
 use crate::clock::Clock;
 use crate::domain::training::TrainingSummary;
+use crate::graphql::types::Partner;
 use crate::service::agents::{self, AgentRecord};
 use crate::service::compliance::{self, CriterionCompliance};
 use crate::service::coverage::{self, Coverage};
@@ -33,9 +34,9 @@ pub struct Loaders {
     pub missing_referents: DataLoader<MissingReferentLoader>,
     /// Effective partner ids by structure `(id, department)`.
     pub effective_partners: DataLoader<EffectivePartnerLoader>,
-    /// Effective partner ids of the structures of a page, read with the page (see
+    /// Effective partners of the structures of a page, read or kept with the page (see
     /// [`Loaders::prime_effective_partners`]), by structure id.
-    primed_partners: Mutex<HashMap<i64, Vec<i64>>>,
+    primed_partners: Mutex<HashMap<i64, Arc<[Partner]>>>,
     /// Annex with its partner ids, by structure id.
     pub annexes: DataLoader<AnnexLoader>,
     /// Label applications (newest first), by structure id.
@@ -88,38 +89,26 @@ impl Loaders {
         }
     }
 
-    /// Keeps the effective partners of a page's structures, read in one statement by the
-    /// page's resolver when the query asks for them: the fields then take them from here,
-    /// without waiting for the loader's batching delay nor splitting its batches. Only
-    /// queries prime (a mutation may change what a later field reads).
-    pub fn prime_effective_partners(&self, found: HashMap<(i64, String), Vec<i64>>) {
+    /// Keeps the effective partners of a page's structures, which the page's resolver read in
+    /// one statement or found kept (`StructureRows::partners`) when the query asks for them:
+    /// the fields then take them from here, without waiting for the loader's batching delay
+    /// nor splitting its batches. Only queries prime (a mutation may change what a later
+    /// field reads).
+    pub fn prime_effective_partners(&self, found: HashMap<i64, Arc<[Partner]>>) {
         let mut primed = self
             .primed_partners
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        primed.extend(found.into_iter().map(|((id, _), ids)| (id, ids)));
+        primed.extend(found);
     }
 
-    /// The effective partner ids of structure `id`: primed, or through the loader.
-    pub async fn effective_partners_of(
-        &self,
-        id: i64,
-        department: &str,
-    ) -> async_graphql::Result<Vec<i64>> {
-        let primed = self
-            .primed_partners
+    /// The effective partners of structure `id`, when a page primed them.
+    pub fn primed_partners(&self, id: i64) -> Option<Arc<[Partner]>> {
+        self.primed_partners
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&id)
-            .cloned();
-        match primed {
-            Some(ids) => Ok(ids),
-            None => Ok(self
-                .effective_partners
-                .load_one((id, department.to_owned()))
-                .await?
-                .unwrap_or_default()),
-        }
+            .cloned()
     }
 }
 

@@ -15,7 +15,9 @@ pub type MaillageSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// [`super::limits::FIGURE_COST`].
 pub const MAX_COMPLEXITY: usize = 20_000;
 
-/// Builds the schema.
+/// Builds the schema. It registers no extension: [`super::flat`] answers some lists of small
+/// objects without calling per-field hooks, so an extension that must see every field would
+/// need those lists to take async-graphql's usual path.
 pub fn schema() -> MaillageSchema {
     Schema::build(
         QueryRoot::default(),

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect, Set, Value,
 };
 use serde_json::json;
 
@@ -134,13 +134,31 @@ async fn annex_partners(
 }
 
 /// Effective partner ids of each structure `(id, department)` (R-13): the signed
-/// signatories of its department's signed convention, and the partners of its annex.
+/// signatories of its department's signed convention, and the partners of its annex; by id.
 pub async fn effective_partners(
     db: &impl ConnectionTrait,
     structures: &[(i64, String)],
 ) -> AppResult<HashMap<(i64, String), Vec<i64>>> {
+    let (_, found) = effective_partner_rows(db, structures).await?;
+    Ok(found
+        .into_iter()
+        .map(|(key, rows)| {
+            let mut ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+            ids.sort_unstable();
+            (key, ids)
+        })
+        .collect())
+}
+
+/// The rows of [`effective_partners`], each structure's by code, with the data's version
+/// (migration 33) they were read at: one statement, so one snapshot of the conventions, the
+/// annexes, the partners and the version. The version is `None` for no structure.
+pub async fn effective_partner_rows(
+    db: &impl ConnectionTrait,
+    structures: &[(i64, String)],
+) -> AppResult<(Option<i64>, HashMap<(i64, String), Vec<partner::Model>>)> {
     if structures.is_empty() {
-        return Ok(HashMap::new());
+        return Ok((None, HashMap::new()));
     }
     let mut departments: Vec<&str> = structures.iter().map(|(_, d)| d.as_str()).collect();
     departments.sort_unstable();
@@ -149,18 +167,22 @@ pub async fn effective_partners(
     let mut values = vec![Value::from(db_name(ConventionStatus::Signed))];
     values.extend(departments.iter().map(|d| Value::from(*d)));
     values.extend(structures.iter().map(|(id, _)| Value::from(*id)));
-    // One statement (one round trip) for both sources.
     let rows = Effective::find_by_statement(sql::statement(
         backend,
         &format!(
             "SELECT c.department_code AS department_code, NULL AS structure_id, \
-                    s.partner_id AS partner_id \
+                    CAST(NULL AS BIGINT) AS version, {PARTNER} \
              FROM convention_signatory s JOIN convention c ON c.id = s.convention_id \
+             JOIN partner p ON p.id = s.partner_id \
              WHERE c.status = ? AND s.signed_at IS NOT NULL AND c.department_code IN ({}) \
              UNION ALL \
-             SELECT NULL, a.structure_id, p.partner_id \
-             FROM annex a JOIN annex_partner p ON p.annex_id = a.id \
-             WHERE a.structure_id IN ({})",
+             SELECT NULL, a.structure_id, NULL, {PARTNER} \
+             FROM annex a JOIN annex_partner ap ON ap.annex_id = a.id \
+             JOIN partner p ON p.id = ap.partner_id \
+             WHERE a.structure_id IN ({}) \
+             UNION ALL \
+             SELECT NULL, NULL, version, NULL, NULL, NULL, NULL, NULL, NULL \
+             FROM data_version WHERE id = 1",
             sql::placeholders(departments.len()),
             sql::placeholders(structures.len())
         ),
@@ -168,37 +190,67 @@ pub async fn effective_partners(
     ))
     .all(db)
     .await?;
-    let mut by_department: HashMap<String, Vec<i64>> = HashMap::new();
-    let mut by_structure: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut by_department: HashMap<String, Vec<partner::Model>> = HashMap::new();
+    let mut by_structure: HashMap<i64, Vec<partner::Model>> = HashMap::new();
+    let mut version = None;
     for row in rows {
+        let Some(partner) = row.partner else {
+            version = version.or(row.version);
+            continue;
+        };
         match (row.department_code, row.structure_id) {
             (Some(department), _) => by_department.entry(department).or_default(),
             (None, Some(structure)) => by_structure.entry(structure).or_default(),
             (None, None) => continue,
         }
-        .push(row.partner_id);
+        .push(partner);
     }
-    Ok(structures
+    let found = structures
         .iter()
         .map(|(id, department)| {
-            let mut ids: Vec<i64> = by_department.get(department).cloned().unwrap_or_default();
-            ids.extend(by_structure.get(id).into_iter().flatten());
-            ids.sort_unstable();
-            ids.dedup();
-            ((*id, department.clone()), ids)
+            let mut rows: Vec<partner::Model> =
+                by_department.get(department).cloned().unwrap_or_default();
+            rows.extend(by_structure.get(id).into_iter().flatten().cloned());
+            rows.sort_by(|a, b| a.code.cmp(&b.code));
+            rows.dedup_by_key(|p| p.id);
+            ((*id, department.clone()), rows)
         })
-        .collect())
+        .collect();
+    Ok((version, found))
 }
 
-/// An effective partner: a signed signatory of a department's convention, or a partner
-/// named in a structure's annex.
-#[derive(FromQueryResult)]
+/// The partner's columns in [`effective_partner_rows`]' statement, as `partner::Model` reads
+/// them with the prefix `p_`.
+const PARTNER: &str = "p.id AS p_id, p.code AS p_code, p.name AS p_name, p.core AS p_core, \
+     p.department_code AS p_department_code, p.created_at AS p_created_at";
+
+/// A row of [`effective_partner_rows`]' statement: an effective partner (a signed signatory
+/// of a department's convention, or a partner named in a structure's annex), or the data's
+/// version.
 struct Effective {
     /// Set for a signatory of the department's signed convention.
     department_code: Option<String>,
     /// Set for a partner named in the structure's annex.
     structure_id: Option<i64>,
-    partner_id: i64,
+    /// Set on the one row that carries the data's version (`data_version`).
+    version: Option<i64>,
+    /// Set for both kinds of partner.
+    partner: Option<partner::Model>,
+}
+
+impl FromQueryResult for Effective {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let version: Option<i64> = res.try_get(pre, "version")?;
+        Ok(Self {
+            department_code: res.try_get(pre, "department_code")?,
+            structure_id: res.try_get(pre, "structure_id")?,
+            version,
+            partner: match version {
+                Some(_) => None,
+                None => Some(partner::Model::from_query_result(res, "p_")?),
+            },
+        })
+    }
 }
 
 /// The annex of each structure in `ids`, with its partner ids.

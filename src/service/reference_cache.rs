@@ -54,20 +54,21 @@ pub struct Snapshot {
     regions: HashMap<String, region::Model>,
     cantons: HashMap<String, canton::Model>,
     communes: HashMap<String, commune::Model>,
-    partners: HashMap<String, partner::Model>,
-    partner_codes: HashMap<i64, String>,
+    /// Shared with the `Partner` objects made from them: a page of structures lists about 450.
+    partners: HashMap<String, Arc<partner::Model>>,
+    partners_by_id: HashMap<i64, Arc<partner::Model>>,
 }
 
 impl Snapshot {
     async fn load(db: &DatabaseConnection) -> AppResult<Self> {
-        let partners: HashMap<String, partner::Model> = partner::Entity::find()
+        let partners: HashMap<String, Arc<partner::Model>> = partner::Entity::find()
             .all(db)
             .await?
             .into_iter()
-            .map(|row| (row.code.clone(), row))
+            .map(|row| (row.code.clone(), Arc::new(row)))
             .collect();
         Ok(Self {
-            partner_codes: partners.values().map(|p| (p.id, p.code.clone())).collect(),
+            partners_by_id: partners.values().map(|p| (p.id, p.clone())).collect(),
             partners,
             departments: department::Entity::find()
                 .all(db)
@@ -118,20 +119,18 @@ impl Snapshot {
     }
 
     /// The partner with `code`.
-    pub fn partner(&self, code: &str) -> Option<&partner::Model> {
+    pub fn partner(&self, code: &str) -> Option<&Arc<partner::Model>> {
         self.partners.get(code)
     }
 
     /// The partner with internal id `id`.
-    pub fn partner_by_id(&self, id: i64) -> Option<&partner::Model> {
-        self.partner_codes
-            .get(&id)
-            .and_then(|code| self.partners.get(code))
+    pub fn partner_by_id(&self, id: i64) -> Option<&Arc<partner::Model>> {
+        self.partners_by_id.get(&id)
     }
 
     /// The national partners (no home department), by code.
-    pub fn national_partners(&self) -> Vec<&partner::Model> {
-        let mut national: Vec<&partner::Model> = self
+    pub fn national_partners(&self) -> Vec<&Arc<partner::Model>> {
+        let mut national: Vec<&Arc<partner::Model>> = self
             .partners
             .values()
             .filter(|p| p.department_code.is_none())
@@ -196,7 +195,7 @@ impl ReferenceCache {
         let snapshot = self.snapshot().await?;
         if ids
             .into_iter()
-            .all(|id| snapshot.partner_codes.contains_key(&id))
+            .all(|id| snapshot.partners_by_id.contains_key(&id))
         {
             return Ok(snapshot);
         }

@@ -95,7 +95,11 @@ async fn checked(
     // row as stored; one created since the snapshot was loaded (on another replica, say) is
     // read from the database.
     let code = input.partner.trim().to_uppercase();
-    let known = reference.snapshot().await?.partner(&code).cloned();
+    let known = reference
+        .snapshot()
+        .await?
+        .partner(&code)
+        .map(|p| p.as_ref().clone());
     let partner = match known {
         Some(partner) => Some(partner),
         None => {

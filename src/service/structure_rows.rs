@@ -12,6 +12,15 @@
 //! of one row, and what is served is what the database holds at that revision. Each replica
 //! keeps its own rows and asks the database for the revisions at every request, so a change
 //! through any replica shows at the next request through any other.
+//!
+//! What a page shows of each structure beyond its row (its effective partners) is kept the
+//! same way in a [`KeptAtVersion`], under the data's version (migration 33, raised by every
+//! committed change to the conventions, their signatories, the annexes, the partners and the
+//! structures). The page's statement reads that version with its identifiers; the values of
+//! its structures come from there when they were read at that very version, and otherwise
+//! from one statement that reads them with the version they belong to (and keeps them). Each
+//! version names one committed state of the database, so what is served is what the database
+//! held when the page was read.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -26,6 +35,73 @@ const MAX_ROWS: usize = 32_768;
 #[derive(Clone, Default)]
 pub struct StructureRows {
     kept: Arc<RwLock<HashMap<i64, Kept>>>,
+}
+
+/// Values by structure id, as read at one version of the data; shared by every request of a
+/// server.
+pub struct KeptAtVersion<V> {
+    kept: Arc<RwLock<AtVersion<V>>>,
+}
+
+struct AtVersion<V> {
+    version: i64,
+    by_structure: HashMap<i64, V>,
+}
+
+impl<V> Clone for KeptAtVersion<V> {
+    fn clone(&self) -> Self {
+        Self {
+            kept: self.kept.clone(),
+        }
+    }
+}
+
+impl<V> Default for KeptAtVersion<V> {
+    fn default() -> Self {
+        Self {
+            kept: Arc::new(RwLock::new(AtVersion {
+                version: 0,
+                by_structure: HashMap::new(),
+            })),
+        }
+    }
+}
+
+impl<V: Clone> KeptAtVersion<V> {
+    /// The value of each structure in `ids`, when every one is kept as read at data version
+    /// `version`; `None` otherwise.
+    pub fn get(&self, version: i64, ids: impl IntoIterator<Item = i64>) -> Option<HashMap<i64, V>> {
+        let kept = self
+            .kept
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if kept.version != version {
+            return None;
+        }
+        ids.into_iter()
+            .map(|id| kept.by_structure.get(&id).map(|value| (id, value.clone())))
+            .collect()
+    }
+
+    /// Keeps `found`, read at data version `version`. What was kept at an earlier version is
+    /// dropped; what is read at an earlier version than the kept one is not kept.
+    pub fn keep(&self, version: i64, found: &HashMap<i64, V>) {
+        let mut kept = self
+            .kept
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if version < kept.version {
+            return;
+        }
+        if version > kept.version || kept.by_structure.len() + found.len() > MAX_ROWS {
+            *kept = AtVersion {
+                version,
+                by_structure: HashMap::new(),
+            };
+        }
+        kept.by_structure
+            .extend(found.iter().map(|(id, value)| (*id, value.clone())));
+    }
 }
 
 struct Kept {
@@ -161,6 +237,35 @@ mod tests {
         assert!(rows.all([(1, 4)]).is_none());
         rows.keep([(6, &old)]);
         assert_eq!(rows.all([(1, 6)]), Some(vec![old]));
+    }
+
+    #[test]
+    fn values_are_served_only_at_the_version_they_were_read_at() {
+        let rows = KeptAtVersion::<Arc<[i64]>>::default();
+        let ids = |list: &[i64]| -> Arc<[i64]> { list.into() };
+        assert!(rows.get(1, [1]).is_none(), "nothing kept yet");
+        rows.keep(7, &HashMap::from([(1, ids(&[3, 4])), (2, ids(&[]))]));
+        let served = rows.get(7, [2, 1]).expect("both kept");
+        assert_eq!(served[&1], ids(&[3, 4]));
+        assert_eq!(
+            served[&2],
+            ids(&[]),
+            "a structure with no partner is kept too"
+        );
+        assert!(rows.get(8, [1]).is_none(), "the data changed since");
+        assert!(rows.get(6, [1]).is_none(), "an older version");
+        assert!(rows.get(7, [1, 9]).is_none(), "structure 9 never read");
+        rows.keep(6, &HashMap::from([(9, ids(&[5]))]));
+        assert!(
+            rows.get(7, [9]).is_none(),
+            "read at an older version: not kept"
+        );
+        rows.keep(8, &HashMap::from([(9, ids(&[5]))]));
+        assert!(
+            rows.get(8, [1]).is_none(),
+            "what was read at 7 is dropped at 8"
+        );
+        assert_eq!(rows.get(8, [9]).expect("kept")[&9], ids(&[5]));
     }
 
     #[test]

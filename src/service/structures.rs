@@ -236,6 +236,10 @@ pub struct Page {
     pub has_next: bool,
     /// How many structures match in all, when it was asked for and read with the page.
     pub total: Option<u64>,
+    /// The data's version (migration 33) as the page's statement read it; `None` when no row
+    /// matched. What is kept under it (the effective partners, `StructureRows::partners`)
+    /// is what the database held when the page was read.
+    pub data_version: Option<i64>,
 }
 
 /// A row with the number of rows matching in all (`COUNT(*) OVER ()`).
@@ -268,10 +272,11 @@ impl<T: FromQueryResult> FromQueryResult for Revised<T> {
     }
 }
 
-/// A structure's identifier.
+/// A structure's identifier, with the data's version read in the same statement.
 #[derive(FromQueryResult)]
 struct Id {
     id: i64,
+    data_version: i64,
 }
 
 /// One page of the actor's structures in `order`, after the position `after`: at most
@@ -301,6 +306,7 @@ pub async fn page(
             rows: Vec::new(),
             has_next: false,
             total: with_total.then_some(0),
+            data_version: None,
         });
     };
     let counted =
@@ -331,7 +337,11 @@ pub async fn page(
         .clone()
         .select_only()
         .column(structure::Column::Id)
-        .column_as(revision, "revision");
+        .column_as(revision, "revision")
+        .column_as(
+            Expr::cust("(SELECT version FROM data_version WHERE id = 1)"),
+            "data_version",
+        );
     let (keys, total) = if counted {
         let counted = keys
             .column_as(Expr::cust("COUNT(*) OVER ()"), "total_count")
@@ -346,6 +356,7 @@ pub async fn page(
     } else {
         (keys.into_model::<Revised<Id>>().all(db).await?, None)
     };
+    let data_version = keys.first().map(|k| k.row.data_version);
     let mut rows = match kept.all(keys.iter().map(|k| (k.row.id, k.revision))) {
         Some(rows) => rows,
         None => {
@@ -363,6 +374,7 @@ pub async fn page(
         rows,
         has_next,
         total,
+        data_version,
     })
 }
 

@@ -43,7 +43,8 @@ pub struct TestApp {
     pub time: Arc<ManualTime>,
     /// SQL statements run on the app's database so far (by the app and by the test).
     statements: Arc<AtomicUsize>,
-    client: reqwest::Client,
+    /// The HTTP client the helpers use (for a test that reads a response's text).
+    pub client: reqwest::Client,
     _dir: tempfile::TempDir,
 }
 

@@ -176,3 +176,148 @@ async fn bad_input_and_duplicate_codes_are_refused_clearly() {
         "a partner with code 'CD23' already exists"
     );
 }
+
+/// The same fields of a partner, asked plainly (answered at once, `graphql::flat`) and beside
+/// a field that takes async-graphql's usual path item by item.
+const PARTNER_LISTS: &str = "query($m: String!) {
+    plain: structure(matricule: $m) { effectivePartners { __typename id code label: name core national code } }
+    usual: structure(matricule: $m) { effectivePartners { __typename id code label: name core national code department { code } } }
+    spread: structure(matricule: $m) { effectivePartners { ... on Partner { __typename id code label: name core national } } }
+    partners { __typename id code label: name core national }
+    every: partners { __typename id code label: name core national department { code } }
+}";
+
+/// `list` without the field `department` of each item.
+fn without_department(list: &Value) -> Value {
+    let mut list = list.clone();
+    for item in list.as_array_mut().expect("a list") {
+        item.as_object_mut()
+            .expect("an object")
+            .remove("department");
+    }
+    list
+}
+
+#[tokio::test]
+async fn partner_lists_answer_the_same_fields_whichever_way_they_are_resolved() {
+    let app = spawn_app().await;
+    let created = app
+        .query_as(
+            PREFECT_59,
+            CREATE,
+            input("CD59", "Département du Nord", "59"),
+        )
+        .await;
+    assert_eq!(data(&created)["createLocalPartner"]["code"], "CD59");
+    let annex = app
+        .query_as(
+            PREFECT_59,
+            "mutation { addAnnex(input: { structure: \"DEMO-59-02\", functioning: \"F\", \
+             partners: [\"CD59\"] }) { status } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(data(&annex)["addAnnex"]["status"], "SIGNED", "{annex}");
+    let vars = json!({ "m": "DEMO-59-02" });
+    let body = json!({ "query": PARTNER_LISTS, "variables": vars });
+    let raw = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(app.token(PREFECT_59).await)
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    let response: Value = serde_json::from_str(&raw).expect("json");
+    let lists = data(&response);
+    let plain = &lists["plain"]["effectivePartners"];
+    // Nine core partners and the local one, national and local, by code.
+    let codes: Vec<&str> = plain
+        .as_array()
+        .expect("partners")
+        .iter()
+        .map(|p| p["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes.len(), 10, "{plain}");
+    assert!(
+        codes.contains(&"CD59") && codes.contains(&"CAF"),
+        "{codes:?}"
+    );
+    let cd59 = plain
+        .as_array()
+        .expect("partners")
+        .iter()
+        .find(|p| p["code"] == "CD59")
+        .expect("CD59");
+    assert_eq!(
+        cd59,
+        &json!({ "__typename": "Partner", "id": cd59["id"], "code": "CD59",
+                 "label": "Département du Nord", "core": false, "national": false })
+    );
+    let caf = plain
+        .as_array()
+        .expect("partners")
+        .iter()
+        .find(|p| p["code"] == "CAF")
+        .expect("CAF");
+    assert_eq!(
+        (&caf["core"], &caf["national"]),
+        (&json!(true), &json!(true))
+    );
+    // The id is the partner's global id: `node` finds it.
+    let node = app
+        .query_as(
+            PREFECT_59,
+            "query($id: ID!) { node(id: $id) { ... on Partner { code } } }",
+            json!({ "id": cd59["id"] }),
+        )
+        .await;
+    assert_eq!(data(&node)["node"]["code"], "CD59", "{node}");
+
+    // Answered at once or item by item, the same values.
+    assert_eq!(
+        without_department(&lists["usual"]["effectivePartners"]),
+        *plain
+    );
+    assert_eq!(lists["spread"]["effectivePartners"], *plain);
+    assert_eq!(without_department(&lists["every"]), lists["partners"]);
+    assert!(
+        lists["partners"]
+            .as_array()
+            .expect("partners")
+            .iter()
+            .any(|p| p["code"] == "CD59"),
+        "{}",
+        lists["partners"]
+    );
+    // In the order of the selection (the spec's serialized map ordering), the repeated
+    // `code` in its first place.
+    let first = raw.find("\"plain\"").expect("plain");
+    let cd59_at = first + raw[first..].find("\"code\":\"CD59\"").expect("CD59 listed");
+    let object = &raw[raw[..cd59_at].rfind('{').expect("its object")..];
+    let object = &object[..=object.find('}').expect("its end")];
+    assert_eq!(
+        object,
+        format!(
+            "{{\"__typename\":\"Partner\",\"id\":{},\"code\":\"CD59\",\
+             \"label\":\"Département du Nord\",\"core\":false,\"national\":false}}",
+            cd59["id"]
+        )
+    );
+
+    // Out of scope: the prefect of Creuse finds no structure of Nord; anonymous callers are
+    // refused.
+    let creuse = app.query_as(PREFECT_23, PARTNER_LISTS, vars.clone()).await;
+    assert_eq!(error_codes(&creuse)[0], "NOT_FOUND", "{creuse}");
+    assert_eq!(creuse["data"]["plain"], Value::Null);
+    let anonymous = app.post(None, PARTNER_LISTS, vars).await;
+    assert!(
+        error_codes(&anonymous)
+            .iter()
+            .all(|c| c == "UNAUTHENTICATED"),
+        "{anonymous}"
+    );
+}

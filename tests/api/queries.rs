@@ -100,8 +100,9 @@ async fn a_department_page_reads_its_count_and_effective_partners_with_the_page(
 
     // The first page: the caller, then the page's identifiers and revisions with its count
     // (PostgreSQL; SQLite counts apart), then (when asked) the effective partners of the page
-    // in one statement. Rows read for the first time are read whole by one more statement,
-    // then kept under their revision.
+    // in one statement, unless they are kept from a page read at the same data version. Rows
+    // read for the first time are read whole by one more statement, then kept under their
+    // revision.
     let count = usize::from(app.db.get_database_backend() != sea_orm::DbBackend::Postgres);
     let (cold, cost) = ask(100, Value::Null, false).await;
     assert!(cost <= 3 + count, "statements for rows read first: {cost}");
@@ -115,6 +116,13 @@ async fn a_department_page_reads_its_count_and_effective_partners_with_the_page(
     assert!(
         cost <= 3 + count,
         "statements with effective partners: {cost}"
+    );
+    // Then kept under the data's version: no statement more than the page alone.
+    let (again, cost) = ask(100, Value::Null, true).await;
+    assert_eq!(again, with_partners, "kept partners answer the same page");
+    assert!(
+        cost <= 2 + count,
+        "statements with kept effective partners: {cost}"
     );
     let codes: Vec<Vec<Value>> = with_partners["edges"]
         .as_array()

@@ -306,3 +306,110 @@ async fn a_structure_changed_through_either_replica_or_by_hand_shows_at_once_on_
         );
     }
 }
+
+/// The effective partners' codes of `matricule` on a page.
+fn partners_on(page: &Value, matricule: &str) -> Vec<String> {
+    let edges = page["data"]["structures"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a page: {page}"));
+    let node = &edges
+        .iter()
+        .find(|e| e["node"]["matricule"] == matricule)
+        .unwrap_or_else(|| panic!("{matricule} on {page}"))["node"];
+    node["effectivePartners"]
+        .as_array()
+        .expect("partners")
+        .iter()
+        .map(|p| p["code"].as_str().expect("code").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_page_s_effective_partners_follow_every_change_on_every_replica() {
+    // Pages keep their structures' effective partners under the data's version
+    // (`service::structure_rows`): a change to an annex or a signature must show on the next
+    // page of every replica, whoever made it.
+    let app = spawn_app().await;
+    let replica = app.replica().await;
+    let token = app.token(PREFECT_59).await;
+    let page = |department: &str| {
+        format!(
+            "{{ structures(first: 10, filter: {{ department: \"{department}\" }}) {{ edges {{ \
+             node {{ matricule effectivePartners {{ code }} }} }} }} }}"
+        )
+    };
+    let nord = page("59");
+    // Both replicas read the page twice: the second time from what they keep.
+    for address in [&app.address, &replica] {
+        let first = at(&app, address, &token, &nord).await;
+        assert_eq!(at(&app, address, &token, &nord).await, first);
+        assert_eq!(partners_on(&first, "DEMO-59-02").len(), 9, "{first}");
+    }
+
+    // Through the API of the first replica: a local partner named in DEMO-59-02's annex.
+    let created = app
+        .query_as(
+            PREFECT_59,
+            "mutation { createLocalPartner(input: { code: \"CD59\", name: \"Département du Nord\", department: \"59\" }) { code } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(data(&created)["createLocalPartner"]["code"], "CD59");
+    let annex = app
+        .query_as(
+            PREFECT_59,
+            "mutation { addAnnex(input: { structure: \"DEMO-59-02\", functioning: \"F\", \
+             partners: [\"CD59\"] }) { status } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(data(&annex)["addAnnex"]["status"], "SIGNED", "{annex}");
+    for address in [&app.address, &replica] {
+        let read = at(&app, address, &token, &nord).await;
+        assert!(
+            partners_on(&read, "DEMO-59-02").contains(&"CD59".to_owned()),
+            "{address}: {read}"
+        );
+        assert!(!partners_on(&read, "DEMO-59-03").contains(&"CD59".to_owned()));
+    }
+
+    // By hand in SQL, with no server involved: MSA's signature withdrawn.
+    app.db
+        .execute_unprepared(
+            "UPDATE convention_signatory SET signed_at = NULL \
+             WHERE partner_id = (SELECT id FROM partner WHERE code = 'MSA')",
+        )
+        .await
+        .expect("update by hand");
+    for address in [&app.address, &replica] {
+        let read = at(&app, address, &token, &nord).await;
+        for matricule in ["DEMO-59-01", "DEMO-59-02", "DEMO-59-03"] {
+            let partners = partners_on(&read, matricule);
+            assert!(!partners.contains(&"MSA".to_owned()), "{address}: {read}");
+            assert!(partners.contains(&"CAF".to_owned()), "{address}: {read}");
+        }
+        assert_eq!(partners_on(&read, "DEMO-59-02").len(), 9, "{read}");
+    }
+
+    // Out of scope: the prefect of Creuse, on a replica that keeps Nord's partners, sees
+    // Creuse's structures only, whose convention is a draft: no effective partner.
+    let creuse = app.token(PREFECT_23).await;
+    for address in [&app.address, &replica] {
+        let read = at(&app, address, &creuse, &nord).await;
+        assert_eq!(read["data"]["structures"]["edges"], json!([]), "{read}");
+        let own = at(&app, address, &creuse, &page("23")).await;
+        let edges = own["data"]["structures"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("a page: {own}"));
+        assert!(!edges.is_empty(), "{own}");
+        assert!(
+            edges
+                .iter()
+                .all(|e| e["node"]["effectivePartners"] == json!([])),
+            "{own}"
+        );
+    }
+    // An anonymous caller is refused.
+    let anonymous = app.post_to(&replica, None, &nord, Value::Null).await;
+    assert_eq!(error_codes(&anonymous), ["UNAUTHENTICATED"], "{anonymous}");
+}

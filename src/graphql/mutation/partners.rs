@@ -36,6 +36,6 @@ impl PartnerMutation {
         };
         let row = partners::create_local(ctx.caller()?, new, &ctx.request().clock).await?;
         request.reference.invalidate().await;
-        Ok(Partner(row))
+        Ok(row.into())
     }
 }

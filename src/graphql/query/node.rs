@@ -5,8 +5,8 @@ use crate::domain::ids::{NodeType, decode};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::types::{
-    Agent, Canton, Commune, Department, LabelAudit, MysteryCampaign, MysteryVisit, Node, Partner,
-    Referent, ReportEntry, Structure, SupportRequest, SurveyCampaign, TrainingSession,
+    Agent, Canton, Commune, Department, LabelAudit, MysteryCampaign, MysteryVisit, Node, Referent,
+    ReportEntry, Structure, SupportRequest, SurveyCampaign, TrainingSession,
 };
 use crate::service::{
     agents, labelling, mystery, partners, reference, referents, reporting, structures, support,
@@ -50,7 +50,7 @@ pub(crate) async fn load(
         }
         NodeType::Canton => Node::Canton(Canton(reference::canton(caller, key).await?)),
         NodeType::Commune => Node::Commune(Commune(reference::commune(caller, key).await?)),
-        NodeType::Partner => Node::Partner(Partner(partners::by_code(caller, key).await?)),
+        NodeType::Partner => Node::Partner(partners::by_code(caller, key).await?.into()),
         NodeType::Referent => {
             let id = key.parse().map_err(|_| id())?;
             Node::Referent(Referent(referents::readable(caller, id).await?.0))

@@ -2,6 +2,7 @@
 use async_graphql::{Context, InputObject, Object, Result};
 
 use crate::graphql::context::ContextExt;
+use crate::graphql::flat::FlatList;
 use crate::graphql::types::Partner;
 use crate::service::partners::{self, PartnerFilter};
 
@@ -26,7 +27,7 @@ impl PartnerQuery {
         #[graphql(desc = "Filters; all the given ones must hold.")] filter: Option<
             PartnerFilterInput,
         >,
-    ) -> Result<Vec<Partner>> {
+    ) -> Result<FlatList<Partner>> {
         ctx.actor()?;
         let filter = filter.unwrap_or_default();
         let filter = PartnerFilter {
@@ -34,7 +35,11 @@ impl PartnerQuery {
             department: filter.department,
         };
         let rows = partners::list(&ctx.request().db, &filter).await?;
-        Ok(rows.into_iter().map(Partner).collect())
+        Ok(rows
+            .into_iter()
+            .map(Partner::from)
+            .collect::<Vec<_>>()
+            .into())
     }
 
     /// The partner with this code ("CAF").
@@ -44,6 +49,6 @@ impl PartnerQuery {
         #[graphql(desc = "Code of the partner, e.g. `CAF`.")] code: String,
     ) -> Result<Option<Partner>> {
         let row = partners::by_code(ctx.caller()?, &code).await?;
-        Ok(Some(Partner(row)))
+        Ok(Some(row.into()))
     }
 }

@@ -1,7 +1,9 @@
 //! `structures` (a Relay connection) and `structure(matricule:)`.
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, InputObject, Object, Result};
-
 use chrono::NaiveDate;
 
 use crate::domain::enums::{LabelStatus, StructureFormat};
@@ -9,7 +11,7 @@ use crate::domain::label_workflow;
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::pagination::{CursorKey, PageRequest};
-use crate::graphql::types::Structure;
+use crate::graphql::types::{Partner, Structure};
 use crate::service::conventions;
 use crate::service::structures::{self, SortField, SortPosition, StructureFilter};
 
@@ -240,6 +242,7 @@ impl StructureQuery {
             rows,
             has_next,
             total,
+            data_version,
         } = structures::page(
             caller,
             &ctx.request().structure_rows,
@@ -250,26 +253,18 @@ impl StructureQuery {
             with_total,
         )
         .await?;
-        // The page's effective partners in one statement, when asked for.
-        if look
+        // The page's effective partners when asked for: kept at the version the page was read
+        // at, or read in one statement (and kept).
+        let asks_partners = look
             .field("edges")
             .field("node")
             .field("effectivePartners")
             .exists()
-            || look.field("nodes").field("effectivePartners").exists()
+            || look.field("nodes").field("effectivePartners").exists();
+        if asks_partners
+            && let Some(found) = page_partners(ctx, caller.db, &rows, data_version).await
         {
-            let keys: Vec<(i64, String)> = rows
-                .iter()
-                .map(|row| (row.id, row.department_code.clone()))
-                .collect();
-            // On failure, each field reads through the loader and reports its own error,
-            // as without priming: the page itself stands.
-            match conventions::effective_partners(caller.db, &keys).await {
-                Ok(found) => ctx.loaders().prime_effective_partners(found),
-                Err(err) => {
-                    tracing::warn!(error = %err.message(), "priming effective partners failed")
-                }
-            }
+            ctx.loaders().prime_effective_partners(found);
         }
         let fields = StructureConnectionFields { filter, total };
         Ok(page.connection(rows, has_next, fields, |row| order.position(row), Structure))
@@ -283,5 +278,43 @@ impl StructureQuery {
     ) -> Result<Option<Structure>> {
         let row = structures::by_matricule(ctx.caller()?, &matricule).await?;
         Ok(Some(Structure(row)))
+    }
+}
+
+/// The effective partners of a page's structures, by structure id: kept at the data version
+/// the page was read at, or read in one statement (and kept). `None` when the statement
+/// fails: each field then reads through the loader and reports its own error, as without
+/// priming, and the page itself stands.
+async fn page_partners(
+    ctx: &Context<'_>,
+    db: &sea_orm::DatabaseConnection,
+    rows: &[entity::structure::Model],
+    data_version: Option<i64>,
+) -> Option<HashMap<i64, Arc<[Partner]>>> {
+    let kept = &ctx.request().effective_partners;
+    if let Some(found) =
+        data_version.and_then(|version| kept.get(version, rows.iter().map(|row| row.id)))
+    {
+        return Some(found);
+    }
+    let keys: Vec<(i64, String)> = rows
+        .iter()
+        .map(|row| (row.id, row.department_code.clone()))
+        .collect();
+    match conventions::effective_partner_rows(db, &keys).await {
+        Ok((version, found)) => {
+            let found = found
+                .into_iter()
+                .map(|((id, _), rows)| (id, rows.into_iter().map(Partner::from).collect()))
+                .collect();
+            if let Some(version) = version {
+                kept.keep(version, &found);
+            }
+            Some(found)
+        }
+        Err(err) => {
+            tracing::warn!(error = %err.message(), "priming effective partners failed");
+            None
+        }
     }
 }

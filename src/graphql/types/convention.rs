@@ -7,6 +7,7 @@ use super::{Carrier, Department, Partner, Structure, stored};
 use crate::domain::enums::{AmendmentKind, ConventionStatus};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
+use crate::graphql::flat::FlatList;
 use crate::service::conventions::ConventionRecord;
 use entity::{amendment, annex, convention_signatory};
 
@@ -70,7 +71,7 @@ impl Convention {
     }
 
     /// Listed partners that have not signed yet.
-    async fn missing_signatures(&self, ctx: &Context<'_>) -> Result<Vec<Partner>> {
+    async fn missing_signatures(&self, ctx: &Context<'_>) -> Result<FlatList<Partner>> {
         let ids: Vec<i64> = self
             .0
             .signatories
@@ -78,7 +79,7 @@ impl Convention {
             .filter(|s| s.signed_at.is_none())
             .map(|s| s.partner_id)
             .collect();
-        partners(ctx, &ids).await
+        Ok(partners(ctx, &ids).await?.into())
     }
 
     /// Per-structure annexes.
@@ -154,8 +155,8 @@ impl Annex {
     }
 
     /// Partners acting in this structure only.
-    async fn partners(&self, ctx: &Context<'_>) -> Result<Vec<Partner>> {
-        partners(ctx, &self.partners).await
+    async fn partners(&self, ctx: &Context<'_>) -> Result<FlatList<Partner>> {
+        Ok(partners(ctx, &self.partners).await?.into())
     }
 
     /// When it took effect (with its convention, or by its amendment); null while the

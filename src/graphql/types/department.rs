@@ -74,11 +74,10 @@ impl Department {
     /// expects in the department, by code; `referentShortfalls` says how many each
     /// has. Visible to everyone working in the department.
     async fn missing_referents(&self, ctx: &Context<'_>) -> Result<Option<Vec<Partner>>> {
-        Ok(self.shortfalls(ctx).await?.map(|list| {
-            list.into_iter()
-                .map(|short| Partner(short.partner))
-                .collect()
-        }))
+        Ok(self
+            .shortfalls(ctx)
+            .await?
+            .map(|list| list.into_iter().map(|short| short.partner.into()).collect()))
     }
 
     /// Each core partner with fewer than the two back-office referents Administration+
@@ -142,7 +141,7 @@ pub struct ReferentShortfall(referents::Shortfall);
 impl ReferentShortfall {
     /// The partner.
     async fn partner(&self) -> Partner {
-        Partner(self.0.partner.clone())
+        self.0.partner.clone().into()
     }
 
     /// Its back-office referents in the department.

@@ -15,6 +15,7 @@ use crate::domain::ids::{NodeType, encode};
 use crate::domain::label_workflow::{self, ReauditState};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
+use crate::graphql::flat::FlatList;
 use crate::service::{structure_life, surveys};
 
 /// A France Services structure.
@@ -345,12 +346,17 @@ impl Structure {
 
     /// Its effective partners: signatories of its department's signed convention and
     /// the partners of its annex.
-    async fn effective_partners(&self, ctx: &Context<'_>) -> Result<Vec<Partner>> {
-        let ids = ctx
-            .loaders()
-            .effective_partners_of(self.0.id, &self.0.department_code)
-            .await?;
-        convention::partners(ctx, &ids).await
+    async fn effective_partners(&self, ctx: &Context<'_>) -> Result<FlatList<Partner>> {
+        let loaders = ctx.loaders();
+        if let Some(partners) = loaders.primed_partners(self.0.id) {
+            return Ok(FlatList(partners));
+        }
+        let ids = loaders
+            .effective_partners
+            .load_one((self.0.id, self.0.department_code.clone()))
+            .await?
+            .unwrap_or_default();
+        Ok(convention::partners(ctx, &ids).await?.into())
     }
 
     /// Its annex to the departmental convention.
