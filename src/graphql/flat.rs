@@ -10,7 +10,7 @@
 //! is one of them (or `__typename`), written plainly (no fragment, no directive), the list
 //! is answered at once, in the selection's order. Any other selection takes async-graphql's
 //! own path, item by item, so a client sees the same answer either way
-//! (`tests/api/flat.rs` asks both ways and compares).
+//! (`tests/api/partners.rs` asks both ways and compares).
 //!
 //! The schema is unchanged: a `FlatList<T>` is the GraphQL type of a `Vec<T>`.
 

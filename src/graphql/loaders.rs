@@ -90,7 +90,7 @@ impl Loaders {
     }
 
     /// Keeps the effective partners of a page's structures, which the page's resolver read in
-    /// one statement or found kept (`StructureRows::partners`) when the query asks for them:
+    /// one statement or found kept (`context::KeptPartners`) when the query asks for them:
     /// the fields then take them from here, without waiting for the loader's batching delay
     /// nor splitting its batches. Only queries prime (a mutation may change what a later
     /// field reads).

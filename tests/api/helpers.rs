@@ -353,6 +353,34 @@ impl TestApp {
     }
 }
 
+/// Creates Nord's local partner CD59 ("Département du Nord") and names it in the annex of
+/// `matricule`, through the API as the prefect of Nord (the demo's convention of Nord is
+/// signed, so the annex is an amendment).
+pub async fn annex_local_partner(app: &TestApp, matricule: &str) {
+    let created = app
+        .query_as(
+            PREFECT_59,
+            "mutation { createLocalPartner(input: { code: \"CD59\", \
+             name: \"Département du Nord\", department: \"59\" }) { code } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        data(&created)["createLocalPartner"]["code"],
+        "CD59",
+        "{created}"
+    );
+    let annex = app
+        .query_as(
+            PREFECT_59,
+            "mutation($m: String!) { addAnnex(input: { structure: $m, functioning: \"F\", \
+             partners: [\"CD59\"] }) { status } }",
+            json!({ "m": matricule }),
+        )
+        .await;
+    assert_eq!(data(&annex)["addAnnex"]["status"], "SIGNED", "{annex}");
+}
+
 /// The JSON answer to `request`, sent now.
 pub async fn answer(request: reqwest::RequestBuilder) -> Value {
     request

@@ -201,23 +201,7 @@ fn without_department(list: &Value) -> Value {
 #[tokio::test]
 async fn partner_lists_answer_the_same_fields_whichever_way_they_are_resolved() {
     let app = spawn_app().await;
-    let created = app
-        .query_as(
-            PREFECT_59,
-            CREATE,
-            input("CD59", "Département du Nord", "59"),
-        )
-        .await;
-    assert_eq!(data(&created)["createLocalPartner"]["code"], "CD59");
-    let annex = app
-        .query_as(
-            PREFECT_59,
-            "mutation { addAnnex(input: { structure: \"DEMO-59-02\", functioning: \"F\", \
-             partners: [\"CD59\"] }) { status } }",
-            Value::Null,
-        )
-        .await;
-    assert_eq!(data(&annex)["addAnnex"]["status"], "SIGNED", "{annex}");
+    annex_local_partner(&app, "DEMO-59-02").await;
     let vars = json!({ "m": "DEMO-59-02" });
     let body = json!({ "query": PARTNER_LISTS, "variables": vars });
     let raw = app

@@ -347,23 +347,7 @@ async fn a_page_s_effective_partners_follow_every_change_on_every_replica() {
     }
 
     // Through the API of the first replica: a local partner named in DEMO-59-02's annex.
-    let created = app
-        .query_as(
-            PREFECT_59,
-            "mutation { createLocalPartner(input: { code: \"CD59\", name: \"Département du Nord\", department: \"59\" }) { code } }",
-            Value::Null,
-        )
-        .await;
-    assert_eq!(data(&created)["createLocalPartner"]["code"], "CD59");
-    let annex = app
-        .query_as(
-            PREFECT_59,
-            "mutation { addAnnex(input: { structure: \"DEMO-59-02\", functioning: \"F\", \
-             partners: [\"CD59\"] }) { status } }",
-            Value::Null,
-        )
-        .await;
-    assert_eq!(data(&annex)["addAnnex"]["status"], "SIGNED", "{annex}");
+    annex_local_partner(&app, "DEMO-59-02").await;
     for address in [&app.address, &replica] {
         let read = at(&app, address, &token, &nord).await;
         assert!(
