@@ -50,8 +50,8 @@ pub struct RequestData {
     pub effective_partners: KeptPartners,
 }
 
-/// The effective partners of structures, by code, kept under the data's version
-/// (`service::structure_rows::KeptAtVersion`).
+/// The effective partners of each structure (by structure id; each list by code), kept under
+/// the data's version (`service::structure_rows::KeptAtVersion`).
 pub type KeptPartners =
     crate::service::structure_rows::KeptAtVersion<std::sync::Arc<[crate::graphql::types::Partner]>>;
 

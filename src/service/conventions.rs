@@ -7,6 +7,7 @@
 //! signed, each change is a numbered amendment ("avenant").
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sea_orm::{
@@ -152,11 +153,15 @@ pub async fn effective_partners(
 
 /// The rows of [`effective_partners`], each structure's by code, with the data's version
 /// (migration 33) they were read at: one statement, so one snapshot of the conventions, the
-/// annexes, the partners and the version. The version is `None` for no structure.
+/// annexes, the partners and the version. The version is `None` for no structure. A row is
+/// read once and shared by the structures it is effective in.
 pub async fn effective_partner_rows(
     db: &impl ConnectionTrait,
     structures: &[(i64, String)],
-) -> AppResult<(Option<i64>, HashMap<(i64, String), Vec<partner::Model>>)> {
+) -> AppResult<(
+    Option<i64>,
+    HashMap<(i64, String), Vec<Arc<partner::Model>>>,
+)> {
     if structures.is_empty() {
         return Ok((None, HashMap::new()));
     }
@@ -190,8 +195,8 @@ pub async fn effective_partner_rows(
     ))
     .all(db)
     .await?;
-    let mut by_department: HashMap<String, Vec<partner::Model>> = HashMap::new();
-    let mut by_structure: HashMap<i64, Vec<partner::Model>> = HashMap::new();
+    let mut by_department: HashMap<String, Vec<Arc<partner::Model>>> = HashMap::new();
+    let mut by_structure: HashMap<i64, Vec<Arc<partner::Model>>> = HashMap::new();
     let mut version = None;
     for row in rows {
         let Some(partner) = row.partner else {
@@ -203,12 +208,12 @@ pub async fn effective_partner_rows(
             (None, Some(structure)) => by_structure.entry(structure).or_default(),
             (None, None) => continue,
         }
-        .push(partner);
+        .push(Arc::new(partner));
     }
     let found = structures
         .iter()
         .map(|(id, department)| {
-            let mut rows: Vec<partner::Model> =
+            let mut rows: Vec<Arc<partner::Model>> =
                 by_department.get(department).cloned().unwrap_or_default();
             rows.extend(by_structure.get(id).into_iter().flatten().cloned());
             rows.sort_by(|a, b| a.code.cmp(&b.code));

@@ -237,8 +237,8 @@ pub struct Page {
     /// How many structures match in all, when it was asked for and read with the page.
     pub total: Option<u64>,
     /// The data's version (migration 33) as the page's statement read it; `None` when no row
-    /// matched. What is kept under it (the effective partners, `StructureRows::partners`)
-    /// is what the database held when the page was read.
+    /// matched. What is kept under it (the effective partners, `KeptAtVersion`) is what the
+    /// database held when the page was read.
     pub data_version: Option<i64>,
 }
 

@@ -305,7 +305,7 @@ async fn page_partners(
         Ok((version, found)) => {
             let found = found
                 .into_iter()
-                .map(|((id, _), rows)| (id, rows.into_iter().map(Partner::from).collect()))
+                .map(|((id, _), rows)| (id, rows.into_iter().map(Partner).collect()))
                 .collect();
             if let Some(version) = version {
                 kept.keep(version, &found);
