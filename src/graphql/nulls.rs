@@ -123,13 +123,53 @@ fn find<'d>(
     None
 }
 
-/// Whether each position of `path` may hold null, from the root field down (`None` when the
-/// path cannot be followed: the pass leaves that error alone).
-fn nullability(
-    document: &ExecutableDocument,
+/// The response keys selected in `set`, fragments included, each once, in the order of the
+/// selection (type conditions aside, as in [`find`]).
+fn keys_in_order<'d>(document: &'d ExecutableDocument, set: &'d SelectionSet) -> Vec<&'d str> {
+    fn walk<'d>(
+        document: &'d ExecutableDocument,
+        set: &'d SelectionSet,
+        out: &mut Vec<&'d str>,
+        depth: usize,
+    ) {
+        if depth > 32 {
+            return;
+        }
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let key = field.node.response_key().node.as_str();
+                    if !out.contains(&key) {
+                        out.push(key);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    walk(document, &inline.node.selection_set.node, out, depth + 1);
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = document
+                        .fragments
+                        .get(spread.node.fragment_name.node.as_str())
+                    {
+                        walk(document, &fragment.node.selection_set.node, out, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(document, set, &mut out, 0);
+    out
+}
+
+/// Whether each position of `path` may hold null, from the root field down, with the
+/// selection set each position's field was selected in (`None` when the path cannot be
+/// followed: the pass leaves that error alone).
+fn nullability<'d>(
+    document: &'d ExecutableDocument,
     operation: Option<&str>,
     path: &[PathSegment],
-) -> Option<Vec<bool>> {
+) -> Option<Vec<(bool, &'d SelectionSet)>> {
     let types = types();
     let op = match operation {
         Some(name) => document
@@ -168,7 +208,7 @@ fn nullability(
                             .map(|(_, t)| t)
                     })?
                     .clone();
-                out.push(ty.nullable);
+                out.push((ty.nullable, set));
                 current = Some(ty);
                 set = next;
             }
@@ -177,7 +217,7 @@ fn nullability(
                     BaseType::List(item) => (**item).clone(),
                     BaseType::Named(_) => return None,
                 };
-                out.push(item.nullable);
+                out.push((item.nullable, set));
                 current = Some(item);
             }
         }
@@ -225,7 +265,7 @@ pub fn restore(response: &mut Response, document: &ExecutableDocument, operation
         };
         // The position that takes the null: the failed field, or its nearest nullable parent.
         let mut end = path.len();
-        while end > 0 && !nullable[end - 1] {
+        while end > 0 && !nullable[end - 1].0 {
             end -= 1;
         }
         if end == 0 {
@@ -239,7 +279,20 @@ pub fn restore(response: &mut Response, document: &ExecutableDocument, operation
         }
         match (at(&mut response.data, parent), &last[0]) {
             (Some(Value::Object(map)), PathSegment::Field(key)) => {
-                map.insert(async_graphql::Name::new(key), Value::Null);
+                if let Some(value) = map.get_mut(key.as_str()) {
+                    *value = Value::Null;
+                } else {
+                    // Left out by the executor: the null takes its place in the selection's
+                    // order, before the first key present that was selected after it.
+                    let order = keys_in_order(document, nullable[end - 1].1);
+                    let rank = |k: &str| order.iter().position(|o| *o == k);
+                    let own = rank(key);
+                    let at = map
+                        .keys()
+                        .position(|k| rank(k.as_str()) > own)
+                        .unwrap_or(map.len());
+                    map.shift_insert(at, async_graphql::Name::new(key), Value::Null);
+                }
             }
             (Some(Value::List(items)), PathSegment::Index(i)) => {
                 if let Some(item) = items.get_mut(*i) {

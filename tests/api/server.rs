@@ -649,3 +649,182 @@ async fn metrics_are_scraped_with_real_figures() {
     // An unnamed operation is labelled by a hash of its document.
     assert!(text.contains("operation=\"anonymous:"), "{text}");
 }
+
+/// The keys of every object of a JSON text in the order they are written, objects listed
+/// depth first (a `serde_json::Value` would not keep the order).
+fn keys_as_written(raw: &str) -> Vec<Vec<String>> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::cell::RefCell;
+
+    struct Keys<'a>(&'a RefCell<Vec<Vec<String>>>);
+    impl<'de> DeserializeSeed<'de> for Keys<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Keys<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let at = self.0.borrow().len();
+            self.0.borrow_mut().push(Vec::new());
+            while let Some(key) = map.next_key::<String>()? {
+                self.0.borrow_mut()[at].push(key);
+                map.next_value_seed(Keys(self.0))?;
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Keys(self.0))?.is_some() {}
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+    }
+    let objects = RefCell::new(Vec::new());
+    Keys(&objects)
+        .deserialize(&mut serde_json::Deserializer::from_str(raw))
+        .expect("JSON");
+    objects.into_inner()
+}
+
+#[tokio::test]
+async fn fields_come_in_the_order_they_were_selected() {
+    let app = spawn_app().await;
+    // Fields that wait on the database are selected before fields ready at once, at every
+    // level, directly, through an inline fragment and through a named one.
+    let query = "query Ordered {
+        structures(first: 2) {
+          ...Rows
+          totalCount
+          pageInfo { hasNextPage }
+        }
+        me { roles { role } email }
+        last: __typename
+      }
+      fragment Rows on StructureConnection {
+        edges {
+          node {
+            ... on Structure {
+              effectivePartners { name code }
+              department { name code }
+              commune { name }
+              name
+              matricule
+              __typename
+            }
+          }
+          cursor
+        }
+      }";
+    let body = json!({ "query": query });
+    let raw = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(app.token(PREFECT_59).await)
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    let response: Value = serde_json::from_str(&raw).expect("json");
+    assert!(response.get("errors").is_none(), "{response:#}");
+    assert_eq!(
+        data(&response)["structures"]["edges"]
+            .as_array()
+            .expect("edges")
+            .len(),
+        2
+    );
+    let objects = keys_as_written(&raw);
+    let expected: [&[&str]; 7] = [
+        &["structures", "me", "last"],
+        &["edges", "totalCount", "pageInfo"],
+        &["node", "cursor"],
+        &[
+            "effectivePartners",
+            "department",
+            "commune",
+            "name",
+            "matricule",
+            "__typename",
+        ],
+        &["name", "code"],
+        &["roles", "email"],
+        &["hasNextPage"],
+    ];
+    for keys in expected {
+        let same_set: Vec<&Vec<String>> = objects
+            .iter()
+            .filter(|o| o.len() == keys.len() && keys.iter().all(|k| o.contains(&k.to_string())))
+            .collect();
+        assert!(!same_set.is_empty(), "no object with {keys:?} in {raw}");
+        for object in same_set {
+            assert_eq!(object, keys, "in {raw}");
+        }
+    }
+
+    // Refused fields read null in their place: an operator may read a structure's name and
+    // matricule, not its agents nor its funding.
+    let refused = "{ structure(matricule: \"DEMO-59-01\") {
+        agents { name } name ...Money matricule
+      } }
+      fragment Money on Structure { funding { year } }";
+    let raw = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(app.token(OPERATOR_CAF).await)
+        .json(&json!({ "query": refused }))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    let response: Value = serde_json::from_str(&raw).expect("json");
+    let structure = &response["data"]["structure"];
+    assert!(
+        structure["agents"].is_null() && structure["funding"].is_null(),
+        "{raw}"
+    );
+    assert_eq!(structure["matricule"], "DEMO-59-01");
+    assert_eq!(error_codes(&response).len(), 2, "{raw}");
+    assert!(
+        keys_as_written(&raw).contains(
+            &["agents", "name", "funding", "matricule"]
+                .map(String::from)
+                .to_vec()
+        ),
+        "{raw}"
+    );
+
+    // An anonymous caller is refused: `me` is non-null, so `data` is null.
+    let anonymous = app.post(None, query, json!({})).await;
+    assert!(anonymous["data"].is_null(), "{anonymous}");
+    let codes = error_codes(&anonymous);
+    assert!(
+        !codes.is_empty() && codes.iter().all(|c| c == "UNAUTHENTICATED"),
+        "{anonymous}"
+    );
+}
