@@ -67,6 +67,8 @@ pub struct AppState {
     pub structure_rows: crate::service::structure_rows::StructureRows,
     /// The effective partners of the structures of pages, kept under the data's version.
     pub effective_partners: crate::graphql::context::KeptPartners,
+    /// Parsed queries kept by their text.
+    pub documents: crate::graphql::documents::Documents,
 }
 
 /// The CORS policy: the listed origins (`scheme://host[:port]`) may call the API from a
@@ -216,6 +218,7 @@ impl Application {
             figure_memo: Default::default(),
             structure_rows: Default::default(),
             effective_partners: Default::default(),
+            documents: Default::default(),
         });
         let router = Router::new()
             .route(

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ErrorExtensions, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, State};
@@ -40,18 +41,22 @@ pub async fn graphql(
         .any(|v| v.contains("application/graphql-response+json"));
     let started = Instant::now();
     let mut request = request;
-    // The operation's name: sent, or the one named operation of the document (parsed here
-    // once; the parse is kept for the execution).
+    // Parsed here once (or copied from the kept parse of the same text), for the execution.
+    let document = state.documents.prepare(&mut request.0);
+    // The operation's name: sent, or the one named operation of the document.
     let name = request.0.operation_name.clone().or_else(|| {
-        let document = request.0.parsed_query().ok()?;
-        let mut named = document.operations.iter().filter_map(|(name, _)| name);
+        let mut named = document
+            .as_deref()?
+            .operations
+            .iter()
+            .filter_map(|(name, _)| name);
         named
             .next()
             .filter(|_| named.next().is_none())
             .map(|n| n.to_string())
     });
     let operation = crate::metrics::operation_label(name.as_deref(), &request.0.query);
-    let mut response = execute(state, peer, headers, request, &operation).await;
+    let mut response = execute(state, peer, headers, request, document, &operation).await;
     let code = response
         .extensions()
         .get::<Outcome>()
@@ -114,6 +119,7 @@ async fn execute(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: GraphQLRequest<BadRequest>,
+    parsed: Option<Arc<ExecutableDocument>>,
     operation: &str,
 ) -> Response {
     let started = Instant::now();
@@ -218,7 +224,7 @@ async fn execute(
         span.record("user_id", id);
     }
     // Kept to put failed fields back as null (nulls::restore) when the response has any.
-    let (query, operation_name) = (request.query.clone(), request.operation_name.clone());
+    let operation_name = request.operation_name.clone();
     let execution = state.schema.execute(request).instrument(span.clone());
     let response = match tokio::time::timeout(limits::EXECUTION_TIMEOUT, execution).await {
         Ok(response) => response,
@@ -236,9 +242,9 @@ async fn execute(
     let mut response = response;
     coded(&mut response);
     if response.errors.iter().any(|e| !e.path.is_empty())
-        && let Ok(document) = async_graphql::parser::parse_query(&query)
+        && let Some(document) = &parsed
     {
-        super::nulls::restore(&mut response, &document, operation_name.as_deref());
+        super::nulls::restore(&mut response, document, operation_name.as_deref());
     }
     let unavailable = response.errors.iter().any(|e| {
         e.extensions

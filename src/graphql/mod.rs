@@ -2,6 +2,7 @@
 //! Resolvers are thin: they read arguments, call a service and wrap the result.
 
 pub mod context;
+pub mod documents;
 pub mod flat;
 pub mod graphiql;
 pub mod http;
