@@ -317,6 +317,21 @@ impl TestApp {
         response.json().await.expect("JSON body")
     }
 
+    /// Runs a query as the user with `email`: the body as sent, to read the order its keys
+    /// are written in (a `Value` does not keep it).
+    pub async fn raw_as(&self, email: &str, query: &str, variables: Value) -> String {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(self.token(email).await)
+            .json(&serde_json::json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("body")
+    }
+
     /// Runs a query as the user with `email`.
     pub async fn query_as(&self, email: &str, query: &str, variables: Value) -> Value {
         let token = self.token(email).await;

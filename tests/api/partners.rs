@@ -203,18 +203,7 @@ async fn partner_lists_answer_the_same_fields_whichever_way_they_are_resolved() 
     let app = spawn_app().await;
     annex_local_partner(&app, "DEMO-59-02").await;
     let vars = json!({ "m": "DEMO-59-02" });
-    let body = json!({ "query": PARTNER_LISTS, "variables": vars });
-    let raw = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth(app.token(PREFECT_59).await)
-        .json(&body)
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("body");
+    let raw = app.raw_as(PREFECT_59, PARTNER_LISTS, vars.clone()).await;
     let response: Value = serde_json::from_str(&raw).expect("json");
     let lists = data(&response);
     let plain = &lists["plain"]["effectivePartners"];

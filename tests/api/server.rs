@@ -736,18 +736,7 @@ async fn fields_come_in_the_order_they_were_selected() {
           cursor
         }
       }";
-    let body = json!({ "query": query });
-    let raw = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth(app.token(PREFECT_59).await)
-        .json(&body)
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("body");
+    let raw = app.raw_as(PREFECT_59, query, json!({})).await;
     let response: Value = serde_json::from_str(&raw).expect("json");
     assert!(response.get("errors").is_none(), "{response:#}");
     assert_eq!(
@@ -791,17 +780,7 @@ async fn fields_come_in_the_order_they_were_selected() {
         agents { name } name ...Money matricule
       } }
       fragment Money on Structure { funding { year } }";
-    let raw = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth(app.token(OPERATOR_CAF).await)
-        .json(&json!({ "query": refused }))
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("body");
+    let raw = app.raw_as(OPERATOR_CAF, refused, json!({})).await;
     let response: Value = serde_json::from_str(&raw).expect("json");
     let structure = &response["data"]["structure"];
     assert!(
