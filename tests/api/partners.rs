@@ -219,23 +219,21 @@ async fn partner_lists_answer_the_same_fields_whichever_way_they_are_resolved() 
         codes.contains(&"CD59") && codes.contains(&"CAF"),
         "{codes:?}"
     );
-    let cd59 = plain
-        .as_array()
-        .expect("partners")
-        .iter()
-        .find(|p| p["code"] == "CD59")
-        .expect("CD59");
+    let partner = |code: &str| {
+        plain
+            .as_array()
+            .expect("partners")
+            .iter()
+            .find(|p| p["code"] == code)
+            .unwrap_or_else(|| panic!("{code} listed"))
+    };
+    let cd59 = partner("CD59");
     assert_eq!(
         cd59,
         &json!({ "__typename": "Partner", "id": cd59["id"], "code": "CD59",
                  "label": "Département du Nord", "core": false, "national": false })
     );
-    let caf = plain
-        .as_array()
-        .expect("partners")
-        .iter()
-        .find(|p| p["code"] == "CAF")
-        .expect("CAF");
+    let caf = partner("CAF");
     assert_eq!(
         (&caf["core"], &caf["national"]),
         (&json!(true), &json!(true))
